@@ -1,0 +1,539 @@
+#include "daemon/app/app.h"
+
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <asio/io_context.hpp>
+#include <asio/post.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+#include <asio/thread_pool.hpp>
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/app/logging.h"
+#include "daemon/app/systemd_notifier.h"
+#include "daemon/kafka/embedded_broker.h"
+#include "daemon/pipeline/pipeline.h"
+#include "daemon/sinks/dead_letter/dead_letter_encoder.h"
+#include "daemon/sinks/kafka/kafka_sink.h"
+#include "daemon/sources/directory/directory_source.h"
+#include "daemon/sources/in_flight_budget.h"
+
+namespace newswire::app {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Counters the status line reports; written by worker, delivery and io threads.
+struct Counters {
+  std::atomic<std::uint64_t> items_completed{0};
+  std::atomic<std::uint64_t> items_failed{0};
+  std::atomic<std::uint64_t> items_retried{0};
+  std::atomic<std::uint64_t> events_delivered{0};
+  std::atomic<std::uint64_t> dead_letters_delivered{0};
+  std::atomic<std::uint64_t> article_errors{0};
+  std::atomic<std::uint64_t> delivery_failures{0};
+  std::atomic<std::uint64_t> bytes_read{0};
+};
+
+// Tracks one source item from dispatch until every record made from it (events and dead letters)
+// has its final delivery report. `pending_` starts at 1 for the sending phase itself, so reports
+// that arrive while later records are still being sent cannot finish the item early.
+// Shared by the worker that sends and the sink's delivery thread; the outcome is applied on the io
+// thread.
+class ItemTracker {
+ public:
+  ItemTracker(sources::Source& source, std::uint64_t ticket, Origin origin)
+      : source_(source), ticket_(ticket), origin_(std::move(origin)) {}
+
+  void ExpectOne() { pending_.fetch_add(1, std::memory_order_relaxed); }
+
+  // Returns true when this was the last outstanding record.
+  bool Settle(const std::optional<Error>& failure) {
+    if (failure) {
+      std::lock_guard lock(mutex_);
+      if (!delivery_failure_) delivery_failure_ = failure;
+    }
+    return pending_.fetch_sub(1, std::memory_order_acq_rel) == 1;
+  }
+
+  void SetRejection(Error error) { rejection_ = std::move(error); }
+
+  sources::Source& source() { return source_; }
+  std::uint64_t ticket() const { return ticket_; }
+  const Origin& origin() const { return origin_; }
+  // Read only after the last Settle (the acq_rel above orders them).
+  const std::optional<Error>& rejection() const { return rejection_; }
+  std::optional<Error> delivery_failure() {
+    std::lock_guard lock(mutex_);
+    return delivery_failure_;
+  }
+  std::atomic<std::uint64_t> events{0};
+  std::atomic<std::uint64_t> dead_letters{0};
+
+ private:
+  sources::Source& source_;
+  const std::uint64_t ticket_;
+  const Origin origin_;
+  std::atomic<std::int64_t> pending_{1};
+  std::optional<Error> rejection_;  // written by the worker before its last Settle
+  std::mutex mutex_;
+  std::optional<Error> delivery_failure_;
+};
+
+std::string HostName() {
+  char name[256] = {};
+  if (gethostname(name, sizeof(name) - 1) != 0) return "localhost";
+  return name;
+}
+
+// Atomically replaces `path` with `content`, so a reader (a test, kcat wrapper) never sees half.
+Result<void> WriteFileAtomically(const std::string& path, const std::string& content) {
+  std::error_code error;
+  std::filesystem::path target(path);
+  if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path(), error);
+  std::string temporary = path + ".tmp";
+  std::FILE* file = std::fopen(temporary.c_str(), "we");
+  if (file == nullptr) {
+    return MakeError(Stage::kConfig, ErrorCode::kIo,
+                     fmt::format("cannot write {}: {}", temporary, std::strerror(errno)));
+  }
+  bool written = std::fwrite(content.data(), 1, content.size(), file) == content.size();
+  written = (std::fclose(file) == 0) && written;
+  if (!written || std::rename(temporary.c_str(), path.c_str()) != 0) {
+    return MakeError(Stage::kConfig, ErrorCode::kIo,
+                     fmt::format("cannot write {}: {}", path, std::strerror(errno)));
+  }
+  return {};
+}
+
+// "Title" of an encoded event, for the demo's per-event log line (log.events).
+std::string EventTitle(const std::string& value) {
+  rapidjson::Document document;
+  document.Parse(value.data(), value.size());
+  if (document.HasParseError() || !document.IsObject()) return "";
+  auto title = document.FindMember("title");
+  if (title == document.MemberEnd() || !title->value.IsString()) return "";
+  return title->value.GetString();
+}
+
+class App {
+ public:
+  explicit App(const config::Config& config)
+      : config_(config),
+        log_each_item_(LogIsTerminal()),
+        budget_(config.limits.max_in_flight_files, config.limits.max_in_flight_bytes),
+        signals_(io_, SIGINT, SIGTERM),
+        start_timer_(io_),
+        drain_timer_(io_),
+        status_timer_(io_),
+        watchdog_timer_(io_) {}
+
+  int Run();
+
+ private:
+  Result<void> Build();
+  void WaitForBroker();
+  void StartSources();
+  void OnItem(sources::Source& source, sources::SourceItem item);
+  void ProcessItem(sources::Source& source, sources::SourceItem item);
+  void SendTracked(const std::shared_ptr<ItemTracker>& tracker, OutboundEvent event);
+  void SendDeadLetter(const std::shared_ptr<ItemTracker>& tracker, const Error& error,
+                      const RawArticle& raw, std::size_t original_size);
+  void FinishSending(const std::shared_ptr<ItemTracker>& tracker);
+  void CompleteItem(const std::shared_ptr<ItemTracker>& tracker);
+  void Shutdown(const std::string& reason);
+  void Drain(Clock::time_point deadline);
+  void Fatal(const Error& error);
+  void ScheduleStatus();
+  void ScheduleWatchdog(std::chrono::microseconds interval);
+  std::string StatusLine() const;
+  std::size_t InFlight() const;
+
+  const config::Config& config_;
+  const bool log_each_item_;
+  std::string source_uri_;
+
+  // Declared first, destroyed last: everything below may hold handlers or post into it.
+  asio::io_context io_;
+  std::unique_ptr<kafka::EmbeddedBroker> broker_;
+  std::unique_ptr<sinks::KafkaSink> sink_;
+  std::unique_ptr<pipeline::Pipeline> pipeline_;
+  std::unique_ptr<asio::thread_pool> workers_;
+  sources::InFlightBudget budget_;
+  std::vector<std::unique_ptr<sources::DirectorySource>> sources_;
+
+  asio::signal_set signals_;
+  asio::steady_timer start_timer_;
+  asio::steady_timer drain_timer_;
+  asio::steady_timer status_timer_;
+  asio::steady_timer watchdog_timer_;
+  SystemdNotifier notifier_;
+
+  Counters counters_;
+  std::atomic<bool> fatal_{false};
+  bool stopping_ = false;
+  bool ready_ = false;
+  int exit_code_ = kExitOk;
+  Clock::time_point broker_wait_started_;
+};
+
+Result<void> App::Build() {
+  source_uri_ =
+      config_.daemon.source_uri.empty() ? "newswire://" + HostName() : config_.daemon.source_uri;
+  std::string bootstrap_servers = config_.kafka.brokers;
+  if (config_.kafka.brokers == "embedded") {
+    int partitions = static_cast<int>(config_.kafka.embedded_partitions);
+    auto broker = kafka::EmbeddedBroker::Start(
+        1, {{config_.kafka.topic, partitions}, {config_.kafka.dead_letter_topic, partitions}});
+    if (!broker) return tl::unexpected(broker.error());
+    broker_ = std::move(*broker);
+    bootstrap_servers = broker_->bootstrap_servers();
+    spdlog::warn(
+        "DEVELOPMENT BROKER: kafka.brokers is 'embedded', so events go to librdkafka's mock "
+        "cluster inside this process at {} (in memory, lost at exit, not for production)",
+        bootstrap_servers);
+  }
+  if (!config_.kafka.broker_file.empty()) {
+    if (auto written = WriteFileAtomically(config_.kafka.broker_file, bootstrap_servers + "\n");
+        !written) {
+      return written;
+    }
+    spdlog::info("bootstrap servers {} written to {}", bootstrap_servers,
+                 config_.kafka.broker_file);
+  }
+
+  sinks::KafkaSinkOptions sink_options;
+  sink_options.bootstrap_servers = bootstrap_servers;
+  sink_options.topic = config_.kafka.topic;
+  sink_options.dead_letter_topic = config_.kafka.dead_letter_topic;
+  sink_options.compression = config_.kafka.compression;
+  sink_options.message_timeout_ms = config_.kafka.message_timeout_ms;
+  sink_options.properties = config_.kafka.properties;
+  auto sink = sinks::KafkaSink::Create(sink_options, [this](const Error& error) {
+    asio::post(io_, [this, error] { Fatal(error); });
+  });
+  if (!sink) return tl::unexpected(sink.error());
+  sink_ = std::move(*sink);
+
+  pipeline::PipelineOptions pipeline_options;
+  pipeline_options.source_uri = source_uri_;
+  pipeline_ = std::make_unique<pipeline::Pipeline>(pipeline_options);
+
+  std::size_t threads = config_.limits.pipeline_threads > 0
+                            ? static_cast<std::size_t>(config_.limits.pipeline_threads)
+                            : std::max(1u, std::thread::hardware_concurrency());
+  workers_ = std::make_unique<asio::thread_pool>(threads);
+
+  for (const auto& directory : config_.directories) {
+    sources_.push_back(std::make_unique<sources::DirectorySource>(io_, directory, budget_,
+                                                                  config_.daemon.retry_backoff_ms));
+  }
+  return {};
+}
+
+int App::Run() {
+  if (auto built = Build(); !built) {
+    spdlog::critical("cannot start: {}", built.error().Describe());
+    return built.error().stage == Stage::kConfig ? kExitConfig : kExitUnavailable;
+  }
+  signals_.async_wait([this](const asio::error_code& error, int signal_number) {
+    if (error) return;
+    Shutdown(signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  });
+  broker_wait_started_ = Clock::now();
+  asio::post(io_, [this] { WaitForBroker(); });
+  if (auto interval = SystemdNotifier::WatchdogInterval()) ScheduleWatchdog(*interval);
+  ScheduleStatus();
+  io_.run();
+
+  // Every handler is done or dropped; workers may still be sending if shutdown timed out.
+  if (sink_) sink_->Stop();
+  workers_->join();
+  spdlog::info("newswire stopped: {}", StatusLine());
+  // Torn down here, while the counters and trackers its last delivery reports touch still live.
+  sink_.reset();
+  broker_.reset();
+  return exit_code_;
+}
+
+void App::WaitForBroker() {
+  if (stopping_) return;
+  // Blocks the io thread for up to a second per attempt; nothing else runs before READY.
+  if (auto connected = sink_->CheckConnection(1000); !connected) {
+    auto waited =
+        std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - broker_wait_started_);
+    spdlog::warn("waiting for Kafka ({}s so far): {}", waited.count(), connected.error().message);
+    notifier_.Status("waiting for Kafka");
+    start_timer_.expires_after(std::chrono::seconds(1));
+    start_timer_.async_wait([this](const asio::error_code& error) {
+      if (!error) WaitForBroker();
+    });
+    return;
+  }
+  StartSources();
+}
+
+void App::StartSources() {
+  for (auto& source : sources_) {
+    sources::Source* raw_source = source.get();
+    auto started = source->Start(
+        [this, raw_source](sources::SourceItem item) { OnItem(*raw_source, std::move(item)); });
+    if (!started) {
+      spdlog::critical("cannot start source {}: {}", source->name(), started.error().Describe());
+      exit_code_ = kExitConfig;
+      Shutdown("start-up failure");
+      return;
+    }
+  }
+  ready_ = true;
+  notifier_.Ready();
+  notifier_.Status("running");
+  spdlog::info("newswire ready: {} feed director{} watched, events to {}, dead letters to {}",
+               sources_.size(), sources_.size() == 1 ? "y" : "ies", config_.kafka.topic,
+               config_.kafka.dead_letter_topic);
+}
+
+void App::OnItem(sources::Source& source, sources::SourceItem item) {
+  counters_.bytes_read.fetch_add(item.raw.bytes.size(), std::memory_order_relaxed);
+  asio::post(*workers_, [this, &source, item = std::move(item)]() mutable {
+    ProcessItem(source, std::move(item));
+  });
+}
+
+// Worker thread: runs the pure pipeline and hands every record to the sink.
+void App::ProcessItem(sources::Source& source, sources::SourceItem item) {
+  auto tracker = std::make_shared<ItemTracker>(source, item.ticket, item.raw.origin);
+  if (item.rejection) {
+    spdlog::error("rejected {}: {}", item.raw.origin.Describe(), item.rejection->Describe());
+    tracker->SetRejection(*item.rejection);
+    SendDeadLetter(tracker, *item.rejection, item.raw, item.original_size);
+    FinishSending(tracker);
+    return;
+  }
+  auto processed = pipeline_->Process(item.raw, std::chrono::system_clock::now());
+  if (!processed) {
+    spdlog::error("rejected {}: {}", item.raw.origin.Describe(), processed.error().Describe());
+    tracker->SetRejection(processed.error());
+    SendDeadLetter(tracker, processed.error(), item.raw, item.original_size);
+    FinishSending(tracker);
+    return;
+  }
+  for (auto& result : *processed) {
+    if (result) {
+      SendTracked(tracker, std::move(*result));
+    } else {
+      // One bad article among several: dead-lettered, the others go on.
+      counters_.article_errors.fetch_add(1, std::memory_order_relaxed);
+      spdlog::error("rejected an article in {}: {}", item.raw.origin.Describe(),
+                    result.error().Describe());
+      SendDeadLetter(tracker, result.error(), item.raw, item.original_size);
+    }
+  }
+  FinishSending(tracker);
+}
+
+void App::SendTracked(const std::shared_ptr<ItemTracker>& tracker, OutboundEvent event) {
+  tracker->ExpectOne();
+  const bool dead_letter = event.channel == Channel::kDeadLetter;
+  std::string description;
+  if (config_.log.events && !dead_letter) {
+    description = fmt::format("key={} subject={} title=\"{}\"", event.key,
+                              event.Header("ce_subject"), EventTitle(event.value));
+  }
+  auto sent = sink_->Send(
+      std::move(event), [this, tracker, dead_letter, description = std::move(description)](
+                            const Result<sinks::DeliveryReport>& outcome) {
+        std::optional<Error> failure;
+        if (outcome) {
+          if (dead_letter) {
+            tracker->dead_letters.fetch_add(1, std::memory_order_relaxed);
+            counters_.dead_letters_delivered.fetch_add(1, std::memory_order_relaxed);
+          } else {
+            tracker->events.fetch_add(1, std::memory_order_relaxed);
+            counters_.events_delivered.fetch_add(1, std::memory_order_relaxed);
+            if (!description.empty()) {
+              spdlog::info("event {}[{}]@{} {}", outcome->topic, outcome->partition,
+                           outcome->offset, description);
+            }
+          }
+        } else {
+          counters_.delivery_failures.fetch_add(1, std::memory_order_relaxed);
+          failure = outcome.error();
+        }
+        if (tracker->Settle(failure)) {
+          asio::post(io_, [this, tracker] { CompleteItem(tracker); });
+        }
+      });
+  if (!sent) {
+    // The sink refused outright (fatal state or stopped): the item stays claimed.
+    if (tracker->Settle(sent.error())) {
+      asio::post(io_, [this, tracker] { CompleteItem(tracker); });
+    }
+  }
+}
+
+void App::SendDeadLetter(const std::shared_ptr<ItemTracker>& tracker, const Error& error,
+                         const RawArticle& raw, std::size_t original_size) {
+  sinks::DeadLetter record{error,         raw.origin,         raw.bytes,
+                           original_size, !raw.bytes.empty(), std::chrono::system_clock::now(),
+                           source_uri_};
+  SendTracked(tracker,
+              sinks::EncodeDeadLetter(
+                  record, static_cast<std::size_t>(config_.kafka.max_dead_letter_payload_bytes)));
+}
+
+void App::FinishSending(const std::shared_ptr<ItemTracker>& tracker) {
+  if (tracker->Settle(std::nullopt)) {
+    asio::post(io_, [this, tracker] { CompleteItem(tracker); });
+  }
+}
+
+// io thread: every record of the item has its final outcome.
+void App::CompleteItem(const std::shared_ptr<ItemTracker>& tracker) {
+  // After a fatal producer error nothing is acknowledged: files stay claimed for the next start.
+  if (fatal_) return;
+  sources::Source& source = tracker->source();
+  if (auto failure = tracker->delivery_failure()) {
+    counters_.items_retried.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("{}: delivery failed ({}); kept, retrying in {} ms", tracker->origin().Describe(),
+                 failure->Describe(), config_.daemon.retry_backoff_ms);
+    source.Release(tracker->ticket());
+    return;
+  }
+  if (const auto& rejection = tracker->rejection()) {
+    counters_.items_failed.fetch_add(1, std::memory_order_relaxed);
+    spdlog::info("failed {}: {} (dead letter delivered)", tracker->origin().Describe(),
+                 rejection->Describe());
+    source.Reject(tracker->ticket(), *rejection);
+    return;
+  }
+  counters_.items_completed.fetch_add(1, std::memory_order_relaxed);
+  if (log_each_item_) {
+    spdlog::info("completed {}: {} event(s){}", tracker->origin().Describe(),
+                 tracker->events.load(),
+                 tracker->dead_letters.load() > 0
+                     ? fmt::format(", {} dead letter(s)", tracker->dead_letters.load())
+                     : "");
+  } else {
+    spdlog::debug("completed {}: {} event(s)", tracker->origin().Describe(),
+                  tracker->events.load());
+  }
+  source.Acknowledge(tracker->ticket());
+}
+
+std::size_t App::InFlight() const {
+  std::size_t in_flight = 0;
+  for (const auto& source : sources_) in_flight += source->in_flight();
+  return in_flight;
+}
+
+void App::Shutdown(const std::string& reason) {
+  if (stopping_) return;
+  stopping_ = true;
+  notifier_.Stopping();
+  spdlog::info("{}: stopping intake, draining {} item(s) in flight", reason, InFlight());
+  for (auto& source : sources_) source->Stop();
+  // A second signal means "now": leave what is in flight in processing/ for the next start.
+  signals_.async_wait([this](const asio::error_code& error, int) {
+    if (error) return;
+    spdlog::warn(
+        "second signal: exiting without waiting; {} item(s) stay claimed and are "
+        "processed again at next start",
+        InFlight());
+    io_.stop();
+  });
+  start_timer_.cancel();
+  Drain(Clock::now() + std::chrono::milliseconds(config_.daemon.shutdown_timeout_ms));
+}
+
+void App::Drain(Clock::time_point deadline) {
+  if (InFlight() > 0 && Clock::now() < deadline && !fatal_) {
+    drain_timer_.expires_after(std::chrono::milliseconds(20));
+    drain_timer_.async_wait([this, deadline](const asio::error_code& error) {
+      if (!error) Drain(deadline);
+    });
+    return;
+  }
+  if (InFlight() > 0 && !fatal_) {
+    spdlog::warn(
+        "shutdown timeout ({} ms): {} item(s) not delivered stay claimed and are "
+        "processed again at next start",
+        config_.daemon.shutdown_timeout_ms, InFlight());
+  }
+  // After a fatal error the producer delivers nothing more; waiting would only delay the exit.
+  std::uint64_t undelivered = fatal_ ? 0 : sink_->Flush(config_.kafka.flush_timeout_ms);
+  if (undelivered > 0) {
+    spdlog::warn("{} record(s) still undelivered after flush; their items were not completed",
+                 undelivered);
+  }
+  status_timer_.cancel();
+  watchdog_timer_.cancel();
+  signals_.cancel();
+  io_.stop();
+}
+
+void App::Fatal(const Error& error) {
+  if (fatal_) return;
+  fatal_ = true;
+  exit_code_ = kExitUnavailable;
+  spdlog::critical(
+      "fatal Kafka producer error, stopping: {}. Items not yet acknowledged stay "
+      "claimed and are processed again at next start.",
+      error.Describe());
+  stopping_ = false;  // let Shutdown run even if a signal started it
+  Shutdown("fatal error");
+}
+
+std::string App::StatusLine() const {
+  auto stats = sink_ ? sink_->stats() : sinks::KafkaSinkStats{};
+  return fmt::format(
+      "in flight {} item(s) {} bytes; completed {}, failed {}, retried {}; events {}, dead "
+      "letters {}, article errors {}, delivery failures {}; kafka queue {}, queue-full waits {}",
+      budget_.files(), budget_.bytes(), counters_.items_completed.load(),
+      counters_.items_failed.load(), counters_.items_retried.load(),
+      counters_.events_delivered.load(), counters_.dead_letters_delivered.load(),
+      counters_.article_errors.load(), counters_.delivery_failures.load(), stats.in_flight,
+      stats.queue_full_waits);
+}
+
+void App::ScheduleStatus() {
+  status_timer_.expires_after(std::chrono::milliseconds(config_.log.stats_interval_ms));
+  status_timer_.async_wait([this](const asio::error_code& error) {
+    if (error) return;
+    std::string line = StatusLine();
+    if (!log_each_item_) spdlog::info("status: {}", line);
+    notifier_.Status(line);
+    ScheduleStatus();
+  });
+}
+
+void App::ScheduleWatchdog(std::chrono::microseconds interval) {
+  // From the event loop itself, so a wedged loop stops the pings and systemd restarts us.
+  notifier_.Watchdog();
+  watchdog_timer_.expires_after(interval);
+  watchdog_timer_.async_wait([this, interval](const asio::error_code& error) {
+    if (!error) ScheduleWatchdog(interval);
+  });
+}
+
+}  // namespace
+
+int RunDaemon(const config::Config& config) {
+  App app(config);
+  return app.Run();
+}
+
+}  // namespace newswire::app

@@ -1,0 +1,20 @@
+#pragma once
+
+#include "daemon/config/config.h"
+
+namespace newswire::app {
+
+// Process exit codes (sysexits.h), documented in `newswire --help` and docs/operations.md.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitUsage = 64;
+inline constexpr int kExitDataError = 65;
+inline constexpr int kExitUnavailable = 69;
+inline constexpr int kExitSoftware = 70;
+inline constexpr int kExitConfig = 78;
+
+// Runs the daemon on a validated config until SIGTERM/SIGINT (drain, flush, exit 0) or a fatal
+// Kafka error (intake stops, unacknowledged files stay claimed, exit 69). Returns the exit code.
+// Called once from main; logging must already be set up.
+int RunDaemon(const config::Config& config);
+
+}  // namespace newswire::app

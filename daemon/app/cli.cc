@@ -1,0 +1,243 @@
+#include "daemon/app/cli.h"
+
+#include <fmt/format.h>
+#include <librdkafka/rdkafka.h>
+#include <spdlog/spdlog.h>
+#include <unicode/uversion.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "daemon/app/app.h"
+#include "daemon/app/logging.h"
+#include "daemon/config/config.h"
+#include "daemon/pipeline/encode/event_encoder.h"
+#include "daemon/pipeline/pipeline.h"
+
+#ifndef NEWSWIRE_VERSION
+#define NEWSWIRE_VERSION "0.1.0"
+#endif
+
+namespace newswire::app {
+namespace {
+
+constexpr std::string_view kDefaultConfigPath = "/etc/newswire/newswire.yaml";
+
+constexpr std::string_view kUsage = R"(newswire - streaming news ingestion daemon
+
+Scrapers and feed fetchers drop articles into feed directories; newswire claims each file,
+normalizes and classifies every article in it, and publishes one tagged event per article to
+Kafka. A file leaves its feed directory only after Kafka confirmed every event made from it.
+
+Usage:
+  newswire run [-c FILE] [--log-format text|json] [--log-level LEVEL]
+      Run the daemon until SIGTERM or SIGINT, then stop intake, drain, flush and exit 0.
+      With `kafka.brokers: embedded` it starts a development Kafka broker in-process and writes
+      its address to `kafka.broker_file`.
+  newswire check-config [-c FILE]
+      Validate the config. Prints the effective config (defaults filled in) and exits 0, or lists
+      every error as file:line:col and exits 78.
+  newswire process [-c FILE] [FILE...]
+      Run the pipeline once on the files, or on standard input when none is given or FILE is
+      "-", and print each event as one JSON line {"key", "headers", "value"}. No Kafka involved:
+      the way to see what newswire makes of an article. Exits 65 if any input was rejected.
+  newswire config-reference
+      Print every config key with its type, default, bounds and description (Markdown).
+  newswire version
+      Print the versions of newswire and the libraries it runs on.
+  newswire help
+      Print this text.
+
+Options:
+  -c, --config FILE     config file (default /etc/newswire/newswire.yaml)
+  --log-format FORMAT   text (default) or json: one JSON object a line, for journald or ELK.
+                        Overrides log.format from the config.
+  --log-level LEVEL     trace, debug, info, warn or error. Overrides log.level.
+  -h, --help            print this text
+
+Exit codes:
+  0 success, 64 wrong usage, 65 input rejected (process), 69 Kafka fatal error or unreachable at
+  start, 70 internal error, 78 invalid configuration.
+
+Documentation: docs/operations.md, docs/configuration.md, docs/events.md
+)";
+
+struct Arguments {
+  std::string command;
+  std::string config_path;
+  std::optional<std::string> log_format;
+  std::optional<std::string> log_level;
+  std::vector<std::string> files;
+};
+
+// Returns the parsed arguments or an error sentence for a usage error.
+tl::expected<Arguments, std::string> Parse(int argc, char** argv) {
+  Arguments arguments;
+  std::vector<std::string_view> words(argv + 1, argv + argc);
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    std::string_view word = words[i];
+    auto value = [&](std::string_view option) -> tl::expected<std::string, std::string> {
+      if (i + 1 >= words.size()) return tl::unexpected(fmt::format("{} needs a value", option));
+      return std::string(words[++i]);
+    };
+    if (word == "-h" || word == "--help") {
+      arguments.command = "help";
+      return arguments;
+    }
+    if (word == "-c" || word == "--config" || word == "--log-format" || word == "--log-level") {
+      auto given = value(word);
+      if (!given) return tl::unexpected(given.error());
+      if (word == "--log-format") {
+        arguments.log_format = *given;
+      } else if (word == "--log-level") {
+        arguments.log_level = *given;
+      } else {
+        arguments.config_path = *given;
+      }
+      continue;
+    }
+    if (word.size() > 1 && word.front() == '-' && word != "-") {
+      return tl::unexpected(fmt::format("unknown option '{}'", word));
+    }
+    if (arguments.command.empty()) {
+      arguments.command = std::string(word);
+    } else if (arguments.command == "process") {
+      arguments.files.emplace_back(word);
+    } else {
+      return tl::unexpected(fmt::format("unexpected argument '{}'", word));
+    }
+  }
+  if (arguments.command.empty()) return tl::unexpected(std::string("no command given"));
+  return arguments;
+}
+
+std::optional<config::Config> LoadOrReport(const std::string& path) {
+  auto loaded = config::LoadConfig(path);
+  if (loaded) return std::move(*loaded);
+  for (const auto& error : loaded.error()) std::cerr << error.Describe() << "\n";
+  std::cerr << fmt::format("{}: {} error(s); newswire did not start\n", path,
+                           loaded.error().size());
+  return std::nullopt;
+}
+
+int CheckConfig(const Arguments& arguments) {
+  auto config = LoadOrReport(arguments.config_path);
+  if (!config) return kExitConfig;
+  std::cout << config::RenderConfig(*config);
+  std::cerr << arguments.config_path << ": valid\n";
+  return kExitOk;
+}
+
+int Run(const Arguments& arguments) {
+  auto config = LoadOrReport(arguments.config_path);
+  if (!config) return kExitConfig;
+  LoggingOptions logging{arguments.log_level.value_or(config->log.level),
+                         arguments.log_format.value_or(config->log.format)};
+  if (auto set_up = SetupLogging(logging); !set_up) {
+    std::cerr << set_up.error().message << "\n";
+    return kExitUsage;
+  }
+  spdlog::info("newswire {} starting with {}", NEWSWIRE_VERSION, config->file);
+  return RunDaemon(*config);
+}
+
+Result<std::string> ReadInput(const std::string& name) {
+  std::ostringstream buffer;
+  if (name == "-") {
+    buffer << std::cin.rdbuf();
+    return buffer.str();
+  }
+  std::ifstream file(name, std::ios::binary);
+  if (!file) {
+    return MakeError(Stage::kSource, ErrorCode::kIo,
+                     fmt::format("cannot open: {}", std::strerror(errno)));
+  }
+  buffer << file.rdbuf();
+  return buffer.str();
+}
+
+int Process(const Arguments& arguments) {
+  pipeline::PipelineOptions options;
+  options.source_uri = "newswire://process";
+  if (!arguments.config_path.empty()) {
+    auto config = LoadOrReport(arguments.config_path);
+    if (!config) return kExitConfig;
+    if (!config->daemon.source_uri.empty()) options.source_uri = config->daemon.source_uri;
+  }
+  pipeline::Pipeline pipeline(options);
+  std::vector<std::string> inputs = arguments.files;
+  if (inputs.empty()) inputs.emplace_back("-");
+  int exit_code = kExitOk;
+  for (const auto& input : inputs) {
+    RawArticle raw;
+    raw.origin.kind = input == "-" ? Origin::Kind::kStdin : Origin::Kind::kFile;
+    raw.origin.source_name = "process";
+    raw.origin.path = input == "-" ? "" : input;
+    auto bytes = ReadInput(input);
+    if (!bytes) {
+      std::cerr << fmt::format("{}: {}\n", input, bytes.error().Describe());
+      exit_code = kExitDataError;
+      continue;
+    }
+    raw.bytes = std::move(*bytes);
+    auto processed = pipeline.Process(raw, std::chrono::system_clock::now());
+    if (!processed) {
+      std::cerr << fmt::format("{}: {}\n", input == "-" ? "stdin" : input,
+                               processed.error().Describe());
+      exit_code = kExitDataError;
+      continue;
+    }
+    for (const auto& result : *processed) {
+      if (result) {
+        std::cout << pipeline::EventToJsonLine(*result) << "\n";
+      } else {
+        std::cerr << fmt::format("{}: {}\n", input == "-" ? "stdin" : input,
+                                 result.error().Describe());
+        exit_code = kExitDataError;
+      }
+    }
+  }
+  return exit_code;
+}
+
+}  // namespace
+
+int RunCommandLine(int argc, char** argv) {
+  auto arguments = Parse(argc, argv);
+  if (!arguments) {
+    std::cerr << "newswire: " << arguments.error() << "\n\n" << kUsage;
+    return kExitUsage;
+  }
+  if (arguments->config_path.empty() && arguments->command != "process") {
+    arguments->config_path = std::string(kDefaultConfigPath);
+  }
+  const std::string& command = arguments->command;
+  if (command == "help") {
+    std::cout << kUsage;
+    return kExitOk;
+  }
+  if (command == "version") {
+    std::cout << fmt::format("newswire {}\nlibrdkafka {}\nICU {}\n", NEWSWIRE_VERSION,
+                             rd_kafka_version_str(), U_ICU_VERSION);
+    return kExitOk;
+  }
+  if (command == "config-reference") {
+    std::cout << config::ConfigReference();
+    return kExitOk;
+  }
+  if (command == "check-config") return CheckConfig(*arguments);
+  if (command == "run") return Run(*arguments);
+  if (command == "process") return Process(*arguments);
+  std::cerr << fmt::format("newswire: unknown command '{}'\n\n", command) << kUsage;
+  return kExitUsage;
+}
+
+}  // namespace newswire::app

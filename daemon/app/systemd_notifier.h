@@ -1,0 +1,23 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace newswire::app {
+
+// Speaks the sd_notify protocol to systemd (Type=notify units): READY=1, STOPPING=1, STATUS=...,
+// WATCHDOG=1. Does nothing when NOTIFY_SOCKET is not set (not started by systemd). Called from the
+// io thread only.
+class SystemdNotifier {
+ public:
+  void Ready();
+  void Stopping();
+  void Status(const std::string& status);
+  void Watchdog();
+
+  // How often to send WATCHDOG=1 (half of WatchdogSec), or nothing when the watchdog is off.
+  static std::optional<std::chrono::microseconds> WatchdogInterval();
+};
+
+}  // namespace newswire::app

@@ -1,0 +1,99 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+namespace newswire::config {
+
+// One feed directory to watch. Relative paths are resolved against the daemon's working
+// directory when the config is loaded, so every path here is absolute after LoadConfig.
+struct DirectorySourceConfig {
+  enum class OnSuccess { kMove, kDelete };
+
+  std::string name;  // defaults to the last component of `path`
+  std::string path;
+  bool recursive = false;
+  std::vector<std::string> include = {"*"};  // fnmatch globs on the file name
+  std::vector<std::string> exclude;          // applied after include; dotfiles, *.tmp, *.part always excluded
+  std::string processing_dir;                // default <path>/processing
+  std::string done_dir;                      // default <path>/done
+  std::string failed_dir;                    // default <path>/failed
+  OnSuccess on_success = OnSuccess::kMove;
+  std::int64_t max_file_bytes = 16 * 1024 * 1024;
+  bool follow_symlinks = false;
+  std::string location;  // "file:line:col" of this entry, for start-up errors found later
+};
+
+struct KafkaConfig {
+  std::string brokers = "embedded";  // "embedded" or "host:port,host:port"
+  std::string broker_file;           // where the bootstrap list is written; "" = nowhere
+  std::string topic = "news.articles.tagged";
+  std::string dead_letter_topic = "news.articles.dead-letter";
+  std::string compression = "zstd";  // none|gzip|snappy|lz4|zstd
+  std::int64_t message_timeout_ms = 300000;
+  std::int64_t flush_timeout_ms = 30000;
+  std::int64_t max_dead_letter_payload_bytes = 1024 * 1024;
+  std::int64_t embedded_partitions = 4;
+  std::map<std::string, std::string> properties;  // passed to librdkafka as they are
+};
+
+struct LimitsConfig {
+  std::int64_t max_in_flight_files = 1000;
+  std::int64_t max_in_flight_bytes = 256 * 1024 * 1024;
+  std::int64_t pipeline_threads = 0;  // 0 = one per core
+};
+
+struct LogConfig {
+  std::string level = "info";   // trace|debug|info|warn|error
+  std::string format = "text";  // text|json
+  std::int64_t stats_interval_ms = 10000;
+  bool events = false;  // log every delivered event (the demo turns it on)
+};
+
+struct DaemonConfig {
+  std::string source_uri;  // CloudEvents `source`; default "newswire://<hostname>"
+  std::int64_t shutdown_timeout_ms = 30000;
+  std::int64_t retry_backoff_ms = 5000;  // wait before re-processing an item whose delivery failed
+};
+
+struct Config {
+  std::string file;  // the file it was loaded from
+  KafkaConfig kafka;
+  std::vector<DirectorySourceConfig> directories;
+  LimitsConfig limits;
+  LogConfig log;
+  DaemonConfig daemon;
+};
+
+// One problem in a config file, located to the character.
+struct ConfigError {
+  std::string file;
+  int line = 0;    // 1-based; 0 when the error concerns the whole file
+  int column = 0;  // 1-based
+  std::string message;
+
+  // "newswire.yaml:12:5: kafka.compresion: unknown key (did you mean 'compression'?)"
+  std::string Describe() const;
+};
+
+using ConfigResult = tl::expected<Config, std::vector<ConfigError>>;
+
+// Reads, parses and validates a config file. Returns every error found, not just the first.
+ConfigResult LoadConfig(const std::string& path);
+
+// Same, from text; `file_name` is used in error messages only.
+ConfigResult ParseConfig(std::string_view yaml_text, const std::string& file_name);
+
+// The effective configuration (defaults filled in) as YAML, for `newswire check-config`.
+std::string RenderConfig(const Config& config);
+
+// A Markdown table of every option: key, type, default, bounds, description. Generated from
+// the same table the loader uses, for docs/configuration.md and `newswire config-reference`.
+std::string ConfigReference();
+
+}  // namespace newswire::config

@@ -1,0 +1,104 @@
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "daemon/core/origin.h"
+
+namespace newswire {
+
+// A person credited on the article: "by James Carter Senior News Editor" is
+// {name "James Carter", role "Senior News Editor"}; "by Chief Editor" is {role only}.
+struct Person {
+  std::string name;
+  std::string role;
+};
+
+// A span of text that supports a tag: which field, where (byte offsets into that field of the
+// normalized article, UTF-8), and what matched.
+struct Evidence {
+  std::string field;  // "title", "subtitle", "body"
+  std::size_t begin_offset = 0;
+  std::size_t end_offset = 0;
+  std::string text;
+  std::string rule_id;  // empty for model evidence
+};
+
+// A topic tag, e.g. IPTC Media Topic medtop:11000000 "politics and government".
+struct TopicTag {
+  std::string scheme;  // "iptc-medtop"
+  std::string code;    // "medtop:11000000"
+  std::string label;
+  double score = 0.0;
+  std::vector<std::string> ancestors;  // codes, nearest parent first
+  std::string method;                  // "rule" or "model"
+  double probability = 0.0;            // model only
+  std::vector<Evidence> evidence;
+};
+
+// A named entity: a country, person or organization, with its mentions.
+struct Entity {
+  std::string type;  // "country", "person", "organization"
+  std::string name;
+  std::string identifier;  // ISO 3166 code, Wikidata id, ...
+  double score = 0.0;
+  std::vector<Evidence> mentions;
+};
+
+// Identities of the article's content, for duplicate and story detection.
+struct Fingerprints {
+  std::string content_hash;   // XXH3-128 of the normalized title and body, 32 hex digits
+  std::uint64_t simhash = 0;  // 64-bit SimHash over word shingles of the body
+  std::string duplicate_of;   // id of an earlier near-duplicate, when known
+  std::string story_id;       // id of the story cluster, when known
+};
+
+// What normalization did, so a consumer or operator can judge the input's quality.
+struct NormalizationStats {
+  std::size_t input_bytes = 0;
+  std::size_t replaced_sequences = 0;  // invalid byte sequences replaced by U+FFFD
+  std::size_t paragraphs = 0;
+  std::size_t words = 0;
+  std::size_t characters = 0;  // Unicode code points in title and body
+};
+
+// The article as it moves through the pipeline: decode fills the text and what metadata the
+// format carries, normalize cleans it and gives it an id, classify adds tags and entities, and
+// encode turns it into an OutboundEvent. A plain value; each stage takes it by value and returns
+// it, so a worker thread owns it alone.
+struct Article {
+  // Stable across reprocessing of the same content: the content hash. It is the Kafka key and
+  // the CloudEvents id, so a consumer can drop a repeated event.
+  std::string id;
+  Origin origin;
+  // Index of the article within its source item (a JSON Lines file or feed holds many).
+  std::size_t item_index = 0;
+  std::string format;  // "text", "html", "json", "rss", "atom"
+
+  std::string title;
+  std::string subtitle;
+  // Paragraphs separated by one blank line ("\n\n"); no leading or trailing whitespace.
+  std::string body;
+
+  std::string language;  // BCP 47, e.g. "en"; empty when unknown
+  std::string url;
+  std::string canonical_url;
+  std::vector<Person> authors;
+  std::string publisher;
+  std::string published_time;         // RFC 3339, empty when unknown
+  std::string modified_time;          // RFC 3339, empty when unknown
+  std::vector<std::string> sections;  // breadcrumbs, categories
+  std::vector<std::string> keywords;
+  std::map<std::string, std::string> metadata;  // format-specific extras worth keeping
+
+  std::vector<TopicTag> topics;
+  std::vector<Entity> entities;
+  Fingerprints fingerprints;
+  NormalizationStats stats;
+};
+
+}  // namespace newswire

@@ -1,0 +1,29 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace newswire {
+
+// Where a source item came from. Set by the source, carried unchanged through the pipeline into
+// the event (as `source`) and into every dead-letter record, so an operator can find the input.
+struct Origin {
+  enum class Kind { kFile, kKafka, kStdin };
+
+  Kind kind = Kind::kFile;
+  // The configured name of the source ("inbox"), or "stdin" / the file name for `newswire process`.
+  std::string source_name;
+  // kFile: the path the file had in the feed directory when it was claimed.
+  std::string path;
+  // kKafka: where the record was read.
+  std::string topic;
+  std::int32_t partition = -1;
+  std::int64_t offset = -1;
+
+  // One line for logs: "file inbox:/var/inbox/a.txt", "kafka news.raw[2]@1234", "stdin".
+  std::string Describe() const;
+};
+
+std::string_view OriginKindName(Origin::Kind kind);
+
+}  // namespace newswire

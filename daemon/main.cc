@@ -1,0 +1,16 @@
+// newswire: flags -> config -> daemon. Everything else lives in daemon/app.
+#include <exception>
+#include <iostream>
+
+#include "daemon/app/app.h"
+#include "daemon/app/cli.h"
+
+int main(int argc, char** argv) {
+  try {
+    return newswire::app::RunCommandLine(argc, argv);
+  } catch (const std::exception& error) {
+    // Exceptions are for start-up boundaries only; one escaping here is a bug, said plainly.
+    std::cerr << "newswire: internal error: " << error.what() << "\n";
+    return newswire::app::kExitSoftware;
+  }
+}

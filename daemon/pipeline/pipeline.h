@@ -1,0 +1,35 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "daemon/core/error.h"
+#include "daemon/core/outbound_event.h"
+#include "daemon/core/raw_article.h"
+
+namespace newswire::pipeline {
+
+struct PipelineOptions {
+  // CloudEvents `source` attribute, e.g. "newswire://host-1".
+  std::string source_uri = "newswire://localhost";
+};
+
+// What became of one source item: either the whole item was rejected (outer error: it could not
+// be decoded at all), or one result per article found in it, each an event or a per-article error.
+using ProcessResult = Result<std::vector<Result<OutboundEvent>>>;
+
+// The pure chain Decode -> Normalize -> Classify -> Encode. No I/O, no Kafka, no Asio, no
+// globals. Immutable after construction, so one instance is shared by all worker threads.
+class Pipeline {
+ public:
+  explicit Pipeline(PipelineOptions options);
+
+  // Thread-safe. `now` becomes the events' ce_time.
+  ProcessResult Process(const RawArticle& raw, std::chrono::system_clock::time_point now) const;
+
+ private:
+  PipelineOptions options_;
+};
+
+}  // namespace newswire::pipeline

@@ -1,0 +1,568 @@
+#include "daemon/sources/directory/directory_source.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fmt/chrono.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <utility>
+#include <vector>
+
+namespace newswire::sources {
+namespace {
+
+constexpr std::size_t kMaxPending = 10000;
+constexpr int kMaxNameAttempts = 1000;
+constexpr std::uint32_t kWatchMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF |
+                                     IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK;
+
+std::string ErrnoText(int error_number) { return std::strerror(error_number); }
+
+std::string JoinPath(const std::string& directory, std::string_view name) {
+  std::string path = directory;
+  if (path.empty() || path.back() != '/') path += '/';
+  path += name;
+  return path;
+}
+
+std::string BaseName(std::string_view path) {
+  std::size_t slash = path.rfind('/');
+  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+// Moves `from` into `directory` under `name`, or under "name.1.ext", "name.2.ext"... when taken,
+// never replacing a file (renameat2 RENAME_NOREPLACE is atomic). Returns the path it got.
+Result<std::string> MoveIntoDirectory(const std::string& from, const std::string& directory,
+                                      const std::string& name) {
+  for (int attempt = 0; attempt < kMaxNameAttempts; ++attempt) {
+    std::string target = JoinPath(directory, attempt == 0 ? name : AlternativeName(name, attempt));
+    if (renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) {
+      return target;
+    }
+    if (errno == EEXIST) continue;
+    int error_number = errno;
+    return MakeError(
+        Stage::kSource, error_number == ENOENT ? ErrorCode::kNotRegularFile : ErrorCode::kIo,
+        fmt::format("cannot move {} to {}: {}", from, target, ErrnoText(error_number)));
+  }
+  return MakeError(
+      Stage::kSource, ErrorCode::kIo,
+      fmt::format("cannot move {} into {}: {} names taken", from, directory, kMaxNameAttempts));
+}
+
+Result<void> MakeDirectories(const std::string& path) {
+  std::error_code error;
+  std::filesystem::create_directories(path, error);
+  if (error) {
+    return MakeError(Stage::kSource, ErrorCode::kIo,
+                     fmt::format("cannot create directory {}: {}", path, error.message()));
+  }
+  return {};
+}
+
+std::string NowRfc3339() {
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z",
+                     std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+}
+
+// Writes the reason a file failed beside it, so an operator looking at failed/ sees why without
+// searching the logs. Best effort: the dead-letter record and the log line carry the same facts.
+void WriteErrorNote(const std::string& failed_path, const std::string& original_path,
+                    const Error& error) {
+  std::string note =
+      fmt::format("file: {}\ntime: {}\nstage: {}\nerror: {}\nmessage: {}\n", original_path,
+                  NowRfc3339(), StageName(error.stage), ErrorCodeName(error.code), error.message);
+  std::string note_path = failed_path + ".error";
+  std::FILE* file = std::fopen(note_path.c_str(), "we");
+  if (file == nullptr) {
+    spdlog::warn("cannot write {}: {}", note_path, ErrnoText(errno));
+    return;
+  }
+  std::fwrite(note.data(), 1, note.size(), file);
+  std::fclose(file);
+}
+
+}  // namespace
+
+DirectorySource::DirectorySource(asio::io_context& io, config::DirectorySourceConfig config,
+                                 InFlightBudget& budget, std::int64_t retry_backoff_ms)
+    : io_(io),
+      config_(std::move(config)),
+      budget_(budget),
+      retry_backoff_ms_(retry_backoff_ms),
+      inotify_(io) {
+  budget_.OnRelease([this] {
+    if (running_) Pump();
+  });
+}
+
+DirectorySource::~DirectorySource() = default;
+
+bool DirectorySource::IsWorkDirectory(const std::string& path) const {
+  return path == config_.processing_dir || path == config_.done_dir || path == config_.failed_dir;
+}
+
+std::string DirectorySource::ProcessingPath(const std::string& claim_name) const {
+  return JoinPath(config_.processing_dir, claim_name);
+}
+
+Result<void> DirectorySource::PrepareDirectories() {
+  for (const std::string* directory :
+       {&config_.path, &config_.processing_dir, &config_.done_dir, &config_.failed_dir}) {
+    if (auto made = MakeDirectories(*directory); !made) return made;
+  }
+  // Claiming and completing are renames; a rename is atomic only within one filesystem.
+  struct stat feed_stat {};
+  if (stat(config_.path.c_str(), &feed_stat) != 0) {
+    return MakeError(Stage::kSource, ErrorCode::kIo,
+                     fmt::format("cannot stat {}: {}", config_.path, ErrnoText(errno)));
+  }
+  if (!S_ISDIR(feed_stat.st_mode)) {
+    return MakeError(Stage::kSource, ErrorCode::kNotRegularFile,
+                     fmt::format("feed directory {} is not a directory", config_.path));
+  }
+  for (const std::string* directory :
+       {&config_.processing_dir, &config_.done_dir, &config_.failed_dir}) {
+    struct stat work_stat {};
+    if (stat(directory->c_str(), &work_stat) != 0 || work_stat.st_dev != feed_stat.st_dev) {
+      return MakeError(Stage::kSource, ErrorCode::kInvalidArgument,
+                       fmt::format("{} must be on the same filesystem as the feed directory {} "
+                                   "(files are claimed and completed by atomic rename)",
+                                   *directory, config_.path));
+    }
+  }
+  return {};
+}
+
+Result<void> DirectorySource::Start(ItemHandler handler) {
+  handler_ = std::move(handler);
+  if (auto prepared = PrepareDirectories(); !prepared) return prepared;
+
+  int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0) {
+    return MakeError(Stage::kSource, ErrorCode::kIo,
+                     fmt::format("inotify_init1: {}", ErrnoText(errno)));
+  }
+  inotify_.assign(fd);
+  // Watch before scanning: a file that arrives between the two is seen twice at worst, and the
+  // second claim finds it gone.
+  if (auto watched = AddWatch(config_.path); !watched) return watched;
+  running_ = true;
+  RecoverProcessing();
+  ScanDirectory(config_.path);
+  spdlog::info("source {}: watching {}{} ({} file(s) to recover, {} waiting)", config_.name,
+               config_.path, config_.recursive ? " and its subdirectories" : "", recovered_.size(),
+               pending_.size());
+  ReadEvents();
+  Pump();
+  return {};
+}
+
+void DirectorySource::Stop() {
+  if (!running_) return;
+  running_ = false;
+  asio::error_code ignored;
+  inotify_.close(ignored);
+  pending_.clear();
+  pending_paths_.clear();
+  recovered_.clear();
+  // Files waiting to be retried stay in processing/ and are handed out again at next start.
+  for (auto it = records_.begin(); it != records_.end();) {
+    if (it->second.state == FileState::kRetryWait) {
+      it->second.retry_timer->cancel();
+      std::int64_t reserved_bytes = it->second.reserved_bytes;
+      it = records_.erase(it);
+      budget_.Release(reserved_bytes);  // running_ is false: wakes nobody
+    } else {
+      ++it;
+    }
+  }
+  spdlog::info("source {}: intake stopped, {} file(s) still in flight", config_.name,
+               records_.size());
+}
+
+Result<void> DirectorySource::AddWatch(const std::string& directory) {
+  int watch = inotify_add_watch(inotify_.native_handle(), directory.c_str(), kWatchMask);
+  if (watch < 0) {
+    int error_number = errno;
+    return MakeError(
+        Stage::kSource, ErrorCode::kIo,
+        fmt::format("cannot watch {}: {}{}", directory, ErrnoText(error_number),
+                    error_number == ENOSPC ? " (raise fs.inotify.max_user_watches)" : ""));
+  }
+  watched_directories_[watch] = directory;
+  return {};
+}
+
+void DirectorySource::ScanDirectory(const std::string& directory) {
+  DIR* listing = opendir(directory.c_str());
+  if (listing == nullptr) {
+    spdlog::error("source {}: cannot list {}: {}", config_.name, directory, ErrnoText(errno));
+    return;
+  }
+  std::vector<std::string> names;
+  while (dirent* entry = readdir(listing)) {
+    std::string_view name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    names.emplace_back(name);
+  }
+  closedir(listing);
+  // Oldest names first is what a user expects of a backlog; sorted names are a cheap stand-in.
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names) {
+    std::string path = JoinPath(directory, name);
+    if (IsWorkDirectory(path)) continue;
+    struct stat entry_stat {};
+    if (lstat(path.c_str(), &entry_stat) != 0) continue;
+    if (S_ISDIR(entry_stat.st_mode) && config_.recursive) {
+      if (IsIgnoredName(name)) continue;
+      if (auto watched = AddWatch(path); !watched) {
+        spdlog::error("source {}: {}", config_.name, watched.error().message);
+        continue;
+      }
+      ScanDirectory(path);
+      continue;
+    }
+    if (S_ISDIR(entry_stat.st_mode) ? !IsIgnoredName(name)
+                                    : IsWantedName(name, config_.include, config_.exclude)) {
+      Enqueue(path);
+    }
+  }
+}
+
+void DirectorySource::RecoverProcessing() {
+  DIR* listing = opendir(config_.processing_dir.c_str());
+  if (listing == nullptr) return;
+  while (dirent* entry = readdir(listing)) {
+    std::string_view name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    recovered_.emplace_back(name);
+  }
+  closedir(listing);
+  std::sort(recovered_.begin(), recovered_.end());
+  if (!recovered_.empty()) {
+    spdlog::warn(
+        "source {}: {} file(s) in {} were not finished by the last run; processing them again "
+        "(their events keep the same ids)",
+        config_.name, recovered_.size(), config_.processing_dir);
+  }
+}
+
+void DirectorySource::ReadEvents() {
+  inotify_.async_read_some(asio::buffer(event_buffer_), [this](const asio::error_code& error,
+                                                               std::size_t length) {
+    if (error == asio::error::operation_aborted || !running_) return;
+    if (error) {
+      spdlog::error("source {}: reading inotify events failed: {}; rescanning", config_.name,
+                    error.message());
+      rescan_needed_ = true;
+    } else {
+      std::size_t offset = 0;
+      while (offset + sizeof(inotify_event) <= length) {
+        const auto* event = reinterpret_cast<const inotify_event*>(event_buffer_.data() + offset);
+        HandleEvent(*event);
+        offset += sizeof(inotify_event) + event->len;
+      }
+    }
+    Pump();
+    ReadEvents();
+  });
+}
+
+void DirectorySource::HandleEvent(const inotify_event& event) {
+  if (event.mask & IN_Q_OVERFLOW) {
+    spdlog::warn("source {}: inotify queue overflowed; rescanning {}", config_.name, config_.path);
+    rescan_needed_ = true;
+    return;
+  }
+  auto watched = watched_directories_.find(event.wd);
+  if (watched == watched_directories_.end()) return;
+  if (event.mask & IN_IGNORED) {
+    watched_directories_.erase(watched);
+    return;
+  }
+  if (event.mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
+    if (watched->second == config_.path) {
+      spdlog::error(
+          "source {}: the feed directory {} was removed or moved; nothing more "
+          "arrives through it until newswire is restarted",
+          config_.name, config_.path);
+    }
+    return;
+  }
+  if (event.len == 0) return;
+  std::string_view name(event.name);
+  std::string path = JoinPath(watched->second, name);
+  if (IsWorkDirectory(path)) return;
+
+  if (event.mask & IN_ISDIR) {
+    if (IsIgnoredName(name) || !(event.mask & (IN_CREATE | IN_MOVED_TO))) return;
+    if (config_.recursive) {
+      if (auto added = AddWatch(path); !added) {
+        spdlog::error("source {}: {}", config_.name, added.error().message);
+        return;
+      }
+      ScanDirectory(path);  // files may have landed before the watch existed
+    } else {
+      Enqueue(path);  // a directory where a file belongs: claimed and rejected to failed/
+    }
+    return;
+  }
+  if (!IsWantedName(name, config_.include, config_.exclude)) return;
+  if (event.mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) {
+    Enqueue(path);
+    return;
+  }
+  if (event.mask & IN_CREATE) {
+    // Regular files are taken on close-after-write. Symlinks, FIFOs and the like never get that
+    // event, so they are taken (and rejected) when they appear.
+    struct stat entry_stat {};
+    if (lstat(path.c_str(), &entry_stat) == 0 && !S_ISREG(entry_stat.st_mode)) Enqueue(path);
+  }
+}
+
+void DirectorySource::Enqueue(const std::string& path) {
+  if (pending_paths_.contains(path)) return;
+  if (pending_.size() >= kMaxPending) {
+    rescan_needed_ = true;
+    return;
+  }
+  std::string relative = path.substr(std::min(path.size(), config_.path.size() + 1));
+  pending_.push_back(Candidate{path, std::move(relative)});
+  pending_paths_.insert(path);
+}
+
+void DirectorySource::Pump() {
+  while (running_) {
+    if (!recovered_.empty()) {
+      struct stat file_stat {};
+      std::string path = ProcessingPath(recovered_.front());
+      std::int64_t size = 0;
+      if (lstat(path.c_str(), &file_stat) == 0 && S_ISREG(file_stat.st_mode)) {
+        size = std::min<std::int64_t>(file_stat.st_size, config_.max_file_bytes);
+      }
+      if (!budget_.TryAcquire(size)) return;
+      std::string claim_name = std::move(recovered_.front());
+      recovered_.pop_front();
+      std::uint64_t ticket = next_ticket_++;
+      std::string original = JoinPath(config_.path, DecodeClaimName(claim_name));
+      records_.emplace(ticket, FileRecord{claim_name, original, FileState::kClaimed, size, {}});
+      ++stats_.recovered;
+      Dispatch(ticket);
+      continue;
+    }
+    if (pending_.empty()) {
+      if (!rescan_needed_) return;
+      rescan_needed_ = false;
+      ++stats_.rescans;
+      ScanDirectory(config_.path);
+      if (pending_.empty()) return;
+      continue;
+    }
+    const Candidate& candidate = pending_.front();
+    struct stat file_stat {};
+    if (lstat(candidate.path.c_str(), &file_stat) != 0) {
+      // Gone already: claimed by an earlier event, or removed by its writer.
+      pending_paths_.erase(candidate.path);
+      pending_.pop_front();
+      continue;
+    }
+    // A too-large file is never read, so it costs a slot but no bytes.
+    std::int64_t size = S_ISREG(file_stat.st_mode) && file_stat.st_size <= config_.max_file_bytes
+                            ? file_stat.st_size
+                            : 0;
+    if (!budget_.TryAcquire(size)) return;
+    Candidate claimed = std::move(pending_.front());
+    pending_.pop_front();
+    pending_paths_.erase(claimed.path);
+    Claim(claimed, size);
+  }
+}
+
+void DirectorySource::Claim(const Candidate& candidate, std::int64_t reserved_bytes) {
+  auto moved = MoveIntoDirectory(candidate.path, config_.processing_dir,
+                                 EncodeClaimName(candidate.relative_path));
+  if (!moved) {
+    budget_.Release(reserved_bytes);
+    if (moved.error().code == ErrorCode::kNotRegularFile) return;  // vanished meanwhile
+    ++stats_.claim_errors;
+    spdlog::error("source {}: cannot claim {}: {}", config_.name, candidate.path,
+                  moved.error().message);
+    return;
+  }
+  ++stats_.claimed;
+  std::uint64_t ticket = next_ticket_++;
+  records_.emplace(
+      ticket,
+      FileRecord{BaseName(*moved), candidate.path, FileState::kClaimed, reserved_bytes, {}});
+  Dispatch(ticket);
+}
+
+bool DirectorySource::Transition(FileRecord& record, FileEvent event) {
+  auto next = NextFileState(record.state, event);
+  if (!next) {
+    spdlog::critical("source {}: {} ({})", config_.name, next.error().message,
+                     record.original_path);
+    return false;
+  }
+  record.state = *next;
+  return true;
+}
+
+void DirectorySource::Dispatch(std::uint64_t ticket) {
+  auto it = records_.find(ticket);
+  if (it == records_.end() || !Transition(it->second, FileEvent::kDispatch)) return;
+  handler_(LoadItem(ticket, it->second));
+}
+
+SourceItem DirectorySource::LoadItem(std::uint64_t ticket, const FileRecord& record) {
+  SourceItem item;
+  item.ticket = ticket;
+  item.raw.origin.kind = Origin::Kind::kFile;
+  item.raw.origin.source_name = config_.name;
+  item.raw.origin.path = record.original_path;
+  auto reject = [&item](ErrorCode code, std::string message) {
+    item.rejection = Error{Stage::kSource, code, std::move(message)};
+    return std::move(item);
+  };
+
+  std::string path = ProcessingPath(record.claim_name);
+  struct stat link_stat {};
+  if (lstat(path.c_str(), &link_stat) != 0) {
+    return reject(ErrorCode::kIo, fmt::format("cannot stat claimed file: {}", ErrnoText(errno)));
+  }
+  if (S_ISLNK(link_stat.st_mode) && !config_.follow_symlinks) {
+    return reject(ErrorCode::kSymlink,
+                  "is a symbolic link; links in a feed directory are never followed (set "
+                  "follow_symlinks to allow them)");
+  }
+  if (S_ISDIR(link_stat.st_mode)) {
+    return reject(ErrorCode::kNotRegularFile,
+                  "is a directory; this feed directory is not recursive");
+  }
+  int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (config_.follow_symlinks ? 0 : O_NOFOLLOW);
+  int fd = open(path.c_str(), flags);
+  if (fd < 0) {
+    int error_number = errno;
+    return reject(error_number == EACCES ? ErrorCode::kPermissionDenied : ErrorCode::kIo,
+                  fmt::format("cannot open: {}", ErrnoText(error_number)));
+  }
+  struct stat file_stat {};
+  if (fstat(fd, &file_stat) != 0 || !S_ISREG(file_stat.st_mode)) {
+    close(fd);
+    return reject(ErrorCode::kNotRegularFile, "is not a regular file");
+  }
+  item.original_size = static_cast<std::size_t>(file_stat.st_size);
+  if (file_stat.st_size > config_.max_file_bytes) {
+    close(fd);
+    return reject(ErrorCode::kTooLarge,
+                  fmt::format("is {} bytes, over max_file_bytes ({}); not read", file_stat.st_size,
+                              config_.max_file_bytes));
+  }
+  std::string& bytes = item.raw.bytes;
+  bytes.resize(static_cast<std::size_t>(file_stat.st_size));
+  std::size_t filled = 0;
+  for (;;) {
+    if (filled == bytes.size()) {
+      // The file may have grown since fstat; read until EOF, within the limit.
+      if (static_cast<std::int64_t>(bytes.size()) >= config_.max_file_bytes) {
+        char probe = 0;
+        if (read(fd, &probe, 1) > 0) {
+          close(fd);
+          bytes.clear();
+          return reject(ErrorCode::kTooLarge,
+                        fmt::format("grew over max_file_bytes ({}) while being read",
+                                    config_.max_file_bytes));
+        }
+        break;
+      }
+      bytes.resize(std::min<std::size_t>(bytes.size() + 64 * 1024, config_.max_file_bytes));
+    }
+    ssize_t count = read(fd, bytes.data() + filled, bytes.size() - filled);
+    if (count < 0 && errno == EINTR) continue;
+    if (count < 0) {
+      int error_number = errno;
+      close(fd);
+      bytes.clear();
+      return reject(ErrorCode::kIo, fmt::format("read failed: {}", ErrnoText(error_number)));
+    }
+    if (count == 0) break;
+    filled += static_cast<std::size_t>(count);
+  }
+  close(fd);
+  bytes.resize(filled);
+  item.original_size = filled;
+  return item;
+}
+
+void DirectorySource::Finish(std::unordered_map<std::uint64_t, FileRecord>::iterator it) {
+  // Erase before releasing: the release wakes Pump(), which may add records (and rehash).
+  std::int64_t reserved_bytes = it->second.reserved_bytes;
+  records_.erase(it);
+  budget_.Release(reserved_bytes);
+}
+
+void DirectorySource::Acknowledge(std::uint64_t ticket) {
+  auto it = records_.find(ticket);
+  if (it == records_.end() || !Transition(it->second, FileEvent::kAcknowledge)) return;
+  FileRecord& record = it->second;
+  std::string path = ProcessingPath(record.claim_name);
+  if (config_.on_success == config::DirectorySourceConfig::OnSuccess::kDelete) {
+    if (unlink(path.c_str()) != 0) {
+      spdlog::error("source {}: cannot delete completed {}: {}", config_.name, path,
+                    ErrnoText(errno));
+    }
+  } else if (auto moved = MoveIntoDirectory(path, config_.done_dir, record.claim_name); !moved) {
+    // Left in processing/, it is processed again at next start: a duplicate, never a loss.
+    spdlog::error("source {}: {}", config_.name, moved.error().message);
+  }
+  ++stats_.completed;
+  Finish(it);
+}
+
+void DirectorySource::Reject(std::uint64_t ticket, const Error& error) {
+  auto it = records_.find(ticket);
+  if (it == records_.end() || !Transition(it->second, FileEvent::kReject)) return;
+  FileRecord& record = it->second;
+  auto moved =
+      MoveIntoDirectory(ProcessingPath(record.claim_name), config_.failed_dir, record.claim_name);
+  if (moved) {
+    WriteErrorNote(*moved, record.original_path, error);
+  } else {
+    spdlog::error("source {}: {}", config_.name, moved.error().message);
+  }
+  ++stats_.failed;
+  Finish(it);
+}
+
+void DirectorySource::Release(std::uint64_t ticket) {
+  auto it = records_.find(ticket);
+  if (it == records_.end() || !Transition(it->second, FileEvent::kRelease)) return;
+  if (!running_) {
+    // Shutting down: the file stays in processing/ for the next start.
+    Finish(it);
+    return;
+  }
+  ++stats_.retried;
+  FileRecord& record = it->second;
+  record.retry_timer =
+      std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(retry_backoff_ms_));
+  record.retry_timer->async_wait([this, ticket](const asio::error_code& error) {
+    if (error || !running_) return;
+    auto found = records_.find(ticket);
+    if (found == records_.end() || !Transition(found->second, FileEvent::kRetry)) return;
+    spdlog::info("source {}: retrying {}", config_.name, found->second.original_path);
+    Dispatch(ticket);
+  });
+}
+
+}  // namespace newswire::sources

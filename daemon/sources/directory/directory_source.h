@@ -1,0 +1,111 @@
+#pragma once
+
+#include <sys/inotify.h>
+
+#include <array>
+#include <asio/io_context.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/steady_timer.hpp>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "daemon/config/config.h"
+#include "daemon/sources/directory/file_lifecycle.h"
+#include "daemon/sources/in_flight_budget.h"
+#include "daemon/sources/source.h"
+
+namespace newswire::sources {
+
+// Counters of one directory source; io-thread only, read by the app's status line.
+struct DirectorySourceStats {
+  std::uint64_t claimed = 0;
+  std::uint64_t recovered = 0;  // found in processing/ at start: a crash or kill interrupted them
+  std::uint64_t completed = 0;
+  std::uint64_t failed = 0;
+  std::uint64_t retried = 0;
+  std::uint64_t claim_errors = 0;
+  std::uint64_t rescans = 0;
+};
+
+// Watches one feed directory (optionally its subdirectories) with inotify through Asio, no polling
+// loop. A wanted file (close-after-write or moved in) is claimed by an atomic rename into
+// processing/, read, and handed to the app; it leaves processing/ only when the app acknowledges
+// (every event delivered: done/ or deleted) or rejects it (dead letter delivered: failed/ with a
+// .error note). Claiming stops while the shared InFlightBudget is used up. At start, files left in
+// processing/ by a crash are handed out again first, then the directory is scanned for files that
+// arrived while newswire was down.
+// Threading: everything runs on the io thread that runs `io`. Owned by the app.
+class DirectorySource final : public Source {
+ public:
+  DirectorySource(asio::io_context& io, config::DirectorySourceConfig config,
+                  InFlightBudget& budget, std::int64_t retry_backoff_ms);
+  ~DirectorySource() override;
+
+  std::string_view name() const override { return config_.name; }
+  Result<void> Start(ItemHandler handler) override;
+  void Stop() override;
+  void Acknowledge(std::uint64_t ticket) override;
+  void Reject(std::uint64_t ticket, const Error& error) override;
+  void Release(std::uint64_t ticket) override;
+  std::size_t in_flight() const override { return records_.size(); }
+
+  const DirectorySourceStats& stats() const { return stats_; }
+  const config::DirectorySourceConfig& config() const { return config_; }
+
+ private:
+  struct Candidate {
+    std::string path;           // absolute, in the feed directory
+    std::string relative_path;  // relative to the feed directory
+  };
+  struct FileRecord {
+    std::string claim_name;     // name in processing/
+    std::string original_path;  // where it was found
+    FileState state = FileState::kClaimed;
+    std::int64_t reserved_bytes = 0;
+    std::unique_ptr<asio::steady_timer> retry_timer;
+  };
+
+  Result<void> PrepareDirectories();
+  Result<void> AddWatch(const std::string& directory);
+  void ScanDirectory(const std::string& directory);
+  void RecoverProcessing();
+  void ReadEvents();
+  void HandleEvent(const inotify_event& event);
+  void Enqueue(const std::string& path);
+  void Pump();
+  void Claim(const Candidate& candidate, std::int64_t reserved_bytes);
+  void Dispatch(std::uint64_t ticket);
+  SourceItem LoadItem(std::uint64_t ticket, const FileRecord& record);
+  bool Transition(FileRecord& record, FileEvent event);
+  void Finish(std::unordered_map<std::uint64_t, FileRecord>::iterator it);
+  bool IsWorkDirectory(const std::string& path) const;
+  std::string ProcessingPath(const std::string& claim_name) const;
+
+  asio::io_context& io_;
+  config::DirectorySourceConfig config_;
+  InFlightBudget& budget_;
+  const std::int64_t retry_backoff_ms_;
+
+  ItemHandler handler_;
+  bool running_ = false;
+  asio::posix::stream_descriptor inotify_;
+  alignas(inotify_event) std::array<char, 64 * 1024> event_buffer_{};
+  std::unordered_map<int, std::string> watched_directories_;  // watch descriptor -> path
+
+  // Discovered, not yet claimed. Bounded: past kMaxPending names are dropped and a rescan is
+  // scheduled instead, so a burst of a million files costs a directory scan, not memory.
+  std::deque<Candidate> pending_;
+  std::unordered_set<std::string> pending_paths_;
+  bool rescan_needed_ = false;
+  std::deque<std::string> recovered_;  // claim names found in processing/ at start
+
+  std::unordered_map<std::uint64_t, FileRecord> records_;  // claimed, not yet finished
+  std::uint64_t next_ticket_ = 1;
+  DirectorySourceStats stats_;
+};
+
+}  // namespace newswire::sources

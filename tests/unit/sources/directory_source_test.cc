@@ -1,0 +1,274 @@
+#include "daemon/sources/directory/directory_source.h"
+
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <asio/io_context.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace newswire::sources {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::milliseconds;
+
+std::string ReadAll(const fs::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(file), {});
+}
+
+void WriteFile(const fs::path& path, const std::string& content) {
+  std::ofstream file(path, std::ios::binary);
+  file << content;
+}
+
+std::vector<std::string> Names(const fs::path& directory) {
+  std::vector<std::string> names;
+  if (!fs::exists(directory)) return names;
+  for (const auto& entry : fs::directory_iterator(directory)) {
+    names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// A feed directory in a fresh temp dir, a DirectorySource on it, and an io_context the test runs
+// until a condition holds: real inotify, real renames.
+class DirectorySourceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() /
+            ("newswire-source-test-" + std::to_string(getpid()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(root_);
+    feed_ = root_ / "inbox";
+    fs::create_directories(feed_);
+    config_.name = "inbox";
+    config_.path = feed_.string();
+    config_.processing_dir = (feed_ / "processing").string();
+    config_.done_dir = (feed_ / "done").string();
+    config_.failed_dir = (feed_ / "failed").string();
+  }
+  void TearDown() override {
+    source_.reset();
+    fs::remove_all(root_);
+  }
+
+  void Start(std::int64_t max_files = 100, std::int64_t max_bytes = 1 << 20) {
+    budget_ = std::make_unique<InFlightBudget>(max_files, max_bytes);
+    source_ = std::make_unique<DirectorySource>(io_, config_, *budget_, /*retry_backoff_ms=*/20);
+    auto started = source_->Start([this](SourceItem item) { items_.push_back(std::move(item)); });
+    ASSERT_TRUE(started) << started.error().Describe();
+  }
+
+  // Runs the event loop until `done` holds or two seconds passed.
+  bool RunUntil(const std::function<bool()>& done) {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      io_.restart();
+      io_.run_for(milliseconds(5));
+    }
+    return true;
+  }
+
+  fs::path root_;
+  fs::path feed_;
+  config::DirectorySourceConfig config_;
+  asio::io_context io_;
+  std::unique_ptr<InFlightBudget> budget_;
+  std::unique_ptr<DirectorySource> source_;
+  std::vector<SourceItem> items_;
+};
+
+TEST_F(DirectorySourceTest, ScansAtStartClaimsAndCompletesOnAcknowledge) {
+  WriteFile(feed_ / "a.txt", "Title A\nBody A\n");
+  WriteFile(feed_ / "b.txt", "Title B\nBody B\n");
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 2; }));
+  EXPECT_EQ(items_[0].raw.bytes, "Title A\nBody A\n");
+  EXPECT_EQ(items_[0].raw.origin.path, (feed_ / "a.txt").string());
+  EXPECT_EQ(items_[0].raw.origin.source_name, "inbox");
+  EXPECT_FALSE(items_[0].rejection);
+  // Claimed: out of the inbox, in processing/, not yet done.
+  EXPECT_EQ(Names(feed_ / "processing"), (std::vector<std::string>{"a.txt", "b.txt"}));
+  EXPECT_TRUE(Names(feed_ / "done").empty());
+  EXPECT_EQ(source_->in_flight(), 2u);
+
+  source_->Acknowledge(items_[0].ticket);
+  EXPECT_EQ(Names(feed_ / "done"), (std::vector<std::string>{"a.txt"}));
+  EXPECT_EQ(Names(feed_ / "processing"), (std::vector<std::string>{"b.txt"}));
+  EXPECT_EQ(source_->in_flight(), 1u);
+  // A second acknowledge of the same ticket is ignored, not a double move.
+  source_->Acknowledge(items_[0].ticket);
+  EXPECT_EQ(source_->stats().completed, 1u);
+}
+
+TEST_F(DirectorySourceTest, FollowsCloseAfterWriteAndRenamesIntoPlace) {
+  Start();
+  WriteFile(feed_ / "written.txt", "Written\nbody\n");
+  WriteFile(feed_ / ".hidden.txt", "never\n");
+  WriteFile(feed_ / "moved.txt.part", "Moved\nbody\n");
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 1; }));
+  fs::rename(feed_ / "moved.txt.part", feed_ / "moved.txt");
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 2; }));
+  EXPECT_EQ(items_[0].raw.bytes, "Written\nbody\n");
+  EXPECT_EQ(items_[1].raw.bytes, "Moved\nbody\n");
+  io_.restart();
+  io_.run_for(milliseconds(50));
+  EXPECT_EQ(items_.size(), 2u);  // the dotfile and the .part name were ignored
+  EXPECT_TRUE(fs::exists(feed_ / ".hidden.txt"));
+}
+
+TEST_F(DirectorySourceTest, RejectMovesToFailedWithAnErrorNote) {
+  WriteFile(feed_ / "bad.txt", "\xff\xfe");
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 1; }));
+  source_->Reject(items_[0].ticket,
+                  Error{Stage::kDecode, ErrorCode::kInvalidUtf8, "invalid UTF-8 at byte 0"});
+  EXPECT_EQ(Names(feed_ / "failed"), (std::vector<std::string>{"bad.txt", "bad.txt.error"}));
+  std::string note = ReadAll(feed_ / "failed" / "bad.txt.error");
+  EXPECT_NE(note.find("stage: decode"), std::string::npos) << note;
+  EXPECT_NE(note.find("error: invalid_utf8"), std::string::npos) << note;
+  EXPECT_NE(note.find((feed_ / "bad.txt").string()), std::string::npos) << note;
+  EXPECT_EQ(source_->in_flight(), 0u);
+}
+
+TEST_F(DirectorySourceTest, ReleaseHandsTheFileOutAgainAfterTheBackoff) {
+  WriteFile(feed_ / "a.txt", "Title\nbody\n");
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 1; }));
+  source_->Release(items_[0].ticket);
+  EXPECT_EQ(Names(feed_ / "processing"), (std::vector<std::string>{"a.txt"}));
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 2; }));
+  EXPECT_EQ(items_[1].ticket, items_[0].ticket);
+  EXPECT_EQ(items_[1].raw.bytes, "Title\nbody\n");
+  source_->Acknowledge(items_[1].ticket);
+  EXPECT_EQ(Names(feed_ / "done"), (std::vector<std::string>{"a.txt"}));
+}
+
+TEST_F(DirectorySourceTest, RecoversWhatACrashLeftInProcessingFirst) {
+  fs::create_directories(feed_ / "processing");
+  WriteFile(feed_ / "processing" / "world%2Fleft.txt", "Left\nover\n");
+  WriteFile(feed_ / "new.txt", "New\nfile\n");
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 2; }));
+  EXPECT_EQ(items_[0].raw.bytes, "Left\nover\n");
+  EXPECT_EQ(items_[0].raw.origin.path, (feed_ / "world" / "left.txt").string());
+  EXPECT_EQ(source_->stats().recovered, 1u);
+  source_->Acknowledge(items_[0].ticket);
+  EXPECT_EQ(Names(feed_ / "done"), (std::vector<std::string>{"world%2Fleft.txt"}));
+}
+
+TEST_F(DirectorySourceTest, StopsClaimingWhenTheBudgetIsUsedUp) {
+  for (int i = 0; i < 5; ++i) WriteFile(feed_ / ("f" + std::to_string(i) + ".txt"), "T\nb\n");
+  Start(/*max_files=*/2);
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 2; }));
+  io_.restart();
+  io_.run_for(milliseconds(50));
+  EXPECT_EQ(items_.size(), 2u);
+  EXPECT_EQ(Names(feed_ / "processing").size(), 2u);  // the other three were not even claimed
+  source_->Acknowledge(items_[0].ticket);
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 3; }));
+  EXPECT_EQ(Names(feed_ / "processing").size(), 2u);
+}
+
+TEST_F(DirectorySourceTest, RejectsSymlinksDirectoriesAndOversizeFilesWithoutReadingThem) {
+  config_.max_file_bytes = 10;
+  WriteFile(root_ / "secret", "outside the feed directory\n");
+  fs::create_symlink(root_ / "secret", feed_ / "link.txt");
+  fs::create_directory(feed_ / "subdir");
+  WriteFile(feed_ / "big.txt", std::string(100, 'x'));
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 3; }));
+  std::map<std::string, SourceItem*> by_name;
+  for (auto& item : items_) by_name[fs::path(item.raw.origin.path).filename()] = &item;
+  ASSERT_TRUE(by_name["link.txt"]->rejection);
+  EXPECT_EQ(by_name["link.txt"]->rejection->code, ErrorCode::kSymlink);
+  EXPECT_TRUE(by_name["link.txt"]->raw.bytes.empty());
+  ASSERT_TRUE(by_name["subdir"]->rejection);
+  EXPECT_EQ(by_name["subdir"]->rejection->code, ErrorCode::kNotRegularFile);
+  ASSERT_TRUE(by_name["big.txt"]->rejection);
+  EXPECT_EQ(by_name["big.txt"]->rejection->code, ErrorCode::kTooLarge);
+  EXPECT_EQ(by_name["big.txt"]->original_size, 100u);
+  EXPECT_TRUE(by_name["big.txt"]->raw.bytes.empty());
+  for (auto& item : items_) source_->Reject(item.ticket, *item.rejection);
+  EXPECT_TRUE(fs::is_symlink(feed_ / "failed" / "link.txt"));  // the link moved, not its target
+  EXPECT_EQ(ReadAll(root_ / "secret"), "outside the feed directory\n");
+  EXPECT_TRUE(fs::is_directory(feed_ / "failed" / "subdir"));
+}
+
+TEST_F(DirectorySourceTest, RecursiveWatchesNewSubdirectories) {
+  config_.recursive = true;
+  Start();
+  fs::create_directories(feed_ / "world");
+  ASSERT_TRUE(RunUntil([&] { return fs::exists(feed_ / "world"); }));
+  io_.restart();
+  io_.run_for(milliseconds(20));  // let the new directory's watch be added
+  WriteFile(feed_ / "world" / "a.txt", "World\nnews\n");
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 1; }));
+  EXPECT_EQ(items_[0].raw.origin.path, (feed_ / "world" / "a.txt").string());
+  EXPECT_EQ(Names(feed_ / "processing"), (std::vector<std::string>{"world%2Fa.txt"}));
+}
+
+TEST_F(DirectorySourceTest, DeleteModeRemovesCompletedFiles) {
+  config_.on_success = config::DirectorySourceConfig::OnSuccess::kDelete;
+  WriteFile(feed_ / "a.txt", "T\nb\n");
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 1; }));
+  source_->Acknowledge(items_[0].ticket);
+  EXPECT_TRUE(Names(feed_ / "processing").empty());
+  EXPECT_TRUE(Names(feed_ / "done").empty());
+}
+
+TEST_F(DirectorySourceTest, SameNameTwiceDoesNotOverwrite) {
+  WriteFile(feed_ / "a.txt", "first\nx\n");
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 1; }));
+  WriteFile(feed_ / "a.txt", "second\nx\n");
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 2; }));
+  EXPECT_EQ(Names(feed_ / "processing"), (std::vector<std::string>{"a.1.txt", "a.txt"}));
+  source_->Acknowledge(items_[0].ticket);
+  source_->Acknowledge(items_[1].ticket);
+  EXPECT_EQ(Names(feed_ / "done"), (std::vector<std::string>{"a.1.txt", "a.txt"}));
+}
+
+TEST_F(DirectorySourceTest, StopEndsIntakeButInFlightItemsStillComplete) {
+  WriteFile(feed_ / "a.txt", "T\nb\n");
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 1; }));
+  source_->Stop();
+  WriteFile(feed_ / "late.txt", "T\nb\n");
+  io_.restart();
+  io_.run_for(milliseconds(50));
+  EXPECT_EQ(items_.size(), 1u);
+  source_->Acknowledge(items_[0].ticket);
+  EXPECT_EQ(Names(feed_ / "done"), (std::vector<std::string>{"a.txt"}));
+  EXPECT_TRUE(fs::exists(feed_ / "late.txt"));
+}
+
+TEST_F(DirectorySourceTest, ProcessingOnAnotherFilesystemIsRefusedAtStart) {
+  if (!fs::exists("/dev/shm")) GTEST_SKIP() << "no /dev/shm";
+  struct stat shm {
+  }, temp{};
+  stat("/dev/shm", &shm);
+  stat(root_.c_str(), &temp);
+  if (shm.st_dev == temp.st_dev) GTEST_SKIP() << "/dev/shm is on the same filesystem";
+  fs::path elsewhere = fs::path("/dev/shm") / ("newswire-test-" + std::to_string(getpid()));
+  config_.processing_dir = elsewhere.string();
+  budget_ = std::make_unique<InFlightBudget>(10, 1000);
+  source_ = std::make_unique<DirectorySource>(io_, config_, *budget_, 20);
+  auto started = source_->Start([](SourceItem) {});
+  fs::remove_all(elsewhere);
+  ASSERT_FALSE(started);
+  EXPECT_NE(started.error().message.find("same filesystem"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace newswire::sources
