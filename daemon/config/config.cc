@@ -1,1 +1,850 @@
-// placeholder: filled in by its owner this session
+#include "daemon/config/config.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <filesystem>
+#include <set>
+#include <system_error>
+#include <utility>
+
+#include "daemon/config/byte_size.h"
+#include "daemon/config/option_table.h"
+
+namespace newswire::config {
+namespace {
+
+// Typos further than this from every known key are more likely a different key than a misspelling.
+constexpr int kMaxSuggestionDistance = 2;
+
+// Optimal string alignment distance: insertions, deletions, substitutions and swaps of two
+// neighbouring characters each cost one, so "compresison" is one edit from "compression".
+int EditDistance(std::string_view from, std::string_view to) {
+  const std::size_t rows = from.size() + 1;
+  const std::size_t columns = to.size() + 1;
+  std::vector<int> distance(rows * columns, 0);
+  auto at = [&](std::size_t row, std::size_t column) -> int& {
+    return distance[row * columns + column];
+  };
+  for (std::size_t row = 0; row < rows; ++row) at(row, 0) = static_cast<int>(row);
+  for (std::size_t column = 0; column < columns; ++column) at(0, column) = static_cast<int>(column);
+  for (std::size_t row = 1; row < rows; ++row) {
+    for (std::size_t column = 1; column < columns; ++column) {
+      const int substitution = from[row - 1] == to[column - 1] ? 0 : 1;
+      at(row, column) = std::min({at(row - 1, column) + 1, at(row, column - 1) + 1,
+                                  at(row - 1, column - 1) + substitution});
+      if (row > 1 && column > 1 && from[row - 1] == to[column - 2] &&
+          from[row - 2] == to[column - 1]) {
+        at(row, column) = std::min(at(row, column), at(row - 2, column - 2) + 1);
+      }
+    }
+  }
+  return at(rows - 1, columns - 1);
+}
+
+std::string Join(std::span<const std::string_view> words, std::string_view separator,
+                 std::string_view quote = "") {
+  std::string joined;
+  for (std::string_view word : words) {
+    if (!joined.empty()) joined += separator;
+    joined += fmt::format("{}{}{}", quote, word, quote);
+  }
+  return joined;
+}
+
+// The name of a table key component as it appears in YAML: "directories[]" is "directories".
+std::string_view YamlName(std::string_view component) {
+  if (component.ends_with("[]")) component.remove_suffix(2);
+  return component;
+}
+
+// A plain scalar is one written without quotes; only those can be numbers or booleans in YAML.
+bool IsPlainScalar(const YAML::Node& node) { return node.IsScalar() && node.Tag() == "?"; }
+
+std::string DescribeNode(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Null:
+      return "null";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Scalar:
+      if (IsPlainScalar(node)) return fmt::format("'{}'", node.Scalar());
+      return fmt::format("the quoted string \"{}\"", node.Scalar());
+    case YAML::NodeType::Undefined:
+      break;
+  }
+  return "nothing";
+}
+
+std::string ExpectedText(const Option& option) {
+  switch (option.type) {
+    case OptionType::kString:
+      return "a string";
+    case OptionType::kPath:
+      return "a path";
+    case OptionType::kInteger:
+      return "an integer";
+    case OptionType::kDuration:
+      return "an integer number of milliseconds";
+    case OptionType::kByteSize:
+      return "a size in bytes such as 1048576 or 16MiB";
+    case OptionType::kBool:
+      return "a boolean (true or false)";
+    case OptionType::kEnum:
+      return fmt::format("one of {}", Join(option.allowed_values, ", "));
+    case OptionType::kStringList:
+      return "a list of strings";
+    case OptionType::kStringMap:
+      return "a map of names to scalar values";
+  }
+  return "a value";
+}
+
+std::string FormatBound(const Option& option, std::int64_t bound) {
+  return option.type == OptionType::kByteSize ? FormatByteSize(bound) : std::to_string(bound);
+}
+
+// Null values (a key with nothing after it) are marked where the next token starts, often on the
+// following line, so errors about them point at their key instead.
+YAML::Mark ValueMark(const YAML::Node& key, const YAML::Node& value) {
+  return value.IsNull() || value.Mark().is_null() ? key.Mark() : value.Mark();
+}
+
+std::string ResolvePath(const std::string& text) {
+  if (text.empty()) return text;
+  std::error_code error;
+  std::filesystem::path path = std::filesystem::absolute(text, error);
+  // absolute() only fails when the working directory has gone; keep what the user wrote.
+  if (error) path = text;
+  path = path.lexically_normal();
+  // "inbox/" and "inbox" are the same directory; without this the default name would be "".
+  if (!path.has_filename() && path.has_relative_path()) path = path.parent_path();
+  return path.string();
+}
+
+std::string DirectoryKey(std::size_t index) {
+  return fmt::format("{}[{}]", kDirectoryListKey, index);
+}
+
+std::string DirectoryOptionKey(std::size_t index, std::string_view leaf) {
+  return fmt::format("{}.{}", DirectoryKey(index), leaf);
+}
+
+std::string_view Leaf(const Option& option) { return option.key.substr(option.key.rfind('.') + 1); }
+
+class Loader {
+ public:
+  explicit Loader(std::string file_name) : file_name_(std::move(file_name)) {
+    config_.file = file_name_;
+  }
+
+  ConfigResult Load(std::string_view text);
+
+ private:
+  void ReadMap(const YAML::Node& map, const std::string& pattern, const std::string& prefix,
+               DirectorySourceConfig* directory);
+  void ReadDirectoryList(const YAML::Node& list, const YAML::Mark& mark, const std::string& key);
+  void Store(const Option& option, const YAML::Node& value, const YAML::Mark& mark,
+             const std::string& key, DirectorySourceConfig* directory);
+  bool StoreValue(const Option& option, const YAML::Node& value, const YAML::Mark& mark,
+                  const std::string& key, DirectorySourceConfig& directory);
+  bool StoreNumber(const Option& option, const FieldRef& field, std::int64_t number,
+                   const std::string& written, const YAML::Mark& mark, const std::string& key);
+  template <typename Value>
+  bool Assign(const Option& option, const FieldRef& field, Value value);
+  void ApplyDefaults(DirectorySourceConfig* directory);
+  void ApplyComputedDefaults();
+  void ValidateDirectories();
+  void ValidateAcrossKeys();
+
+  void AddError(const YAML::Mark& mark, std::string message);
+  // Locates an error by the nearest key that was written in the file: the key itself, else the
+  // entry or section holding it, else the whole file.
+  void AddErrorAt(const std::string& key, std::string message);
+  bool IsSet(const std::string& key) const { return marks_.contains(key); }
+  bool IsValid(const std::string& key) const { return !invalid_keys_.contains(key); }
+  ConfigResult Finish();
+
+  std::string file_name_;
+  Config config_;
+  // Options outside the directory list ignore the directory their binder is handed.
+  DirectorySourceConfig scratch_directory_;
+  std::vector<ConfigError> errors_;
+  // Where each key written in the file is, by concrete key ("sources.directories[1].path").
+  std::map<std::string, YAML::Mark> marks_;
+  // Keys whose value was rejected; checks across keys skip them rather than pile on.
+  std::set<std::string> invalid_keys_;
+  // Entries of sources.directories that are maps; the others are already reported.
+  std::vector<bool> directory_is_map_;
+};
+
+ConfigResult Loader::Load(std::string_view text) {
+  std::vector<YAML::Node> documents;
+  try {
+    documents = YAML::LoadAll(std::string(text));
+  } catch (const YAML::Exception& error) {
+    AddError(error.mark, fmt::format("invalid YAML: {}", error.msg));
+    return Finish();
+  }
+  const auto first = std::find_if(documents.begin(), documents.end(),
+                                  [](const YAML::Node& document) { return !document.IsNull(); });
+  if (first == documents.end()) {
+    AddError(YAML::Mark::null_mark(),
+             "the config is empty; at least sources.directories is needed");
+    return Finish();
+  }
+  for (auto extra = std::next(first); extra != documents.end(); ++extra) {
+    if (!extra->IsNull()) {
+      AddError(extra->Mark(), "a second YAML document; the config must be a single document");
+    }
+  }
+  const YAML::Node& root = *first;
+  if (!root.IsMap()) {
+    AddError(root.Mark(), fmt::format("expected a map of sections ({}) at the top level, found {}",
+                                      Join(ChildKeys(""), ", "), DescribeNode(root)));
+    return Finish();
+  }
+  try {
+    ApplyDefaults(nullptr);
+    ReadMap(root, "", "", nullptr);
+    ApplyComputedDefaults();
+    ValidateDirectories();
+    ValidateAcrossKeys();
+  } catch (const YAML::Exception& error) {
+    // yaml-cpp only throws here on a bug in the option table (a default that is not valid
+    // YAML); report it like any other problem rather than crash at start-up.
+    AddError(error.mark, fmt::format("internal error while reading the config: {}", error.msg));
+  }
+  return Finish();
+}
+
+void Loader::ReadMap(const YAML::Node& map, const std::string& pattern, const std::string& prefix,
+                     DirectorySourceConfig* directory) {
+  const std::vector<std::string_view> children = ChildKeys(pattern);
+  std::map<std::string, YAML::Mark> seen;
+  for (const auto& pair : map) {
+    const YAML::Node& key_node = pair.first;
+    const YAML::Node& value = pair.second;
+    if (!key_node.IsScalar()) {
+      AddError(key_node.Mark(),
+               fmt::format("{}: keys must be names, found {}",
+                           prefix.empty() ? "top level" : prefix, DescribeNode(key_node)));
+      continue;
+    }
+    const std::string& name = key_node.Scalar();
+    const std::string key = prefix.empty() ? name : fmt::format("{}.{}", prefix, name);
+    if (auto [previous, inserted] = seen.emplace(name, key_node.Mark()); !inserted) {
+      AddError(key_node.Mark(), fmt::format("{}: duplicate key; it is already set at line {}", key,
+                                            previous->second.line + 1));
+      continue;
+    }
+    const auto child = std::find_if(children.begin(), children.end(), [&](std::string_view child) {
+      return YamlName(child) == name;
+    });
+    if (child == children.end()) {
+      std::string_view suggestion;
+      int best_distance = kMaxSuggestionDistance + 1;
+      for (std::string_view candidate : children) {
+        const int distance = EditDistance(name, YamlName(candidate));
+        if (distance < best_distance) {
+          best_distance = distance;
+          suggestion = YamlName(candidate);
+        }
+      }
+      if (!suggestion.empty()) {
+        AddError(key_node.Mark(),
+                 fmt::format("{}: unknown key (did you mean '{}'?)", key, suggestion));
+      } else {
+        std::vector<std::string_view> names;
+        names.reserve(children.size());
+        for (std::string_view candidate : children) names.push_back(YamlName(candidate));
+        AddError(key_node.Mark(),
+                 fmt::format("{}: unknown key; expected one of {}", key, Join(names, ", ")));
+      }
+      continue;
+    }
+
+    const std::string pattern_key = pattern + std::string(*child);
+    const YAML::Mark mark = ValueMark(key_node, value);
+    marks_[key] = mark;
+    if (const Option* option = FindOption(pattern_key)) {
+      Store(*option, value, mark, key, directory);
+    } else if (child->ends_with("[]")) {
+      ReadDirectoryList(value, mark, key);
+    } else if (value.IsNull()) {
+      // A section whose keys are all commented out keeps its defaults.
+    } else if (!value.IsMap()) {
+      AddError(mark, fmt::format("{}: expected a map, found {}", key, DescribeNode(value)));
+      invalid_keys_.insert(key);
+    } else {
+      ReadMap(value, pattern_key + ".", key, directory);
+    }
+  }
+}
+
+void Loader::ReadDirectoryList(const YAML::Node& list, const YAML::Mark& mark,
+                               const std::string& key) {
+  if (list.IsNull()) return;
+  if (!list.IsSequence()) {
+    AddError(mark, fmt::format("{}: expected a list of directory entries, found {}", key,
+                               DescribeNode(list)));
+    invalid_keys_.insert(key);
+    return;
+  }
+  config_.directories.resize(list.size());
+  directory_is_map_.assign(list.size(), false);
+  for (std::size_t index = 0; index < list.size(); ++index) {
+    const YAML::Node entry = list[index];
+    DirectorySourceConfig& directory = config_.directories[index];
+    const std::string entry_key = DirectoryKey(index);
+    const YAML::Mark entry_mark = entry.IsNull() || entry.Mark().is_null() ? mark : entry.Mark();
+    marks_[entry_key] = entry_mark;
+    directory.location =
+        fmt::format("{}:{}:{}", file_name_, entry_mark.line + 1, entry_mark.column + 1);
+    ApplyDefaults(&directory);
+    if (!entry.IsMap()) {
+      AddError(entry_mark, fmt::format("{}: expected a map with at least a path, found {}",
+                                       entry_key, DescribeNode(entry)));
+      continue;
+    }
+    directory_is_map_[index] = true;
+    ReadMap(entry, std::string(kDirectoryPrefix), entry_key, &directory);
+    for (const Option& option : Options()) {
+      if (!IsDirectoryOption(option) || option.default_rule != DefaultRule::kRequired) continue;
+      const std::string option_key = DirectoryOptionKey(index, Leaf(option));
+      if (!IsSet(option_key)) {
+        AddError(entry_mark, fmt::format("{}: required key is missing", option_key));
+        invalid_keys_.insert(option_key);
+      }
+    }
+  }
+}
+
+void Loader::Store(const Option& option, const YAML::Node& value, const YAML::Mark& mark,
+                   const std::string& key, DirectorySourceConfig* directory) {
+  if (!StoreValue(option, value, mark, key, directory ? *directory : scratch_directory_)) {
+    invalid_keys_.insert(key);
+  }
+}
+
+bool Loader::StoreValue(const Option& option, const YAML::Node& value, const YAML::Mark& mark,
+                        const std::string& key, DirectorySourceConfig& directory) {
+  const FieldRef field = option.field(config_, directory);
+  auto wrong_type = [&] {
+    AddError(mark, fmt::format("{}: expected {}, found {}", key, ExpectedText(option),
+                               DescribeNode(value)));
+    return false;
+  };
+  auto check = [&](const YAML::Mark& where, const std::string& where_key, std::string_view text) {
+    if (option.check == nullptr) return true;
+    const std::string problem = option.check(text);
+    if (!problem.empty()) AddError(where, fmt::format("{}: {}", where_key, problem));
+    return problem.empty();
+  };
+
+  switch (option.type) {
+    case OptionType::kString:
+    case OptionType::kPath: {
+      if (!value.IsScalar()) return wrong_type();
+      if (!check(mark, key, value.Scalar())) return false;
+      return Assign(
+          option, field,
+          option.type == OptionType::kPath ? ResolvePath(value.Scalar()) : value.Scalar());
+    }
+    case OptionType::kEnum: {
+      if (!value.IsScalar()) return wrong_type();
+      const auto allowed =
+          std::find(option.allowed_values.begin(), option.allowed_values.end(), value.Scalar());
+      if (allowed == option.allowed_values.end()) {
+        AddError(mark, fmt::format("{}: '{}' is not allowed; expected one of {}", key,
+                                   value.Scalar(), Join(option.allowed_values, ", ")));
+        return false;
+      }
+      if (std::holds_alternative<DirectorySourceConfig::OnSuccess*>(field)) {
+        return Assign(option, field,
+                      static_cast<DirectorySourceConfig::OnSuccess>(
+                          std::distance(option.allowed_values.begin(), allowed)));
+      }
+      return Assign(option, field, value.Scalar());
+    }
+    case OptionType::kInteger:
+    case OptionType::kDuration: {
+      if (!IsPlainScalar(value)) return wrong_type();
+      const std::string& text = value.Scalar();
+      std::int64_t number = 0;
+      const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+      if (error == std::errc::result_out_of_range) {
+        AddError(mark, fmt::format("{}: {} is out of bounds; must be between {} and {}", key, text,
+                                   FormatBound(option, option.min_value),
+                                   FormatBound(option, option.max_value)));
+        return false;
+      }
+      if (error != std::errc() || end != text.data() + text.size()) return wrong_type();
+      return StoreNumber(option, field, number, text, mark, key);
+    }
+    case OptionType::kByteSize: {
+      if (!value.IsScalar()) return wrong_type();
+      const auto bytes = ParseByteSize(value.Scalar());
+      if (!bytes) {
+        AddError(mark, fmt::format("{}: {}", key, bytes.error()));
+        return false;
+      }
+      return StoreNumber(option, field, *bytes, value.Scalar(), mark, key);
+    }
+    case OptionType::kBool: {
+      bool flag = false;
+      if (!IsPlainScalar(value) || !YAML::convert<bool>::decode(value, flag)) return wrong_type();
+      return Assign(option, field, flag);
+    }
+    case OptionType::kStringList: {
+      std::vector<std::string> items;
+      if (!value.IsNull()) {
+        if (!value.IsSequence()) return wrong_type();
+        bool all_valid = true;
+        for (std::size_t index = 0; index < value.size(); ++index) {
+          const YAML::Node item = value[index];
+          const std::string item_key = fmt::format("{}[{}]", key, index);
+          const YAML::Mark item_mark = item.Mark().is_null() ? mark : item.Mark();
+          if (!item.IsScalar()) {
+            AddError(item_mark,
+                     fmt::format("{}: expected a string, found {}", item_key, DescribeNode(item)));
+            all_valid = false;
+          } else if (!check(item_mark, item_key, item.Scalar())) {
+            all_valid = false;
+          } else {
+            items.push_back(item.Scalar());
+          }
+        }
+        if (!all_valid) return false;
+      }
+      if (static_cast<std::int64_t>(items.size()) < option.min_value) {
+        AddError(mark, fmt::format("{}: must have at least {} {}", key, option.min_value,
+                                   option.min_value == 1 ? "entry" : "entries"));
+        return false;
+      }
+      return Assign(option, field, std::move(items));
+    }
+    case OptionType::kStringMap: {
+      std::map<std::string, std::string> entries;
+      if (!value.IsNull()) {
+        if (!value.IsMap()) return wrong_type();
+        bool all_valid = true;
+        for (const auto& pair : value) {
+          if (!pair.first.IsScalar()) {
+            AddError(pair.first.Mark(), fmt::format("{}: keys must be names, found {}", key,
+                                                    DescribeNode(pair.first)));
+            all_valid = false;
+            continue;
+          }
+          const std::string entry_key = fmt::format("{}.{}", key, pair.first.Scalar());
+          if (!pair.second.IsScalar()) {
+            AddError(ValueMark(pair.first, pair.second),
+                     fmt::format("{}: expected a scalar value, found {}", entry_key,
+                                 DescribeNode(pair.second)));
+            all_valid = false;
+          } else if (!entries.emplace(pair.first.Scalar(), pair.second.Scalar()).second) {
+            AddError(pair.first.Mark(), fmt::format("{}: duplicate key", entry_key));
+            all_valid = false;
+          }
+        }
+        if (!all_valid) return false;
+      }
+      return Assign(option, field, std::move(entries));
+    }
+  }
+  return false;
+}
+
+bool Loader::StoreNumber(const Option& option, const FieldRef& field, std::int64_t number,
+                         const std::string& written, const YAML::Mark& mark,
+                         const std::string& key) {
+  if (number < option.min_value || number > option.max_value) {
+    AddError(mark, fmt::format("{}: {} is out of bounds; must be between {} and {}", key, written,
+                               FormatBound(option, option.min_value),
+                               FormatBound(option, option.max_value)));
+    return false;
+  }
+  return Assign(option, field, number);
+}
+
+template <typename Value>
+bool Loader::Assign(const Option& option, const FieldRef& field, Value value) {
+  Value* const* target = std::get_if<Value*>(&field);
+  if (target == nullptr) {
+    AddError(YAML::Mark::null_mark(),
+             fmt::format("{}: internal error: the option table stores it in a field of another "
+                         "type",
+                         option.key));
+    return false;
+  }
+  **target = std::move(value);
+  return true;
+}
+
+void Loader::ApplyDefaults(DirectorySourceConfig* directory) {
+  for (const Option& option : Options()) {
+    if (IsDirectoryOption(option) != (directory != nullptr)) continue;
+    if (option.default_rule != DefaultRule::kValue) continue;
+    // Defaults are read exactly like user values, so the table cannot hold one the loader would
+    // reject without the unit tests noticing.
+    const YAML::Node value = YAML::Load(std::string(option.default_value));
+    Store(option, value, YAML::Mark::null_mark(), std::string(option.key), directory);
+  }
+}
+
+void Loader::ApplyComputedDefaults() {
+  for (const Option& option : Options()) {
+    if (option.default_rule != DefaultRule::kComputed || IsDirectoryOption(option)) continue;
+    if (!IsSet(std::string(option.key))) {
+      Assign(option, option.field(config_, scratch_directory_),
+             option.compute_default(config_, scratch_directory_));
+    }
+  }
+  for (std::size_t index = 0; index < config_.directories.size(); ++index) {
+    if (!directory_is_map_[index]) continue;
+    DirectorySourceConfig& directory = config_.directories[index];
+    const std::string path_key = DirectoryOptionKey(index, "path");
+    for (const Option& option : Options()) {
+      if (option.default_rule != DefaultRule::kComputed || !IsDirectoryOption(option)) continue;
+      const std::string key = DirectoryOptionKey(index, Leaf(option));
+      if (IsSet(key)) continue;
+      // Every computed default of an entry derives from its path; without one there is nothing
+      // to derive from, and the missing path is already reported.
+      if (!IsValid(path_key)) {
+        invalid_keys_.insert(key);
+        continue;
+      }
+      std::string value = option.compute_default(config_, directory);
+      const std::string problem = option.check ? option.check(value) : "";
+      if (!problem.empty()) {
+        AddErrorAt(path_key,
+                   fmt::format("{}: the default taken from path '{}' {}; set it explicitly", key,
+                               directory.path, problem));
+        invalid_keys_.insert(key);
+        continue;
+      }
+      Assign(option, option.field(config_, directory), std::move(value));
+    }
+  }
+}
+
+void Loader::ValidateDirectories() {
+  if (config_.directories.empty() && IsValid(std::string(kDirectoryListKey))) {
+    AddErrorAt(std::string(kDirectoryListKey),
+               fmt::format("{}: at least one feed directory is required (Kafka topics as an "
+                           "input are not supported yet; they come in a later release)",
+                           kDirectoryListKey));
+  }
+  std::map<std::string, std::size_t> names;
+  std::map<std::string, std::size_t> paths;
+  const std::string in_flight_key = "limits.max_in_flight_bytes";
+  for (std::size_t index = 0; index < config_.directories.size(); ++index) {
+    if (!directory_is_map_[index]) continue;
+    const DirectorySourceConfig& directory = config_.directories[index];
+    const auto key = [index](std::string_view leaf) { return DirectoryOptionKey(index, leaf); };
+
+    if (IsValid(key("name"))) {
+      if (auto [first, inserted] = names.emplace(directory.name, index); !inserted) {
+        AddErrorAt(key("name"),
+                   fmt::format("{}: '{}' is already the name of {}; names must be unique (the "
+                               "default is the last component of the path)",
+                               key("name"), directory.name, DirectoryKey(first->second)));
+      }
+    }
+    if (IsValid(key("path"))) {
+      if (auto [first, inserted] = paths.emplace(directory.path, index); !inserted) {
+        AddErrorAt(key("path"), fmt::format("{}: '{}' is already watched by {}", key("path"),
+                                            directory.path, DirectoryKey(first->second)));
+      }
+    }
+
+    if (IsValid(key("max_file_bytes")) && IsValid(in_flight_key) &&
+        directory.max_file_bytes > config_.limits.max_in_flight_bytes) {
+      // Point at whichever of the two the user actually wrote.
+      const std::string where = IsSet(key("max_file_bytes")) || !IsSet(in_flight_key)
+                                    ? key("max_file_bytes")
+                                    : in_flight_key;
+      AddErrorAt(where,
+                 fmt::format("{}: {} is more than {} ({}), so a file that large could "
+                             "never be taken",
+                             key("max_file_bytes"), FormatByteSize(directory.max_file_bytes),
+                             in_flight_key, FormatByteSize(config_.limits.max_in_flight_bytes)));
+    }
+
+    if (!IsValid(key("path"))) continue;
+    const std::array<std::pair<std::string_view, const std::string*>, 3> work_dirs = {{
+        {"processing_dir", &directory.processing_dir},
+        {"done_dir", &directory.done_dir},
+        {"failed_dir", &directory.failed_dir},
+    }};
+    for (std::size_t current = 0; current < work_dirs.size(); ++current) {
+      const auto& [leaf, value] = work_dirs[current];
+      if (!IsValid(key(leaf))) continue;
+      if (*value == directory.path) {
+        AddErrorAt(key(leaf), fmt::format("{}: must differ from the feed path '{}'", key(leaf),
+                                          directory.path));
+        continue;
+      }
+      for (std::size_t earlier = 0; earlier < current; ++earlier) {
+        const auto& [earlier_leaf, earlier_value] = work_dirs[earlier];
+        if (IsValid(key(earlier_leaf)) && *earlier_value == *value) {
+          AddErrorAt(key(leaf), fmt::format("{}: must differ from {} ('{}')", key(leaf),
+                                            earlier_leaf, *value));
+        }
+      }
+    }
+  }
+}
+
+void Loader::ValidateAcrossKeys() {
+  if (IsValid("kafka.topic") && IsValid("kafka.dead_letter_topic") &&
+      config_.kafka.topic == config_.kafka.dead_letter_topic) {
+    AddErrorAt("kafka.dead_letter_topic",
+               fmt::format("kafka.dead_letter_topic: must differ from kafka.topic ('{}')",
+                           config_.kafka.topic));
+  }
+}
+
+void Loader::AddError(const YAML::Mark& mark, std::string message) {
+  ConfigError error{.file = file_name_, .message = std::move(message)};
+  if (!mark.is_null()) {
+    error.line = mark.line + 1;
+    error.column = mark.column + 1;
+  }
+  errors_.push_back(std::move(error));
+}
+
+void Loader::AddErrorAt(const std::string& key, std::string message) {
+  std::string_view candidate = key;
+  while (!candidate.empty()) {
+    if (const auto found = marks_.find(std::string(candidate)); found != marks_.end()) {
+      AddError(found->second, std::move(message));
+      return;
+    }
+    const std::size_t parent_end = candidate.find_last_of(".[");
+    candidate = candidate.substr(0, parent_end == std::string_view::npos ? 0 : parent_end);
+  }
+  AddError(YAML::Mark::null_mark(), std::move(message));
+}
+
+ConfigResult Loader::Finish() {
+  if (errors_.empty()) return std::move(config_);
+  std::stable_sort(errors_.begin(), errors_.end(),
+                   [](const ConfigError& left, const ConfigError& right) {
+                     return std::pair(left.line, left.column) < std::pair(right.line, right.column);
+                   });
+  return tl::unexpected(std::move(errors_));
+}
+
+// Reads the whole file; on failure returns the errno value.
+int ReadFile(const std::string& path, std::string& contents) {
+  const int descriptor = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (descriptor < 0) return errno;
+  std::array<char, std::size_t{64} * 1024> buffer;
+  while (true) {
+    const ssize_t count = ::read(descriptor, buffer.data(), buffer.size());
+    if (count < 0 && errno == EINTR) continue;
+    if (count < 0) {
+      const int error = errno;
+      ::close(descriptor);
+      return error;
+    }
+    if (count == 0) break;
+    contents.append(buffer.data(), static_cast<std::size_t>(count));
+  }
+  ::close(descriptor);
+  return 0;
+}
+
+void EmitValue(YAML::Emitter& out, const Option& option, const FieldRef& field) {
+  std::visit(
+      [&](auto* value) {
+        using Value = std::remove_pointer_t<decltype(value)>;
+        if constexpr (std::is_same_v<Value, std::int64_t>) {
+          if (option.type == OptionType::kByteSize) {
+            out << FormatByteSize(*value);
+          } else {
+            out << *value;
+          }
+        } else if constexpr (std::is_same_v<Value, std::vector<std::string>>) {
+          out << YAML::Flow << YAML::BeginSeq;
+          for (const std::string& item : *value) out << item;
+          out << YAML::EndSeq;
+        } else if constexpr (std::is_same_v<Value, std::map<std::string, std::string>>) {
+          // An empty block map would be rendered as "{}" on a line of its own.
+          if (value->empty()) out << YAML::Flow;
+          out << YAML::BeginMap;
+          for (const auto& [name, text] : *value) out << YAML::Key << name << YAML::Value << text;
+          out << YAML::EndMap;
+        } else if constexpr (std::is_same_v<Value, DirectorySourceConfig::OnSuccess>) {
+          out << std::string(option.allowed_values[static_cast<std::size_t>(*value)]);
+        } else {
+          out << *value;
+        }
+      },
+      field);
+}
+
+void RenderMap(YAML::Emitter& out, const std::string& pattern, Config& config,
+               DirectorySourceConfig& directory) {
+  for (std::string_view child : ChildKeys(pattern)) {
+    const std::string key = pattern + std::string(child);
+    out << YAML::Key << std::string(YamlName(child)) << YAML::Value;
+    if (const Option* option = FindOption(key)) {
+      EmitValue(out, *option, option->field(config, directory));
+    } else if (child.ends_with("[]")) {
+      out << YAML::BeginSeq;
+      for (DirectorySourceConfig& entry : config.directories) {
+        out << YAML::BeginMap;
+        RenderMap(out, key + ".", config, entry);
+        out << YAML::EndMap;
+      }
+      out << YAML::EndSeq;
+    } else {
+      out << YAML::BeginMap;
+      RenderMap(out, key + ".", config, directory);
+      out << YAML::EndMap;
+    }
+  }
+}
+
+std::string TypeText(const Option& option) {
+  std::string_view name;
+  switch (option.type) {
+    case OptionType::kString:
+      name = "string";
+      break;
+    case OptionType::kPath:
+      name = "path";
+      break;
+    case OptionType::kInteger:
+      name = "integer";
+      break;
+    case OptionType::kDuration:
+      name = "duration";
+      break;
+    case OptionType::kByteSize:
+      name = "size";
+      break;
+    case OptionType::kBool:
+      name = "bool";
+      break;
+    case OptionType::kEnum:
+      name = "enum";
+      break;
+    case OptionType::kStringList:
+      name = "list";
+      break;
+    case OptionType::kStringMap:
+      name = "map of strings";
+      break;
+  }
+  return option.unit.empty() ? std::string(name) : fmt::format("{} ({})", name, option.unit);
+}
+
+std::string DefaultText(const Option& option) {
+  switch (option.default_rule) {
+    case DefaultRule::kRequired:
+      return "required";
+    case DefaultRule::kComputed:
+      return std::string(option.default_value);
+    case DefaultRule::kValue:
+      break;
+  }
+  return fmt::format("`{}`", option.default_value);
+}
+
+std::string BoundsText(const Option& option) {
+  std::vector<std::string> parts;
+  switch (option.type) {
+    case OptionType::kInteger:
+    case OptionType::kDuration:
+    case OptionType::kByteSize:
+      parts.push_back(fmt::format("{} to {}", FormatBound(option, option.min_value),
+                                  FormatBound(option, option.max_value)));
+      break;
+    case OptionType::kEnum:
+      parts.push_back(Join(option.allowed_values, ", ", "`"));
+      break;
+    case OptionType::kStringList:
+      if (option.min_value > 0) {
+        parts.push_back(fmt::format("at least {} {}", option.min_value,
+                                    option.min_value == 1 ? "entry" : "entries"));
+      }
+      break;
+    default:
+      break;
+  }
+  if (!option.bounds_text.empty()) parts.emplace_back(option.bounds_text);
+  std::string text;
+  for (const std::string& part : parts) text += (text.empty() ? "" : "; ") + part;
+  return text;
+}
+
+// Markdown table cells end at '|'.
+std::string Cell(std::string_view text) {
+  std::string escaped;
+  for (char c : text) {
+    if (c == '|') escaped += '\\';
+    escaped += c;
+  }
+  return escaped;
+}
+
+}  // namespace
+
+std::string ConfigError::Describe() const {
+  if (line == 0) return fmt::format("{}: {}", file, message);
+  return fmt::format("{}:{}:{}: {}", file, line, column, message);
+}
+
+ConfigResult LoadConfig(const std::string& path) {
+  std::string text;
+  if (const int error = ReadFile(path, text); error != 0) {
+    return tl::unexpected(
+        std::vector<ConfigError>{{.file = path,
+                                  .message = fmt::format("cannot read the config file: {}",
+                                                         std::generic_category().message(error))}});
+  }
+  return ParseConfig(text, path);
+}
+
+ConfigResult ParseConfig(std::string_view yaml_text, const std::string& file_name) {
+  return Loader(file_name).Load(yaml_text);
+}
+
+std::string RenderConfig(const Config& config) {
+  // The option table hands out mutable field pointers; render from a copy.
+  Config copy = config;
+  DirectorySourceConfig scratch_directory;
+  YAML::Emitter out;
+  if (!config.file.empty()) {
+    out << YAML::Comment(fmt::format("effective configuration of {}", config.file));
+  }
+  out << YAML::BeginMap;
+  RenderMap(out, "", copy, scratch_directory);
+  out << YAML::EndMap;
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string ConfigReference() {
+  std::string table =
+      "| Key | Type | Default | Bounds | Description |\n"
+      "| --- | --- | --- | --- | --- |\n";
+  for (const Option& option : Options()) {
+    table +=
+        fmt::format("| `{}` | {} | {} | {} | {} |\n", option.key, Cell(TypeText(option)),
+                    Cell(DefaultText(option)), Cell(BoundsText(option)), Cell(option.description));
+  }
+  return table;
+}
+
+}  // namespace newswire::config

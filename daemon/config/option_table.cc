@@ -1,0 +1,372 @@
+#include "daemon/config/option_table.h"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <climits>
+#include <filesystem>
+
+namespace newswire::config {
+namespace {
+
+constexpr std::int64_t kKibibyte = 1024;
+constexpr std::int64_t kMebibyte = 1024 * kKibibyte;
+constexpr std::int64_t kGibibyte = 1024 * kMebibyte;
+constexpr std::int64_t kTebibyte = 1024 * kGibibyte;
+constexpr std::int64_t kOneHourMs = std::int64_t{60} * 60 * 1000;
+constexpr std::int64_t kOneDayMs = 24 * kOneHourMs;
+// librdkafka keeps timeouts in a signed 32-bit int.
+constexpr std::int64_t kLibrdkafkaMaxTimeoutMs = 2147483647;
+// Kafka's own limit on topic name length.
+constexpr std::size_t kMaxTopicNameLength = 249;
+
+constexpr std::array<std::string_view, 5> kCompressions = {"none", "gzip", "snappy", "lz4", "zstd"};
+constexpr std::array<std::string_view, 2> kOnSuccessValues = {"move", "delete"};
+static_assert(static_cast<int>(DirectorySourceConfig::OnSuccess::kMove) == 0 &&
+                  static_cast<int>(DirectorySourceConfig::OnSuccess::kDelete) == 1,
+              "kOnSuccessValues lists the enumerators in declaration order");
+constexpr std::array<std::string_view, 5> kLogLevels = {"trace", "debug", "info", "warn", "error"};
+constexpr std::array<std::string_view, 2> kLogFormats = {"text", "json"};
+
+template <auto kSection, auto kMember>
+FieldRef SectionField(Config& config, DirectorySourceConfig& /*directory*/) {
+  return &((config.*kSection).*kMember);
+}
+
+template <auto kMember>
+FieldRef DirectoryField(Config& /*config*/, DirectorySourceConfig& directory) {
+  return &(directory.*kMember);
+}
+
+std::string CheckNotEmpty(std::string_view value) {
+  return value.empty() ? "must not be empty" : "";
+}
+
+std::string CheckTopicName(std::string_view name) {
+  const bool valid_characters = std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+  if (!name.empty() && name.size() <= kMaxTopicNameLength && valid_characters && name != "." &&
+      name != "..") {
+    return "";
+  }
+  return fmt::format(
+      "'{}' is not a valid Kafka topic name; use 1 to 249 characters from [A-Za-z0-9._-], "
+      "other than '.' and '..'",
+      name);
+}
+
+std::string CheckBrokers(std::string_view brokers) {
+  if (brokers.find_first_not_of(" \t") == std::string_view::npos) {
+    return "must not be empty; use 'embedded' or a list such as 'kafka-1:9092,kafka-2:9092'";
+  }
+  std::size_t start = 0;
+  while (start <= brokers.size()) {
+    const std::size_t comma = std::min(brokers.find(',', start), brokers.size());
+    const std::string_view broker = brokers.substr(start, comma - start);
+    if (broker.find_first_not_of(" \t") == std::string_view::npos) {
+      return fmt::format("'{}' has an empty entry between commas", brokers);
+    }
+    start = comma + 1;
+  }
+  return "";
+}
+
+std::string DefaultDirectoryName(const Config& /*config*/, const DirectorySourceConfig& directory) {
+  return std::filesystem::path(directory.path).filename().string();
+}
+
+std::string DefaultProcessingDir(const Config& /*config*/, const DirectorySourceConfig& directory) {
+  return (std::filesystem::path(directory.path) / "processing").string();
+}
+
+std::string DefaultDoneDir(const Config& /*config*/, const DirectorySourceConfig& directory) {
+  return (std::filesystem::path(directory.path) / "done").string();
+}
+
+std::string DefaultFailedDir(const Config& /*config*/, const DirectorySourceConfig& directory) {
+  return (std::filesystem::path(directory.path) / "failed").string();
+}
+
+std::string DefaultSourceUri(const Config& /*config*/, const DirectorySourceConfig& /*directory*/) {
+  std::array<char, HOST_NAME_MAX + 1> host_name{};
+  if (gethostname(host_name.data(), host_name.size() - 1) != 0 || host_name[0] == '\0') {
+    return "newswire://localhost";
+  }
+  return fmt::format("newswire://{}", host_name.data());
+}
+
+// Keys of one section stay together: RenderConfig emits them in this order.
+constexpr auto kOptions = std::to_array<Option>({
+    // kafka
+    {.key = "kafka.brokers",
+     .type = OptionType::kString,
+     .default_value = "embedded",
+     .check = CheckBrokers,
+     .bounds_text = "not empty",
+     .description = "Bootstrap servers as `host:port,host:port`, or `embedded` to start an "
+                    "in-process broker (demo and tests)",
+     .field = SectionField<&Config::kafka, &KafkaConfig::brokers>},
+    {.key = "kafka.broker_file",
+     .type = OptionType::kPath,
+     .default_value = R"("")",
+     .description = "File the bootstrap server list is written to at start-up, for tools that "
+                    "need to find the broker; empty writes none",
+     .field = SectionField<&Config::kafka, &KafkaConfig::broker_file>},
+    {.key = "kafka.topic",
+     .type = OptionType::kString,
+     .default_value = "news.articles.tagged",
+     .check = CheckTopicName,
+     .bounds_text = "`[A-Za-z0-9._-]{1,249}`",
+     .description = "Topic every tagged article is produced to, as a CloudEvent",
+     .field = SectionField<&Config::kafka, &KafkaConfig::topic>},
+    {.key = "kafka.dead_letter_topic",
+     .type = OptionType::kString,
+     .default_value = "news.articles.dead-letter",
+     .check = CheckTopicName,
+     .bounds_text = "`[A-Za-z0-9._-]{1,249}`, not `kafka.topic`",
+     .description = "Topic items that failed a pipeline stage are produced to, with the reason",
+     .field = SectionField<&Config::kafka, &KafkaConfig::dead_letter_topic>},
+    {.key = "kafka.compression",
+     .type = OptionType::kEnum,
+     .default_value = "zstd",
+     .allowed_values = kCompressions,
+     .description = "Compression codec of produced batches",
+     .field = SectionField<&Config::kafka, &KafkaConfig::compression>},
+    {.key = "kafka.message_timeout_ms",
+     .type = OptionType::kDuration,
+     .unit = "ms",
+     .default_value = "300000",
+     .min_value = 1000,
+     .max_value = kLibrdkafkaMaxTimeoutMs,
+     .description = "How long the producer keeps retrying a message before it counts as failed",
+     .field = SectionField<&Config::kafka, &KafkaConfig::message_timeout_ms>},
+    {.key = "kafka.flush_timeout_ms",
+     .type = OptionType::kDuration,
+     .unit = "ms",
+     .default_value = "30000",
+     .min_value = 0,
+     .max_value = kOneHourMs,
+     .description = "How long shutdown waits for queued messages to be delivered",
+     .field = SectionField<&Config::kafka, &KafkaConfig::flush_timeout_ms>},
+    {.key = "kafka.max_dead_letter_payload_bytes",
+     .type = OptionType::kByteSize,
+     .unit = "bytes",
+     .default_value = "1MiB",
+     .min_value = 0,
+     .max_value = 64 * kMebibyte,
+     .description = "Most bytes of the original input copied into a dead-letter record; the "
+                    "rest is cut off",
+     .field = SectionField<&Config::kafka, &KafkaConfig::max_dead_letter_payload_bytes>},
+    {.key = "kafka.embedded_partitions",
+     .type = OptionType::kInteger,
+     .unit = "partitions",
+     .default_value = "4",
+     .min_value = 1,
+     .max_value = 256,
+     .description = "Partitions per topic when `brokers` is `embedded`",
+     .field = SectionField<&Config::kafka, &KafkaConfig::embedded_partitions>},
+    {.key = "kafka.properties",
+     .type = OptionType::kStringMap,
+     .default_value = "{}",
+     .description = "Extra librdkafka producer properties such as `security.protocol` or "
+                    "`ssl.ca.location`, passed through as strings",
+     .field = SectionField<&Config::kafka, &KafkaConfig::properties>},
+
+    // sources.directories[]
+    {.key = "sources.directories[].path",
+     .type = OptionType::kPath,
+     .default_rule = DefaultRule::kRequired,
+     .check = CheckNotEmpty,
+     .bounds_text = "not empty, unique",
+     .description = "Feed directory to watch",
+     .field = DirectoryField<&DirectorySourceConfig::path>},
+    {.key = "sources.directories[].name",
+     .type = OptionType::kString,
+     .default_rule = DefaultRule::kComputed,
+     .default_value = "last component of `path`",
+     .compute_default = DefaultDirectoryName,
+     .check = CheckNotEmpty,
+     .bounds_text = "not empty, unique",
+     .description = "Name of the feed in logs, metrics and event origins",
+     .field = DirectoryField<&DirectorySourceConfig::name>},
+    {.key = "sources.directories[].recursive",
+     .type = OptionType::kBool,
+     .default_value = "false",
+     .description = "Also take files from subdirectories",
+     .field = DirectoryField<&DirectorySourceConfig::recursive>},
+    {.key = "sources.directories[].include",
+     .type = OptionType::kStringList,
+     .unit = "globs",
+     .default_value = R"(["*"])",
+     .min_value = 1,
+     .check = CheckNotEmpty,
+     .description = "fnmatch globs on the file name; a file is taken when one matches",
+     .field = DirectoryField<&DirectorySourceConfig::include>},
+    {.key = "sources.directories[].exclude",
+     .type = OptionType::kStringList,
+     .unit = "globs",
+     .default_value = "[]",
+     .check = CheckNotEmpty,
+     .description = "Globs on the file name that are skipped even when included; dotfiles, "
+                    "`*.tmp` and `*.part` are always skipped",
+     .field = DirectoryField<&DirectorySourceConfig::exclude>},
+    {.key = "sources.directories[].processing_dir",
+     .type = OptionType::kPath,
+     .default_rule = DefaultRule::kComputed,
+     .default_value = "`<path>/processing`",
+     .compute_default = DefaultProcessingDir,
+     .check = CheckNotEmpty,
+     .bounds_text = "not `path`, `done_dir` or `failed_dir`",
+     .description = "Where a file is moved while it is being processed",
+     .field = DirectoryField<&DirectorySourceConfig::processing_dir>},
+    {.key = "sources.directories[].done_dir",
+     .type = OptionType::kPath,
+     .default_rule = DefaultRule::kComputed,
+     .default_value = "`<path>/done`",
+     .compute_default = DefaultDoneDir,
+     .check = CheckNotEmpty,
+     .bounds_text = "not `path`, `processing_dir` or `failed_dir`",
+     .description = "Where a delivered file is moved when `on_success` is `move`",
+     .field = DirectoryField<&DirectorySourceConfig::done_dir>},
+    {.key = "sources.directories[].failed_dir",
+     .type = OptionType::kPath,
+     .default_rule = DefaultRule::kComputed,
+     .default_value = "`<path>/failed`",
+     .compute_default = DefaultFailedDir,
+     .check = CheckNotEmpty,
+     .bounds_text = "not `path`, `processing_dir` or `done_dir`",
+     .description = "Where a file that could not be processed is moved",
+     .field = DirectoryField<&DirectorySourceConfig::failed_dir>},
+    {.key = "sources.directories[].on_success",
+     .type = OptionType::kEnum,
+     .default_value = "move",
+     .allowed_values = kOnSuccessValues,
+     .description = "What happens to a file once everything from it is delivered",
+     .field = DirectoryField<&DirectorySourceConfig::on_success>},
+    {.key = "sources.directories[].max_file_bytes",
+     .type = OptionType::kByteSize,
+     .unit = "bytes",
+     .default_value = "16MiB",
+     .min_value = 1,
+     .max_value = kGibibyte,
+     .bounds_text = "at most `limits.max_in_flight_bytes`",
+     .description = "Larger files are moved to `failed_dir` without being read",
+     .field = DirectoryField<&DirectorySourceConfig::max_file_bytes>},
+    {.key = "sources.directories[].follow_symlinks",
+     .type = OptionType::kBool,
+     .default_value = "false",
+     .description = "Take files that are symbolic links; otherwise they are rejected",
+     .field = DirectoryField<&DirectorySourceConfig::follow_symlinks>},
+
+    // limits
+    {.key = "limits.max_in_flight_files",
+     .type = OptionType::kInteger,
+     .unit = "files",
+     .default_value = "1000",
+     .min_value = 1,
+     .max_value = 1000000,
+     .description = "Files taken but not yet delivered; sources pause at this many",
+     .field = SectionField<&Config::limits, &LimitsConfig::max_in_flight_files>},
+    {.key = "limits.max_in_flight_bytes",
+     .type = OptionType::kByteSize,
+     .unit = "bytes",
+     .default_value = "256MiB",
+     .min_value = kMebibyte,
+     .max_value = kTebibyte,
+     .description = "Bytes of files taken but not yet delivered; sources pause at this many",
+     .field = SectionField<&Config::limits, &LimitsConfig::max_in_flight_bytes>},
+    {.key = "limits.pipeline_threads",
+     .type = OptionType::kInteger,
+     .unit = "threads",
+     .default_value = "0",
+     .min_value = 0,
+     .max_value = 1024,
+     .description = "Threads that decode, normalize and classify; 0 means one per CPU core",
+     .field = SectionField<&Config::limits, &LimitsConfig::pipeline_threads>},
+
+    // log
+    {.key = "log.level",
+     .type = OptionType::kEnum,
+     .default_value = "info",
+     .allowed_values = kLogLevels,
+     .description = "Least severe level that is logged",
+     .field = SectionField<&Config::log, &LogConfig::level>},
+    {.key = "log.format",
+     .type = OptionType::kEnum,
+     .default_value = "text",
+     .allowed_values = kLogFormats,
+     .description = "`text` for people, `json` (one object per line) for log collectors",
+     .field = SectionField<&Config::log, &LogConfig::format>},
+    {.key = "log.stats_interval_ms",
+     .type = OptionType::kDuration,
+     .unit = "ms",
+     .default_value = "10000",
+     .min_value = 1000,
+     .max_value = kOneDayMs,
+     .description = "How often the counters are logged",
+     .field = SectionField<&Config::log, &LogConfig::stats_interval_ms>},
+    {.key = "log.events",
+     .type = OptionType::kBool,
+     .default_value = "false",
+     .description = "Log every delivered event; for demos, too noisy for production",
+     .field = SectionField<&Config::log, &LogConfig::events>},
+
+    // daemon
+    {.key = "daemon.source_uri",
+     .type = OptionType::kString,
+     .default_rule = DefaultRule::kComputed,
+     .default_value = "`newswire://<hostname>`",
+     .compute_default = DefaultSourceUri,
+     .check = CheckNotEmpty,
+     .bounds_text = "not empty",
+     .description = "CloudEvents `source` attribute of every produced event",
+     .field = SectionField<&Config::daemon, &DaemonConfig::source_uri>},
+    {.key = "daemon.shutdown_timeout_ms",
+     .type = OptionType::kDuration,
+     .unit = "ms",
+     .default_value = "30000",
+     .min_value = 0,
+     .max_value = kOneHourMs,
+     .description = "How long a stop request waits for in-flight work before exiting anyway",
+     .field = SectionField<&Config::daemon, &DaemonConfig::shutdown_timeout_ms>},
+    {.key = "daemon.retry_backoff_ms",
+     .type = OptionType::kDuration,
+     .unit = "ms",
+     .default_value = "5000",
+     .min_value = 0,
+     .max_value = kOneHourMs,
+     .description = "Wait before an item whose delivery failed is processed again",
+     .field = SectionField<&Config::daemon, &DaemonConfig::retry_backoff_ms>},
+});
+
+}  // namespace
+
+std::span<const Option> Options() { return kOptions; }
+
+const Option* FindOption(std::string_view key) {
+  for (const Option& option : kOptions) {
+    if (option.key == key) return &option;
+  }
+  return nullptr;
+}
+
+std::vector<std::string_view> ChildKeys(std::string_view prefix) {
+  std::vector<std::string_view> children;
+  for (const Option& option : kOptions) {
+    if (!option.key.starts_with(prefix)) continue;
+    std::string_view rest = option.key.substr(prefix.size());
+    rest = rest.substr(0, rest.find('.'));
+    if (std::find(children.begin(), children.end(), rest) == children.end()) {
+      children.push_back(rest);
+    }
+  }
+  return children;
+}
+
+bool IsDirectoryOption(const Option& option) { return option.key.starts_with(kDirectoryPrefix); }
+
+}  // namespace newswire::config

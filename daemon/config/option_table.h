@@ -1,0 +1,80 @@
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "daemon/config/config.h"
+
+namespace newswire::config {
+
+// The single description of every config option. LoadConfig, RenderConfig and ConfigReference
+// all walk this table, so adding an option here (and its field in config.h) is all it takes for
+// it to be parsed, validated, rendered and documented.
+
+enum class OptionType {
+  kString,
+  kPath,        // a string made absolute against the working directory when loaded
+  kInteger,     // a plain YAML integer
+  kDuration,    // a plain YAML integer of milliseconds; the key ends in _ms
+  kByteSize,    // an integer of bytes or a string such as "16MiB"; see ParseByteSize
+  kBool,        // any YAML 1.1 boolean spelling (true, yes, on, ...)
+  kEnum,        // one of `allowed_values`
+  kStringList,  // a YAML list of strings
+  kStringMap,   // a YAML map of scalars, kept as strings
+};
+
+enum class DefaultRule {
+  kValue,     // `default_value` is YAML text, read exactly as if the user had written it
+  kRequired,  // no default; a missing key is an error
+  kComputed,  // `compute_default` derives it after loading; `default_value` describes it
+};
+
+// Where an option lives in the structs. Enums with a C++ enum type are stored by their index in
+// `allowed_values`; string enums are stored as their text.
+using FieldRef =
+    std::variant<std::string*, std::int64_t*, bool*, std::vector<std::string>*,
+                 std::map<std::string, std::string>*, DirectorySourceConfig::OnSuccess*>;
+
+struct Option {
+  // Dotted path of the key; entries of the directory list appear as "sources.directories[].x".
+  std::string_view key = {};
+  OptionType type = OptionType::kString;
+  std::string_view unit = {};  // "ms", "bytes", "files", ...; shown in the reference
+  DefaultRule default_rule = DefaultRule::kValue;
+  std::string_view default_value = {};
+  std::string (*compute_default)(const Config& config,
+                                 const DirectorySourceConfig& directory) = nullptr;
+  // Inclusive bounds of numbers; for lists, `min_value` is the least number of entries.
+  std::int64_t min_value = 0;
+  std::int64_t max_value = 0;
+  std::span<const std::string_view> allowed_values = {};
+  // A rule on strings (and on every list element) that bounds cannot express; returns "" when
+  // `value` is fine, otherwise why not. `bounds_text` states the rule in the reference.
+  std::string (*check)(std::string_view value) = nullptr;
+  std::string_view bounds_text = {};
+  std::string_view description = {};
+  // The directory is a scratch one for options outside the directory list.
+  FieldRef (*field)(Config& config, DirectorySourceConfig& directory) = nullptr;
+};
+
+std::span<const Option> Options();
+
+// The option whose key is exactly `key`, or nullptr.
+const Option* FindOption(std::string_view key);
+
+// The key component following `prefix` ("" for the top level, otherwise ending in '.') of every
+// option under it, in table order and without repeats: for "sources." that is "directories[]".
+std::vector<std::string_view> ChildKeys(std::string_view prefix);
+
+// True for options that belong to one entry of sources.directories.
+bool IsDirectoryOption(const Option& option);
+
+inline constexpr std::string_view kDirectoryListKey = "sources.directories";
+inline constexpr std::string_view kDirectoryPrefix = "sources.directories[].";
+
+}  // namespace newswire::config

@@ -1,0 +1,691 @@
+#include "daemon/config/config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "daemon/config/byte_size.h"
+#include "daemon/config/option_table.h"
+
+namespace newswire::config {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+
+constexpr std::string_view kMinimal = R"(sources:
+  directories:
+    - path: /srv/feeds/reuters
+)";
+
+// Every error of `yaml` as ConfigError::Describe() renders it; empty when the config is valid.
+std::vector<std::string> ErrorsOf(std::string_view yaml) {
+  const ConfigResult result = ParseConfig(yaml, "test.yaml");
+  std::vector<std::string> described;
+  if (!result) {
+    for (const ConfigError& error : result.error()) described.push_back(error.Describe());
+  }
+  return described;
+}
+
+Config ParseValid(std::string_view yaml) {
+  ConfigResult result = ParseConfig(yaml, "test.yaml");
+  if (!result) {
+    std::string errors;
+    for (const ConfigError& error : result.error()) errors += error.Describe() + "\n";
+    ADD_FAILURE() << "unexpected errors:\n" << errors;
+    return Config{};
+  }
+  return *std::move(result);
+}
+
+// The minimal config with `sections` put in front of it.
+std::string WithDirectory(std::string_view sections) {
+  return std::string(sections) + std::string(kMinimal);
+}
+
+std::string HostName() {
+  std::array<char, 256> name{};
+  EXPECT_EQ(gethostname(name.data(), name.size() - 1), 0);
+  return name.data();
+}
+
+std::string ReadText(const std::string& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+// Every field except where a directory entry was written, which differs between two files.
+auto Fields(const DirectorySourceConfig& directory) {
+  return std::tie(directory.name, directory.path, directory.recursive, directory.include,
+                  directory.exclude, directory.processing_dir, directory.done_dir,
+                  directory.failed_dir, directory.on_success, directory.max_file_bytes,
+                  directory.follow_symlinks);
+}
+
+auto Fields(const KafkaConfig& kafka) {
+  return std::tie(kafka.brokers, kafka.broker_file, kafka.topic, kafka.dead_letter_topic,
+                  kafka.compression, kafka.message_timeout_ms, kafka.flush_timeout_ms,
+                  kafka.max_dead_letter_payload_bytes, kafka.embedded_partitions, kafka.properties);
+}
+
+auto Fields(const LimitsConfig& limits) {
+  return std::tie(limits.max_in_flight_files, limits.max_in_flight_bytes, limits.pipeline_threads);
+}
+
+auto Fields(const LogConfig& log) {
+  return std::tie(log.level, log.format, log.stats_interval_ms, log.events);
+}
+
+auto Fields(const DaemonConfig& daemon) {
+  return std::tie(daemon.source_uri, daemon.shutdown_timeout_ms, daemon.retry_backoff_ms);
+}
+
+void ExpectSameSettings(const Config& expected, const Config& actual) {
+  EXPECT_TRUE(Fields(expected.kafka) == Fields(actual.kafka));
+  EXPECT_TRUE(Fields(expected.limits) == Fields(actual.limits));
+  EXPECT_TRUE(Fields(expected.log) == Fields(actual.log));
+  EXPECT_TRUE(Fields(expected.daemon) == Fields(actual.daemon));
+  ASSERT_EQ(expected.directories.size(), actual.directories.size());
+  for (std::size_t index = 0; index < expected.directories.size(); ++index) {
+    EXPECT_TRUE(Fields(expected.directories[index]) == Fields(actual.directories[index]))
+        << "directory " << index;
+  }
+}
+
+TEST(ConfigTest, MinimalConfigTakesEveryDefault) {
+  const Config config = ParseValid(kMinimal);
+
+  EXPECT_EQ(config.file, "test.yaml");
+  // The option table's defaults must agree with the struct initializers in config.h, which
+  // other modules rely on when they build a Config in code.
+  EXPECT_TRUE(Fields(config.kafka) == Fields(KafkaConfig{}));
+  EXPECT_TRUE(Fields(config.limits) == Fields(LimitsConfig{}));
+  EXPECT_TRUE(Fields(config.log) == Fields(LogConfig{}));
+  EXPECT_EQ(config.daemon.shutdown_timeout_ms, DaemonConfig{}.shutdown_timeout_ms);
+  EXPECT_EQ(config.daemon.retry_backoff_ms, DaemonConfig{}.retry_backoff_ms);
+  EXPECT_EQ(config.daemon.source_uri, "newswire://" + HostName());
+
+  EXPECT_EQ(config.kafka.brokers, "embedded");
+  EXPECT_EQ(config.kafka.broker_file, "");
+  EXPECT_EQ(config.kafka.topic, "news.articles.tagged");
+  EXPECT_EQ(config.kafka.compression, "zstd");
+  EXPECT_EQ(config.kafka.max_dead_letter_payload_bytes, 1024 * 1024);
+  EXPECT_EQ(config.limits.max_in_flight_bytes, 256 * 1024 * 1024);
+  EXPECT_EQ(config.log.level, "info");
+
+  ASSERT_EQ(config.directories.size(), 1u);
+  const DirectorySourceConfig& directory = config.directories[0];
+  EXPECT_EQ(directory.path, "/srv/feeds/reuters");
+  EXPECT_EQ(directory.name, "reuters");
+  EXPECT_EQ(directory.processing_dir, "/srv/feeds/reuters/processing");
+  EXPECT_EQ(directory.done_dir, "/srv/feeds/reuters/done");
+  EXPECT_EQ(directory.failed_dir, "/srv/feeds/reuters/failed");
+  EXPECT_EQ(directory.location, "test.yaml:3:7");
+  const DirectorySourceConfig defaults;
+  EXPECT_EQ(directory.recursive, defaults.recursive);
+  EXPECT_EQ(directory.include, defaults.include);
+  EXPECT_EQ(directory.include, std::vector<std::string>{"*"});
+  EXPECT_EQ(directory.exclude, defaults.exclude);
+  EXPECT_EQ(directory.on_success, defaults.on_success);
+  EXPECT_EQ(directory.max_file_bytes, defaults.max_file_bytes);
+  EXPECT_EQ(directory.follow_symlinks, defaults.follow_symlinks);
+}
+
+TEST(ConfigTest, EveryKeyIsReadIntoItsField) {
+  const Config config = ParseValid(R"(kafka:
+  brokers: "k1:9092,k2:9092"
+  broker_file: /run/newswire/broker
+  topic: articles
+  dead_letter_topic: articles.dead
+  compression: lz4
+  message_timeout_ms: 60000
+  flush_timeout_ms: 0
+  max_dead_letter_payload_bytes: 4096
+  embedded_partitions: 2
+  properties:
+    ssl.ca.location: /etc/ca.pem
+    batch.num.messages: 500
+    enable.idempotence: true
+sources:
+  directories:
+    - path: /data/in
+      name: wire
+      recursive: true
+      include: ["*.xml", "*.txt"]
+      exclude: ["draft-*"]
+      processing_dir: /data/work
+      done_dir: /data/archive
+      failed_dir: /data/rejected
+      on_success: delete
+      max_file_bytes: 2MiB
+      follow_symlinks: true
+limits:
+  max_in_flight_files: 10
+  max_in_flight_bytes: 64MiB
+  pipeline_threads: 3
+log:
+  level: debug
+  format: json
+  stats_interval_ms: 2000
+  events: true
+daemon:
+  source_uri: newswire://ingest-1
+  shutdown_timeout_ms: 1000
+  retry_backoff_ms: 250
+)");
+  EXPECT_EQ(config.kafka.brokers, "k1:9092,k2:9092");
+  EXPECT_EQ(config.kafka.broker_file, "/run/newswire/broker");
+  EXPECT_EQ(config.kafka.topic, "articles");
+  EXPECT_EQ(config.kafka.dead_letter_topic, "articles.dead");
+  EXPECT_EQ(config.kafka.compression, "lz4");
+  EXPECT_EQ(config.kafka.message_timeout_ms, 60000);
+  EXPECT_EQ(config.kafka.flush_timeout_ms, 0);
+  EXPECT_EQ(config.kafka.max_dead_letter_payload_bytes, 4096);
+  EXPECT_EQ(config.kafka.embedded_partitions, 2);
+  // Property values are scalars of any YAML kind, handed to librdkafka as their text.
+  EXPECT_EQ(config.kafka.properties, (std::map<std::string, std::string>{
+                                         {"batch.num.messages", "500"},
+                                         {"enable.idempotence", "true"},
+                                         {"ssl.ca.location", "/etc/ca.pem"},
+                                     }));
+  ASSERT_EQ(config.directories.size(), 1u);
+  const DirectorySourceConfig& directory = config.directories[0];
+  EXPECT_EQ(directory.path, "/data/in");
+  EXPECT_EQ(directory.name, "wire");
+  EXPECT_TRUE(directory.recursive);
+  EXPECT_EQ(directory.include, (std::vector<std::string>{"*.xml", "*.txt"}));
+  EXPECT_EQ(directory.exclude, std::vector<std::string>{"draft-*"});
+  EXPECT_EQ(directory.processing_dir, "/data/work");
+  EXPECT_EQ(directory.done_dir, "/data/archive");
+  EXPECT_EQ(directory.failed_dir, "/data/rejected");
+  EXPECT_EQ(directory.on_success, DirectorySourceConfig::OnSuccess::kDelete);
+  EXPECT_EQ(directory.max_file_bytes, 2 * 1024 * 1024);
+  EXPECT_TRUE(directory.follow_symlinks);
+  EXPECT_EQ(config.limits.max_in_flight_files, 10);
+  EXPECT_EQ(config.limits.max_in_flight_bytes, 64 * 1024 * 1024);
+  EXPECT_EQ(config.limits.pipeline_threads, 3);
+  EXPECT_EQ(config.log.level, "debug");
+  EXPECT_EQ(config.log.format, "json");
+  EXPECT_EQ(config.log.stats_interval_ms, 2000);
+  EXPECT_TRUE(config.log.events);
+  EXPECT_EQ(config.daemon.source_uri, "newswire://ingest-1");
+  EXPECT_EQ(config.daemon.shutdown_timeout_ms, 1000);
+  EXPECT_EQ(config.daemon.retry_backoff_ms, 250);
+}
+
+TEST(ConfigTest, DescribeOmitsThePositionOfWholeFileErrors) {
+  EXPECT_EQ((ConfigError{.file = "a.yaml", .line = 12, .column = 5, .message = "bad"}).Describe(),
+            "a.yaml:12:5: bad");
+  EXPECT_EQ((ConfigError{.file = "a.yaml", .message = "bad"}).Describe(), "a.yaml: bad");
+}
+
+TEST(ConfigTest, UnknownKeySuggestsTheClosestKnownKey) {
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  compresion: lz4\n")),
+              ElementsAre("test.yaml:2:3: kafka.compresion: unknown key (did you mean "
+                          "'compression'?)"));
+  // A swap of two letters counts as one edit.
+  EXPECT_THAT(ErrorsOf(WithDirectory("lgo:\n  level: info\n")),
+              ElementsAre("test.yaml:1:1: lgo: unknown key (did you mean 'log'?)"));
+  EXPECT_THAT(ErrorsOf("sources:\n  directories:\n    - path: /srv/a\n      recursiv: true\n"),
+              ElementsAre("test.yaml:4:7: sources.directories[0].recursiv: unknown key (did you "
+                          "mean 'recursive'?)"));
+}
+
+TEST(ConfigTest, UnknownKeyWithoutCloseCandidateListsTheKnownKeys) {
+  EXPECT_THAT(ErrorsOf(WithDirectory("limits:\n  memory: 1GiB\n")),
+              ElementsAre("test.yaml:2:3: limits.memory: unknown key; expected one of "
+                          "max_in_flight_files, max_in_flight_bytes, pipeline_threads"));
+}
+
+TEST(ConfigTest, WrongTypesNameTheKeyTheExpectedTypeAndWhatWasFound) {
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  message_timeout_ms: soon\n")),
+              ElementsAre("test.yaml:2:23: kafka.message_timeout_ms: expected an integer number of "
+                          "milliseconds, found 'soon'"));
+  // Quoted, it is a string in YAML, whatever it looks like.
+  EXPECT_THAT(ErrorsOf(WithDirectory("limits:\n  pipeline_threads: \"4\"\n")),
+              ElementsAre("test.yaml:2:21: limits.pipeline_threads: expected an integer, found "
+                          "the quoted string \"4\""));
+  EXPECT_THAT(ErrorsOf(WithDirectory("log:\n  events: \"true\"\n")),
+              ElementsAre("test.yaml:2:11: log.events: expected a boolean (true or false), found "
+                          "the quoted string \"true\""));
+  EXPECT_THAT(ErrorsOf("sources:\n  directories:\n    path: /srv/a\n"),
+              ElementsAre("test.yaml:3:5: sources.directories: expected a list of directory "
+                          "entries, found a map"));
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka: [a, b]\n")),
+              ElementsAre("test.yaml:1:8: kafka: expected a map, found a list"));
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  topic: [a]\n")),
+              ElementsAre("test.yaml:2:10: kafka.topic: expected a string, found a list"));
+  // A key with nothing after it is null; the error points at the key.
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  topic:\n")),
+              ElementsAre("test.yaml:2:3: kafka.topic: expected a string, found null"));
+  EXPECT_THAT(
+      ErrorsOf("sources:\n  directories:\n    - path: /srv/a\n      include: [\"*\", [x]]\n"),
+      ElementsAre("test.yaml:4:22: sources.directories[0].include[1]: expected a string, found "
+                  "a list"));
+  EXPECT_THAT(ErrorsOf("sources:\n  directories:\n    - /srv/a\n"),
+              ElementsAre("test.yaml:3:7: sources.directories[0]: expected a map with at least a "
+                          "path, found '/srv/a'"));
+}
+
+TEST(ConfigTest, YamlBooleanSpellingsAreAccepted) {
+  const Config config = ParseValid(R"(log:
+  events: yes
+sources:
+  directories:
+    - path: /srv/a
+      recursive: on
+      follow_symlinks: True
+    - path: /srv/b
+      recursive: no
+)");
+  EXPECT_TRUE(config.log.events);
+  ASSERT_EQ(config.directories.size(), 2u);
+  EXPECT_TRUE(config.directories[0].recursive);
+  EXPECT_TRUE(config.directories[0].follow_symlinks);
+  EXPECT_FALSE(config.directories[1].recursive);
+  EXPECT_THAT(ErrorsOf(WithDirectory("log:\n  events: maybe\n")),
+              ElementsAre("test.yaml:2:11: log.events: expected a boolean (true or false), found "
+                          "'maybe'"));
+}
+
+TEST(ConfigTest, ValuesOutOfBoundsStateTheBounds) {
+  EXPECT_THAT(ErrorsOf(WithDirectory("limits:\n  pipeline_threads: 5000\n")),
+              ElementsAre("test.yaml:2:21: limits.pipeline_threads: 5000 is out of bounds; must "
+                          "be between 0 and 1024"));
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  message_timeout_ms: 99999999999999999999\n")),
+              ElementsAre("test.yaml:2:23: kafka.message_timeout_ms: 99999999999999999999 is out "
+                          "of bounds; must be between 1000 and 2147483647"));
+  EXPECT_THAT(ErrorsOf("sources:\n  directories:\n    - path: /srv/a\n      max_file_bytes: 2GiB\n"
+                       "limits:\n  max_in_flight_bytes: 4GiB\n"),
+              ElementsAre("test.yaml:4:23: sources.directories[0].max_file_bytes: 2GiB is out of "
+                          "bounds; must be between 1 and 1GiB"));
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  max_dead_letter_payload_bytes: -1\n")),
+              ElementsAre("test.yaml:2:34: kafka.max_dead_letter_payload_bytes: -1 is out of "
+                          "bounds; must be between 0 and 64MiB"));
+}
+
+TEST(ConfigTest, EnumErrorsListTheAllowedValues) {
+  EXPECT_THAT(ErrorsOf(WithDirectory("log:\n  level: verbose\n")),
+              ElementsAre("test.yaml:2:10: log.level: 'verbose' is not allowed; expected one of "
+                          "trace, debug, info, warn, error"));
+  EXPECT_THAT(ErrorsOf("sources:\n  directories:\n    - path: /srv/a\n      on_success: keep\n"),
+              ElementsAre("test.yaml:4:19: sources.directories[0].on_success: 'keep' is not "
+                          "allowed; expected one of move, delete"));
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  compression: [zstd]\n")),
+              ElementsAre("test.yaml:2:16: kafka.compression: expected one of none, gzip, snappy, "
+                          "lz4, zstd, found a list"));
+}
+
+TEST(ConfigTest, DuplicateKeysAreErrors) {
+  EXPECT_THAT(ErrorsOf(WithDirectory("log:\n  level: info\n  level: debug\n")),
+              ElementsAre("test.yaml:3:3: log.level: duplicate key; it is already set at line 2"));
+}
+
+TEST(ConfigTest, SyntaxErrorIsOneLocatedError) {
+  const ConfigResult result = ParseConfig("kafka:\n  topic: [a, b\nlimits: {}\n", "test.yaml");
+  ASSERT_FALSE(result.has_value());
+  ASSERT_EQ(result.error().size(), 1u);
+  EXPECT_EQ(result.error()[0].Describe(),
+            "test.yaml:3:7: invalid YAML: end of sequence flow not found");
+  EXPECT_THAT(ErrorsOf("kafka:\n  topic: a\n   brokers: b\n"),
+              ElementsAre("test.yaml:3:11: invalid YAML: illegal map value"));
+}
+
+TEST(ConfigTest, EmptyConfigIsAnError) {
+  const std::string empty =
+      "test.yaml: the config is empty; at least sources.directories is needed";
+  EXPECT_THAT(ErrorsOf(""), ElementsAre(empty));
+  EXPECT_THAT(ErrorsOf("# only a comment\n\n   # and another\n"), ElementsAre(empty));
+  EXPECT_THAT(ErrorsOf("---\n"), ElementsAre(empty));
+}
+
+TEST(ConfigTest, TopLevelMustBeASingleMap) {
+  EXPECT_THAT(ErrorsOf("- kafka\n"),
+              ElementsAre("test.yaml:1:1: expected a map of sections (kafka, sources, limits, "
+                          "log, daemon) at the top level, found a list"));
+  EXPECT_THAT(ErrorsOf(std::string(kMinimal) + "---\nlog: {}\n"),
+              ElementsAre("test.yaml:5:1: a second YAML document; the config must be a single "
+                          "document"));
+}
+
+TEST(ConfigTest, UnreadableFileNamesThePathAndTheReason) {
+  const std::string missing = std::filesystem::temp_directory_path() / "newswire-no-such.yaml";
+  const ConfigResult result = LoadConfig(missing);
+  ASSERT_FALSE(result.has_value());
+  ASSERT_EQ(result.error().size(), 1u);
+  const ConfigError& error = result.error()[0];
+  EXPECT_EQ(error.file, missing);
+  EXPECT_EQ(error.line, 0);
+  EXPECT_EQ(error.message, std::string("cannot read the config file: ") + std::strerror(ENOENT));
+  EXPECT_EQ(error.Describe(), missing + ": cannot read the config file: No such file or directory");
+
+  const ConfigResult directory = LoadConfig(std::filesystem::temp_directory_path());
+  ASSERT_FALSE(directory.has_value());
+  EXPECT_EQ(directory.error()[0].message,
+            std::string("cannot read the config file: ") + std::strerror(EISDIR));
+}
+
+TEST(ConfigTest, SeveralErrorsAreReportedTogetherInFileOrder) {
+  EXPECT_THAT(
+      ErrorsOf(R"(kafka:
+  compresion: zstd
+  message_timeout_ms: soon
+limits:
+  pipeline_threads: -1
+log:
+  level: loud
+sources:
+  directories:
+    - path: /srv/feeds/a
+      recursive: maybe
+    - name: b
+)"),
+      ElementsAre(
+          "test.yaml:2:3: kafka.compresion: unknown key (did you mean 'compression'?)",
+          "test.yaml:3:23: kafka.message_timeout_ms: expected an integer number of milliseconds, "
+          "found 'soon'",
+          "test.yaml:5:21: limits.pipeline_threads: -1 is out of bounds; must be between 0 and "
+          "1024",
+          "test.yaml:7:10: log.level: 'loud' is not allowed; expected one of trace, debug, info, "
+          "warn, error",
+          "test.yaml:11:18: sources.directories[0].recursive: expected a boolean (true or false), "
+          "found 'maybe'",
+          "test.yaml:12:7: sources.directories[1].path: required key is missing"));
+}
+
+TEST(ConfigTest, ByteSizesAcceptIntegersAndUnits) {
+  EXPECT_EQ(ParseByteSize("1048576"), 1048576);
+  EXPECT_EQ(ParseByteSize("512KiB"), 512 * 1024);
+  EXPECT_EQ(ParseByteSize("16MiB"), 16 * 1024 * 1024);
+  EXPECT_EQ(ParseByteSize("16 MiB"), 16 * 1024 * 1024);
+  EXPECT_EQ(ParseByteSize("1GiB"), std::int64_t{1} << 30);
+  EXPECT_EQ(ParseByteSize("2TiB"), std::int64_t{2} << 40);
+  EXPECT_EQ(ParseByteSize("10MB"), 10'000'000);
+  EXPECT_EQ(ParseByteSize("10kB"), 10'000);
+  EXPECT_EQ(ParseByteSize("3GB"), 3'000'000'000);
+  EXPECT_EQ(ParseByteSize("100B"), 100);
+  EXPECT_EQ(ParseByteSize("-1"), -1);
+
+  EXPECT_EQ(ParseByteSize("16 megs").error(),
+            "'16 megs' has an unknown unit 'megs'; use B, KiB, MiB, GiB, TiB, kB, MB, GB or TB");
+  EXPECT_EQ(ParseByteSize("1.5GiB").error(),
+            "'1.5GiB' has an unknown unit '.5GiB'; use B, KiB, MiB, GiB, TiB, kB, MB, GB or TB");
+  EXPECT_EQ(ParseByteSize("-1MiB").error(),
+            "'-1MiB' is not a size; write bytes as an integer or with a unit such as 512KiB, "
+            "16MiB, 1GiB or 10MB");
+  EXPECT_EQ(ParseByteSize("MiB").error(),
+            "'MiB' is not a size; write bytes as an integer or with a unit such as 512KiB, 16MiB, "
+            "1GiB or 10MB");
+  EXPECT_EQ(ParseByteSize("9999999TiB").error(), "'9999999TiB' is too large");
+  EXPECT_EQ(ParseByteSize("").error(), "the size is empty");
+
+  EXPECT_EQ(FormatByteSize(std::int64_t{16} * 1024 * 1024), "16MiB");
+  EXPECT_EQ(FormatByteSize(1536), "1536");
+  EXPECT_EQ(FormatByteSize(std::int64_t{3} * 1024), "3KiB");
+  EXPECT_EQ(FormatByteSize(0), "0");
+  EXPECT_EQ(FormatByteSize(10'000'000), "10000000");
+}
+
+TEST(ConfigTest, ByteSizeKeysTakeUnits) {
+  const Config config = ParseValid(R"(kafka:
+  max_dead_letter_payload_bytes: 512KiB
+sources:
+  directories:
+    - path: /srv/a
+      max_file_bytes: 10MB
+    - path: /srv/b
+      max_file_bytes: "1048576"
+limits:
+  max_in_flight_bytes: 1GiB
+)");
+  EXPECT_EQ(config.kafka.max_dead_letter_payload_bytes, 512 * 1024);
+  ASSERT_EQ(config.directories.size(), 2u);
+  EXPECT_EQ(config.directories[0].max_file_bytes, 10'000'000);
+  EXPECT_EQ(config.directories[1].max_file_bytes, 1048576);
+  EXPECT_EQ(config.limits.max_in_flight_bytes, std::int64_t{1} << 30);
+  EXPECT_THAT(ErrorsOf("sources:\n  directories:\n    - path: /srv/a\n      max_file_bytes: 16 "
+                       "megs\n"),
+              ElementsAre("test.yaml:4:23: sources.directories[0].max_file_bytes: '16 megs' has "
+                          "an unknown unit 'megs'; use B, KiB, MiB, GiB, TiB, kB, MB, GB or TB"));
+}
+
+TEST(ConfigTest, RelativePathsResolveAgainstTheWorkingDirectory) {
+  const std::filesystem::path working_directory = std::filesystem::current_path();
+  const Config config = ParseValid(R"(kafka:
+  broker_file: var/broker
+sources:
+  directories:
+    - path: feeds/./reuters/
+      failed_dir: ../rejected
+)");
+  EXPECT_EQ(config.kafka.broker_file, (working_directory / "var/broker").string());
+  ASSERT_EQ(config.directories.size(), 1u);
+  const DirectorySourceConfig& directory = config.directories[0];
+  EXPECT_EQ(directory.path, (working_directory / "feeds/reuters").string());
+  EXPECT_EQ(directory.name, "reuters");
+  EXPECT_EQ(directory.processing_dir, (working_directory / "feeds/reuters/processing").string());
+  EXPECT_EQ(directory.failed_dir,
+            (working_directory.parent_path() / "rejected").lexically_normal().string());
+}
+
+TEST(ConfigTest, AtLeastOneDirectoryIsRequired) {
+  const std::string message =
+      "sources.directories: at least one feed directory is required (Kafka topics as an input "
+      "are not supported yet; they come in a later release)";
+  EXPECT_THAT(ErrorsOf("log:\n  level: info\n"), ElementsAre("test.yaml: " + message));
+  EXPECT_THAT(ErrorsOf("sources:\n"), ElementsAre("test.yaml:1:1: " + message));
+  EXPECT_THAT(ErrorsOf("sources:\n  directories: []\n"), ElementsAre("test.yaml:2:16: " + message));
+}
+
+TEST(ConfigTest, DirectoryPathIsRequired) {
+  EXPECT_THAT(ErrorsOf("sources:\n  directories:\n    - name: a\n      recursive: true\n"),
+              ElementsAre("test.yaml:3:7: sources.directories[0].path: required key is missing"));
+  EXPECT_THAT(ErrorsOf("sources:\n  directories:\n    - path: \"\"\n"),
+              ElementsAre("test.yaml:3:13: sources.directories[0].path: must not be empty"));
+}
+
+TEST(ConfigTest, DirectoryNamesAndPathsAreUnique) {
+  EXPECT_THAT(
+      ErrorsOf("sources:\n  directories:\n    - path: /a/inbox\n    - path: /b/inbox\n"),
+      ElementsAre("test.yaml:4:7: sources.directories[1].name: 'inbox' is already the name of "
+                  "sources.directories[0]; names must be unique (the default is the last "
+                  "component of the path)"));
+  EXPECT_THAT(ErrorsOf("sources:\n  directories:\n    - path: /a/inbox\n"
+                       "    - {path: /a/inbox/, name: second}\n"),
+              ElementsAre("test.yaml:4:14: sources.directories[1].path: '/a/inbox' is already "
+                          "watched by sources.directories[0]"));
+  EXPECT_THAT(ErrorsOf("sources:\n  directories:\n    - path: /\n"),
+              ElementsAre("test.yaml:3:13: sources.directories[0].name: the default taken from "
+                          "path '/' must not be empty; set it explicitly"));
+}
+
+TEST(ConfigTest, MaxFileBytesMustFitInFlight) {
+  EXPECT_THAT(ErrorsOf("sources:\n  directories:\n    - path: /a\n      max_file_bytes: 512MiB\n"),
+              ElementsAre("test.yaml:4:23: sources.directories[0].max_file_bytes: 512MiB is more "
+                          "than limits.max_in_flight_bytes (256MiB), so a file that large could "
+                          "never be taken"));
+  // With only the limit written, the limit is what the user has to look at.
+  EXPECT_THAT(ErrorsOf(WithDirectory("limits:\n  max_in_flight_bytes: 8MiB\n")),
+              ElementsAre("test.yaml:2:24: sources.directories[0].max_file_bytes: 16MiB is more "
+                          "than limits.max_in_flight_bytes (8MiB), so a file that large could "
+                          "never be taken"));
+}
+
+TEST(ConfigTest, WorkDirectoriesDifferFromTheFeedAndEachOther) {
+  EXPECT_THAT(ErrorsOf(R"(sources:
+  directories:
+    - path: /srv/a
+      processing_dir: /srv/a/
+      done_dir: /srv/a/out
+      failed_dir: /srv/a/out
+)"),
+              ElementsAre("test.yaml:4:23: sources.directories[0].processing_dir: must differ "
+                          "from the feed path '/srv/a'",
+                          "test.yaml:6:19: sources.directories[0].failed_dir: must differ from "
+                          "done_dir ('/srv/a/out')"));
+}
+
+TEST(ConfigTest, TopicsFollowKafkaRulesAndDiffer) {
+  const std::string rule =
+      "is not a valid Kafka topic name; use 1 to 249 characters from [A-Za-z0-9._-], other than "
+      "'.' and '..'";
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  topic: news articles\n")),
+              ElementsAre("test.yaml:2:10: kafka.topic: 'news articles' " + rule));
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  dead_letter_topic: ..\n")),
+              ElementsAre("test.yaml:2:22: kafka.dead_letter_topic: '..' " + rule));
+  const std::string longest(249, 'x');
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  topic: " + longest + "\n")), IsEmpty());
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  topic: " + longest + "y\n")),
+              ElementsAre("test.yaml:2:10: kafka.topic: '" + longest + "y' " + rule));
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  topic: same\n  dead_letter_topic: same\n")),
+              ElementsAre("test.yaml:3:22: kafka.dead_letter_topic: must differ from kafka.topic "
+                          "('same')"));
+}
+
+TEST(ConfigTest, BrokersMustNotBeEmpty) {
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  brokers: \"\"\n")),
+              ElementsAre("test.yaml:2:12: kafka.brokers: must not be empty; use 'embedded' or a "
+                          "list such as 'kafka-1:9092,kafka-2:9092'"));
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  brokers: a:9092,,b:9092\n")),
+              ElementsAre("test.yaml:2:12: kafka.brokers: 'a:9092,,b:9092' has an empty entry "
+                          "between commas"));
+}
+
+TEST(ConfigTest, PropertiesAreAMapOfScalars) {
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  properties: [linger.ms]\n")),
+              ElementsAre("test.yaml:2:15: kafka.properties: expected a map of names to scalar "
+                          "values, found a list"));
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  properties:\n    linger.ms: {a: 1}\n"
+                                     "    acks:\n")),
+              ElementsAre("test.yaml:3:16: kafka.properties.linger.ms: expected a scalar value, "
+                          "found a map",
+                          "test.yaml:4:5: kafka.properties.acks: expected a scalar value, found "
+                          "null"));
+  // Everything commented out leaves a null, which means no properties.
+  EXPECT_THAT(
+      ParseValid(WithDirectory("kafka:\n  properties:\n    # acks: all\n")).kafka.properties,
+      IsEmpty());
+}
+
+TEST(ConfigTest, RenderedConfigParsesBackToTheSameConfig) {
+  const std::string text = R"(kafka:
+  brokers: "k1:9092,k2:9092"
+  broker_file: /run/newswire/broker
+  topic: "123"
+  dead_letter_topic: "null"
+  compression: gzip
+  properties:
+    ssl.ca.location: /etc/ca pem/ca.pem
+    enable.idempotence: true
+    client.id: ""
+sources:
+  directories:
+    - path: /data/in
+      name: "yes"
+      include: ["*.xml", "#*", "a: b"]
+      exclude: ["*~"]
+      on_success: delete
+      max_file_bytes: 1000
+      follow_symlinks: true
+    - path: /data/other
+limits:
+  max_in_flight_bytes: 3GiB
+log:
+  format: json
+  events: true
+daemon:
+  source_uri: "newswire://ingest 1"
+)";
+  const Config original = ParseValid(text);
+  const std::string rendered = RenderConfig(original);
+  const Config reparsed = ParseValid(rendered);
+  ExpectSameSettings(original, reparsed);
+  EXPECT_EQ(RenderConfig(reparsed), rendered);
+
+  const Config minimal = ParseValid(kMinimal);
+  ExpectSameSettings(minimal, ParseValid(RenderConfig(minimal)));
+}
+
+TEST(ConfigTest, RenderedConfigShowsEveryKey) {
+  const std::string rendered = RenderConfig(ParseValid(kMinimal));
+  EXPECT_THAT(rendered, HasSubstr("# effective configuration of test.yaml\n"));
+  EXPECT_THAT(rendered, HasSubstr("  directories:\n    - path: /srv/feeds/reuters\n"));
+  EXPECT_THAT(rendered, HasSubstr("  max_file_bytes: 16MiB\n"));
+  EXPECT_THAT(rendered, HasSubstr("  include: [\"*\"]\n"));
+  for (const Option& option : Options()) {
+    const std::string_view leaf = option.key.substr(option.key.rfind('.') + 1);
+    EXPECT_THAT(rendered, HasSubstr(std::string(leaf) + ": ")) << option.key;
+  }
+}
+
+TEST(ConfigTest, ShippedProductionConfigLoads) {
+  const ConfigResult result = LoadConfig(NEWSWIRE_SOURCE_DIR "/config/newswire.yaml");
+  ASSERT_TRUE(result.has_value()) << result.error()[0].Describe();
+  EXPECT_EQ(result->kafka.brokers, "kafka-1.example.net:9092,kafka-2.example.net:9092");
+  EXPECT_EQ(result->kafka.broker_file, "");
+  EXPECT_EQ(result->log.format, "json");
+  ASSERT_EQ(result->directories.size(), 1u);
+  EXPECT_EQ(result->directories[0].path, "/var/lib/newswire/inbox");
+}
+
+TEST(ConfigTest, ShippedDemoConfigLoads) {
+  const ConfigResult result = LoadConfig(NEWSWIRE_SOURCE_DIR "/config/demo.yaml");
+  ASSERT_TRUE(result.has_value()) << result.error()[0].Describe();
+  const std::filesystem::path working_directory = std::filesystem::current_path();
+  EXPECT_EQ(result->kafka.brokers, "embedded");
+  EXPECT_EQ(result->kafka.broker_file, (working_directory / "var/broker").string());
+  ASSERT_EQ(result->directories.size(), 1u);
+  EXPECT_EQ(result->directories[0].path, (working_directory / "var/inbox").string());
+  EXPECT_EQ(result->directories[0].name, "inbox");
+  EXPECT_TRUE(result->log.events);
+  EXPECT_EQ(result->log.stats_interval_ms, 5000);
+}
+
+TEST(ConfigTest, ReferenceHasOneRowPerOption) {
+  const std::string reference = ConfigReference();
+  EXPECT_THAT(reference, HasSubstr("| Key | Type | Default | Bounds | Description |\n"));
+  EXPECT_THAT(reference,
+              HasSubstr("| `kafka.message_timeout_ms` | duration (ms) | `300000` | 1000 to "
+                        "2147483647 | "));
+  EXPECT_THAT(reference, HasSubstr("| `sources.directories[].path` | path | required | "));
+  EXPECT_THAT(reference, HasSubstr("| `log.level` | enum | `info` | `trace`, `debug`, `info`, "
+                                   "`warn`, `error` | "));
+  for (const Option& option : Options()) {
+    EXPECT_THAT(reference, HasSubstr("| `" + std::string(option.key) + "` |"));
+    EXPECT_FALSE(option.description.empty()) << option.key;
+  }
+  const auto rows = std::count(reference.begin(), reference.end(), '\n');
+  EXPECT_EQ(rows, static_cast<long>(Options().size()) + 2);
+}
+
+TEST(ConfigTest, DocumentationContainsTheGeneratedReference) {
+  const std::string document = ReadText(NEWSWIRE_SOURCE_DIR "/docs/configuration.md");
+  const std::string begin = "<!-- BEGIN REFERENCE -->\n";
+  const std::string end = "<!-- END REFERENCE -->";
+  const std::size_t begin_at = document.find(begin);
+  const std::size_t end_at = document.find(end);
+  ASSERT_NE(begin_at, std::string::npos);
+  ASSERT_NE(end_at, std::string::npos);
+  ASSERT_LT(begin_at, end_at);
+  const std::string between =
+      document.substr(begin_at + begin.size(), end_at - begin_at - begin.size());
+  EXPECT_EQ(between, ConfigReference())
+      << "regenerate the table in docs/configuration.md with `newswire config-reference`";
+}
+
+}  // namespace
+}  // namespace newswire::config
