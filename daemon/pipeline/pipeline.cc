@@ -1,1 +1,35 @@
-// placeholder: filled in by its owner this session
+#include "daemon/pipeline/pipeline.h"
+
+#include <utility>
+
+#include "daemon/pipeline/classify/classifier.h"
+#include "daemon/pipeline/decode/decoder.h"
+#include "daemon/pipeline/normalize/normalizer.h"
+
+namespace newswire::pipeline {
+
+Pipeline::Pipeline(PipelineOptions options)
+    : options_(std::move(options)), encode_options_{options_.source_uri} {}
+
+ProcessResult Pipeline::Process(const RawArticle& raw,
+                                std::chrono::system_clock::time_point now) const {
+  auto decoded = Decode(raw);
+  if (!decoded) return tl::unexpected<Error>(std::move(decoded.error()));
+
+  std::vector<Result<OutboundEvent>> events;
+  events.reserve(decoded->size());
+  for (auto& article : *decoded) {
+    if (!article) {
+      // One article of a multi-article item could not be decoded; the others still go on.
+      events.emplace_back(tl::unexpected<Error>(std::move(article.error())));
+      continue;
+    }
+    events.push_back(
+        Normalize(std::move(*article)).and_then(Classify).and_then([&](const Article& classified) {
+          return Encode(classified, encode_options_, now);
+        }));
+  }
+  return events;
+}
+
+}  // namespace newswire::pipeline

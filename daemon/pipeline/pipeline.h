@@ -7,6 +7,7 @@
 #include "daemon/core/error.h"
 #include "daemon/core/outbound_event.h"
 #include "daemon/core/raw_article.h"
+#include "daemon/pipeline/encode/event_encoder.h"
 
 namespace newswire::pipeline {
 
@@ -30,6 +31,8 @@ class Pipeline {
 
  private:
   PipelineOptions options_;
+  // Made once from options_, so that Process copies nothing per article.
+  EncodeOptions encode_options_;
 };
 
 }  // namespace newswire::pipeline

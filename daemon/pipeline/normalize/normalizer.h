@@ -1,0 +1,34 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "daemon/core/article.h"
+#include "daemon/core/error.h"
+
+namespace newswire::pipeline {
+
+// The second stage: cleans a decoded article's text and gives it its id. Called by
+// Pipeline::Process on every decoded article; pure and thread-safe.
+//
+// - title and subtitle become one line, the body keeps its paragraphs: line breaks (LF, CR, VT,
+//   FF, NEL, U+2028, U+2029) separate paragraphs, empty paragraphs are dropped, and paragraphs
+//   are joined by exactly "\n\n";
+// - inside a line, every run of Unicode White_Space (space, tab, NBSP, U+2000..U+200A, ...)
+//   becomes one ASCII space, and the line is trimmed;
+// - other control characters (C0, DEL, C1) and stray byte order marks (U+FEFF) are removed;
+// - the text is put in Unicode NFC (ICU), so "e" + U+0301 and "é" give the same article.
+//
+// Then stats.paragraphs (body), stats.words (whitespace-separated tokens with at least one
+// letter or digit, title and body) and stats.characters (code points of title and body) are
+// set, and fingerprints.content_hash and id = ContentHash(title, body).
+//
+// Fails with kEmptyInput (stage normalize) when title and body are both empty afterwards.
+Result<Article> Normalize(Article article);
+
+// XXH3-128 of title + "\n\n" + body as 32 lowercase hex digits (the canonical, big-endian form
+// that xxhsum prints). The same normalized title and body always give the same value, which is
+// why it doubles as the article id, the Kafka key and the CloudEvents id.
+std::string ContentHash(std::string_view title, std::string_view body);
+
+}  // namespace newswire::pipeline

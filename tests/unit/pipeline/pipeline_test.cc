@@ -1,0 +1,220 @@
+#include "daemon/pipeline/pipeline.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <rapidjson/schema.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "daemon/pipeline/classify/classifier.h"
+#include "daemon/pipeline/decode/text_decoder.h"
+#include "daemon/pipeline/normalize/normalizer.h"
+#include "tests/unit/pipeline/test_helpers.h"
+
+namespace newswire::pipeline {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::chrono::system_clock::time_point kTime =
+    std::chrono::system_clock::time_point(std::chrono::milliseconds(1714566896789));
+
+// docs/event.schema.json, loaded once: the contract every event value must meet.
+const rapidjson::SchemaDocument& EventSchema() {
+  static const std::unique_ptr<rapidjson::SchemaDocument> schema = [] {
+    const std::string text =
+        test_helpers::ReadFile(test_helpers::SourceDirectory() / "docs/event.schema.json");
+    rapidjson::Document document;
+    document.Parse(text.data(), text.size());
+    EXPECT_FALSE(document.HasParseError()) << "docs/event.schema.json is not JSON";
+    return std::make_unique<rapidjson::SchemaDocument>(document);
+  }();
+  return *schema;
+}
+
+// "" when `json` is valid against the event schema, else what the validator objects to.
+std::string SchemaViolation(const std::string& json) {
+  rapidjson::Document document;
+  document.Parse(json.data(), json.size());
+  if (document.HasParseError()) return "not JSON";
+  rapidjson::SchemaValidator validator(EventSchema());
+  if (document.Accept(validator)) return "";
+  rapidjson::StringBuffer schema_pointer;
+  rapidjson::StringBuffer document_pointer;
+  validator.GetInvalidSchemaPointer().StringifyUriFragment(schema_pointer);
+  validator.GetInvalidDocumentPointer().StringifyUriFragment(document_pointer);
+  return std::string("keyword '") + validator.GetInvalidSchemaKeyword() + "' at schema " +
+         schema_pointer.GetString() + ", document " + document_pointer.GetString();
+}
+
+std::string ToJson(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return buffer.GetString();
+}
+
+OutboundEvent ProcessOne(const Pipeline& pipeline, const RawArticle& raw) {
+  auto processed = pipeline.Process(raw, kTime);
+  EXPECT_TRUE(processed.has_value()) << processed.error().Describe();
+  if (!processed) return {};
+  EXPECT_EQ(processed->size(), 1U);
+  if (processed->size() != 1U) return {};
+  EXPECT_TRUE(processed->front().has_value()) << processed->front().error().Describe();
+  return processed->front() ? std::move(*processed->front()) : OutboundEvent{};
+}
+
+TEST(PipelineTest, EverySampleBecomesOneEventThatMeetsTheSchema) {
+  const Pipeline pipeline(PipelineOptions{"newswire://test"});
+  for (const auto& sample : test_helpers::LoadSamples()) {
+    SCOPED_TRACE(sample.path.filename().string());
+    const OutboundEvent event = ProcessOne(pipeline, test_helpers::SampleItem(sample));
+    EXPECT_EQ(event.channel, Channel::kEvents);
+    EXPECT_EQ(event.key, event.Header("ce_id"));
+    EXPECT_EQ(event.Header("ce_subject"), sample.path.filename().string());
+    EXPECT_EQ(SchemaViolation(event.value), "");
+    rapidjson::Document value;
+    value.Parse(event.value.data(), event.value.size());
+    ASSERT_TRUE(value.IsObject());
+    EXPECT_EQ(value["stats"]["paragraphs"].GetUint64(),
+              test_helpers::CountNonBlankLines(sample.bytes) - 1);
+  }
+}
+
+TEST(PipelineTest, AFullyTaggedArticleMeetsTheSchema) {
+  auto decoded = DecodeText(test_helpers::FileItem("Title\nBody text here."));
+  ASSERT_TRUE(decoded.has_value());
+  auto article = Normalize(std::move(*decoded->front())).and_then(Classify);
+  ASSERT_TRUE(article.has_value());
+  article->language = "en-GB";
+  article->url = "https://example.com/a";
+  article->published_time = "2024-02-29T10:06:26Z";
+  article->modified_time = "2024-02-29T12:00:00.5+01:00";
+  article->authors.push_back({"James Carter", "Senior News Editor"});
+  article->authors.push_back({"", "Chief Editor"});
+  article->sections = {"world", "americas"};
+  article->keywords = {"Venezuela"};
+  article->metadata["og:site_name"] = "Example";
+  article->topics.push_back(TopicTag{"iptc-medtop",
+                                     "medtop:11000000",
+                                     "politics and government",
+                                     0.8,
+                                     {"medtop:00000000"},
+                                     "model",
+                                     0.91,
+                                     {{"body", 0, 4, "Body", ""}}});
+  article->entities.push_back(
+      Entity{"country", "Venezuela", "VE", 1.0, {{"title", 0, 5, "Title", "countries.ve"}}});
+  article->fingerprints.duplicate_of = std::string(32, 'a');
+  article->fingerprints.story_id = "story-1";
+  auto event = Encode(*article, EncodeOptions{"newswire://test"}, kTime);
+  ASSERT_TRUE(event.has_value());
+  EXPECT_EQ(SchemaViolation(event->value), "");
+}
+
+// Mutations of a valid event value that the schema must refuse: proof that the validation in
+// the test above is live and not vacuously passing.
+TEST(PipelineTest, TheSchemaRejectsInvalidValues) {
+  const Pipeline pipeline(PipelineOptions{});
+  const OutboundEvent event =
+      ProcessOne(pipeline, test_helpers::FileItem("Title\nOne paragraph.\nAnother."));
+  ASSERT_EQ(SchemaViolation(event.value), "");
+
+  struct Mutation {
+    std::string name;
+    std::string keyword;  // the schema keyword that must catch it
+    std::function<void(rapidjson::Document&)> apply;
+  };
+  const std::vector<Mutation> mutations = {
+      {"missing title", "required", [](auto& value) { value.RemoveMember("title"); }},
+      {"unknown field", "additionalProperties",
+       [](auto& value) { value.AddMember("extra", 1, value.GetAllocator()); }},
+      {"id not hex", "pattern", [](auto& value) { value["id"].SetString("NOT-A-HASH"); }},
+      {"simhash too short", "pattern",
+       [](auto& value) { value["fingerprints"]["simhash"].SetString("abc"); }},
+      {"wrong schema_version", "enum", [](auto& value) { value["schema_version"].SetInt(2); }},
+      {"empty string instead of null", "minLength",
+       [](auto& value) { value["url"].SetString(""); }},
+      {"number as title", "type", [](auto& value) { value["title"].SetInt(5); }},
+      {"negative word count", "minimum", [](auto& value) { value["stats"]["words"].SetInt(-1); }},
+      {"unknown source kind", "enum",
+       [](auto& value) { value["source"]["kind"].SetString("ftp"); }},
+      {"bad time", "pattern", [](auto& value) { value["published_time"].SetString("yesterday"); }},
+  };
+  for (const auto& mutation : mutations) {
+    SCOPED_TRACE(mutation.name);
+    rapidjson::Document value;
+    value.Parse(event.value.data(), event.value.size());
+    mutation.apply(value);
+    EXPECT_THAT(SchemaViolation(ToJson(value)), HasSubstr("keyword '" + mutation.keyword + "'"));
+  }
+  EXPECT_THAT(SchemaViolation("{}"), HasSubstr("required"));
+}
+
+// docs/events.md shows the event made from sample 000; it must be what the code makes.
+TEST(PipelineTest, TheDocumentedExampleIsWhatThePipelineMakes) {
+  const std::string events_md =
+      test_helpers::ReadFile(test_helpers::SourceDirectory() / "docs/events.md");
+  const std::string marker = "Value (indented";
+  const std::size_t marker_at = events_md.find(marker);
+  ASSERT_NE(marker_at, std::string::npos);
+  const std::size_t json_begin = events_md.find("```json\n", marker_at);
+  ASSERT_NE(json_begin, std::string::npos);
+  const std::size_t value_begin = json_begin + 8;
+  const std::size_t value_end = events_md.find("```", value_begin);
+  ASSERT_NE(value_end, std::string::npos);
+  rapidjson::Document documented;
+  documented.Parse(events_md.data() + value_begin, value_end - value_begin);
+  ASSERT_FALSE(documented.HasParseError());
+
+  const auto samples = test_helpers::LoadSamples();
+  const Pipeline pipeline(PipelineOptions{"newswire://host-1"});
+  const OutboundEvent event = ProcessOne(
+      pipeline,
+      test_helpers::FileItem(samples[0].bytes, "/var/lib/newswire/inbox/000_9293d10b977f5a8b.txt"));
+  rapidjson::Document made;
+  made.Parse(event.value.data(), event.value.size());
+  EXPECT_TRUE(made == documented) << "docs/events.md shows a different value than\n" << event.value;
+  EXPECT_NE(events_md.find("ce_id: " + event.key), std::string::npos);
+  EXPECT_NE(events_md.find("ce_time: " + event.Header("ce_time")), std::string::npos);
+}
+
+TEST(PipelineTest, ReprocessingGivesTheSameKeyAndId) {
+  const Pipeline pipeline(PipelineOptions{});
+  const auto samples = test_helpers::LoadSamples();
+  const OutboundEvent first = ProcessOne(pipeline, test_helpers::SampleItem(samples[2]));
+  const OutboundEvent again =
+      ProcessOne(pipeline, test_helpers::FileItem(samples[2].bytes, "/other/place.txt"));
+  EXPECT_EQ(first.key, again.key);
+  EXPECT_EQ(first.Header("ce_id"), again.Header("ce_id"));
+}
+
+TEST(PipelineTest, AnUndecodableItemIsTheOuterError) {
+  const Pipeline pipeline(PipelineOptions{});
+  auto processed = pipeline.Process(test_helpers::FileItem("Title\n\xC3("), kTime);
+  ASSERT_FALSE(processed.has_value());
+  EXPECT_EQ(processed.error().stage, Stage::kDecode);
+  EXPECT_EQ(processed.error().code, ErrorCode::kInvalidUtf8);
+  EXPECT_THAT(processed.error().Describe(),
+              HasSubstr("decode/invalid_utf8: invalid UTF-8 at byte 6"));
+}
+
+TEST(PipelineTest, AnArticleThatFailsALaterStageStaysInsideTheResult) {
+  const Pipeline pipeline(PipelineOptions{});
+  // Decodable text, but only control characters: normalize rejects the article.
+  auto processed = pipeline.Process(test_helpers::FileItem("\x01\x02\n\x03"), kTime);
+  ASSERT_TRUE(processed.has_value());
+  ASSERT_EQ(processed->size(), 1U);
+  ASSERT_FALSE(processed->front().has_value());
+  EXPECT_EQ(processed->front().error().stage, Stage::kNormalize);
+  EXPECT_EQ(processed->front().error().code, ErrorCode::kEmptyInput);
+}
+
+}  // namespace
+}  // namespace newswire::pipeline
