@@ -1,1 +1,381 @@
-// placeholder: filled in by its owner this session
+#include "daemon/sinks/kafka/kafka_sink.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <utility>
+
+#include "daemon/kafka/kafka_handles.h"
+
+namespace newswire::sinks {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::steady_clock;
+
+// How long one rd_kafka_poll call on the poll thread may block; also bounds how long destruction
+// waits for the poll thread to notice it should stop.
+constexpr int kPollTimeoutMs = 100;
+// A sender that found the local queue full sleeps at most this long before retrying, even if no
+// delivery report woke it.
+constexpr milliseconds kQueueFullWait{10};
+// At shutdown, how long the poll thread waits for the reports of purged events.
+constexpr milliseconds kShutdownDrainTimeout{10000};
+constexpr std::size_t kErrorBufferBytes = 512;
+
+// One event on its way to Kafka. Created by Send, handed to librdkafka as the message opaque and
+// freed by the delivery report callback on the poll thread, after `done` ran. librdkafka's copy of
+// the message points into `event.key` and `event.value` (no RD_KAFKA_MSG_F_COPY), so the record
+// must live until that report.
+struct InFlightRecord {
+  OutboundEvent event;
+  DeliveryCallback done;
+};
+
+}  // namespace
+
+// The state shared by the sending threads, the poll thread and librdkafka's callbacks (which get a
+// pointer to it as their opaque, so it never moves). Owned by the KafkaSink. Teardown order: stop
+// and join the poll thread (which first fails every undelivered event through its callback), then
+// the topic handles, then the client.
+struct KafkaSink::Impl {
+  ~Impl() {
+    refusing.store(true);
+    stopping.store(true);
+    if (poll_thread.joinable()) poll_thread.join();
+    // Topic handles hold references into the client: release them first.
+    events_topic.reset();
+    dead_letter_topic.reset();
+    client.reset();
+  }
+
+  static void OnDelivery(rd_kafka_t* client, const rd_kafka_message_t* message, void* opaque);
+  static void OnError(rd_kafka_t* client, int error, const char* reason, void* opaque);
+
+  void PollLoop();
+  // Wakes senders waiting for queue space and Flush callers, if there are any.
+  void WakeWaiters();
+  void WakeAll();
+  void EnterFatalState(const std::string& message);
+  // The error Send returns once the producer is in a fatal state.
+  Error FatalError();
+
+  std::string bootstrap_servers;
+  std::string events_topic_name;
+  FatalHandler on_fatal;
+
+  kafka::KafkaHandle client;
+  kafka::TopicHandle events_topic;
+  kafka::TopicHandle dead_letter_topic;  // null when no dead-letter topic is configured
+
+  std::atomic<bool> stopping{false};  // the poll thread should finish
+  std::atomic<bool> refusing{false};  // Stop() was called: Send refuses
+  std::atomic<bool> fatal{false};
+  std::mutex fatal_mutex;
+  std::optional<Error> fatal_error;  // guarded by fatal_mutex
+
+  std::atomic<std::uint64_t> sent{0};
+  std::atomic<std::uint64_t> delivered{0};
+  std::atomic<std::uint64_t> failed{0};
+  std::atomic<std::uint64_t> queue_full_waits{0};
+  std::atomic<std::uint64_t> in_flight{0};
+
+  // Senders blocked on a full queue and Flush callers wait here; the poll thread wakes them after
+  // every poll that served delivery reports.
+  std::atomic<int> waiters{0};
+  std::mutex wait_mutex;
+  std::condition_variable progress;
+
+  std::thread poll_thread;
+};
+
+void KafkaSink::Impl::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque) {
+  auto* impl = static_cast<Impl*>(opaque);
+  std::unique_ptr<InFlightRecord> record(static_cast<InFlightRecord*>(message->_private));
+  if (record == nullptr) return;
+  const char* topic = rd_kafka_topic_name(message->rkt);
+  Result<DeliveryReport> outcome;
+  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    impl->failed.fetch_add(1);
+    outcome = MakeError(Stage::kSink, ErrorCode::kDeliveryFailed,
+                        fmt::format("delivery to Kafka topic '{}' failed: {}", topic,
+                                    rd_kafka_err2str(message->err)));
+  } else {
+    impl->delivered.fetch_add(1);
+    outcome = DeliveryReport{topic, message->partition, message->offset};
+  }
+  if (record->done) record->done(outcome);
+  // Only after the callback returned, so that Flush() == 0 means every callback has finished.
+  impl->in_flight.fetch_sub(1);
+}
+
+void KafkaSink::Impl::OnError(rd_kafka_t* client, int error, const char* reason, void* opaque) {
+  auto* impl = static_cast<Impl*>(opaque);
+  if (error == RD_KAFKA_RESP_ERR__FATAL) {
+    std::array<char, kErrorBufferBytes> fatal_reason{};
+    const rd_kafka_resp_err_t original =
+        rd_kafka_fatal_error(client, fatal_reason.data(), fatal_reason.size());
+    impl->EnterFatalState(fmt::format("Kafka producer failed fatally ({}): {}",
+                                      rd_kafka_err2name(original), fatal_reason.data()));
+    return;
+  }
+  spdlog::warn("kafka producer error {}: {}",
+               rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(error)), reason);
+}
+
+void KafkaSink::Impl::EnterFatalState(const std::string& message) {
+  Error error{Stage::kSink, ErrorCode::kFatal, message};
+  {
+    std::lock_guard lock(fatal_mutex);
+    if (fatal_error.has_value()) return;
+    fatal_error = error;
+    fatal.store(true);
+  }
+  spdlog::error("{}", error.Describe());
+  WakeWaiters();
+  if (on_fatal) on_fatal(error);
+}
+
+Error KafkaSink::Impl::FatalError() {
+  std::lock_guard lock(fatal_mutex);
+  return fatal_error.value_or(
+      Error{Stage::kSink, ErrorCode::kFatal, "Kafka producer failed fatally"});
+}
+
+void KafkaSink::Impl::WakeWaiters() {
+  if (waiters.load() == 0) return;
+  WakeAll();
+}
+
+void KafkaSink::Impl::WakeAll() {
+  { std::lock_guard lock(wait_mutex); }
+  progress.notify_all();
+}
+
+void KafkaSink::Impl::PollLoop() {
+  while (!stopping.load()) {
+    if (rd_kafka_poll(client.get(), kPollTimeoutMs) > 0) WakeWaiters();
+  }
+  if (in_flight.load() == 0) return;
+  // rd_kafka_destroy drops undelivered messages without reporting them, which would leak their
+  // records and never call their callbacks. Fail them here instead, on this thread, as promised.
+  const std::uint64_t undelivered = in_flight.load();
+  spdlog::warn("kafka sink stopping with {} undelivered event(s); reporting them as failed",
+               undelivered);
+  rd_kafka_purge(client.get(), RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+  const auto deadline = steady_clock::now() + kShutdownDrainTimeout;
+  while (in_flight.load() > 0 && steady_clock::now() < deadline) {
+    rd_kafka_poll(client.get(), kPollTimeoutMs);
+  }
+  if (in_flight.load() > 0) {
+    spdlog::error("kafka sink stopped with {} event(s) never reported; their memory is leaked",
+                  in_flight.load());
+  }
+}
+
+KafkaSink::KafkaSink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+KafkaSink::~KafkaSink() = default;
+
+Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(const KafkaSinkOptions& options,
+                                                     FatalHandler on_fatal) {
+  if (options.bootstrap_servers.empty()) {
+    return MakeError(Stage::kSink, ErrorCode::kInvalidArgument,
+                     "Kafka sink needs bootstrap servers (host:port,...)");
+  }
+  if (options.topic.empty()) {
+    return MakeError(Stage::kSink, ErrorCode::kInvalidArgument, "Kafka sink needs a topic");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->bootstrap_servers = options.bootstrap_servers;
+  impl->events_topic_name = options.topic;
+  impl->on_fatal = std::move(on_fatal);
+
+  auto conf = kafka::MakeConf({
+      {"bootstrap.servers", options.bootstrap_servers},
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"compression.type", options.compression},
+      {"message.timeout.ms", std::to_string(options.message_timeout_ms)},
+      {"linger.ms", "5"},
+  });
+  if (!conf) return tl::unexpected(std::move(conf.error()));
+  for (const auto& [name, value] : options.properties) {
+    if (auto set = kafka::SetConfProperty(conf->get(), name, value); !set) {
+      return tl::unexpected(std::move(set.error()));
+    }
+  }
+  rd_kafka_conf_set_opaque(conf->get(), impl.get());
+  rd_kafka_conf_set_dr_msg_cb(conf->get(), &Impl::OnDelivery);
+  rd_kafka_conf_set_error_cb(conf->get(), &Impl::OnError);
+  kafka::RouteLogsToSpdlog(conf->get());
+
+  auto client = kafka::MakeClient(RD_KAFKA_PRODUCER, std::move(*conf));
+  if (!client) return tl::unexpected(std::move(client.error()));
+  impl->client = std::move(*client);
+
+  auto events_topic = kafka::MakeTopic(impl->client.get(), options.topic);
+  if (!events_topic) return tl::unexpected(std::move(events_topic.error()));
+  impl->events_topic = std::move(*events_topic);
+  if (!options.dead_letter_topic.empty()) {
+    auto dead_letter_topic = kafka::MakeTopic(impl->client.get(), options.dead_letter_topic);
+    if (!dead_letter_topic) return tl::unexpected(std::move(dead_letter_topic.error()));
+    impl->dead_letter_topic = std::move(*dead_letter_topic);
+  }
+
+  Impl* raw_impl = impl.get();
+  impl->poll_thread = std::thread([raw_impl] { raw_impl->PollLoop(); });
+  return std::unique_ptr<KafkaSink>(new KafkaSink(std::move(impl)));
+}
+
+Result<void> KafkaSink::Send(OutboundEvent event, DeliveryCallback done) {
+  Impl& impl = *impl_;
+  if (impl.fatal.load()) return tl::unexpected(impl.FatalError());
+  if (impl.refusing.load()) {
+    return MakeError(Stage::kSink, ErrorCode::kInternal, "Kafka sink is stopped");
+  }
+  rd_kafka_topic_t* topic =
+      event.channel == Channel::kEvents ? impl.events_topic.get() : impl.dead_letter_topic.get();
+  if (topic == nullptr) {
+    return MakeError(Stage::kSink, ErrorCode::kInvalidArgument,
+                     "Kafka sink has no dead-letter topic configured");
+  }
+
+  auto record = std::make_unique<InFlightRecord>(InFlightRecord{std::move(event), std::move(done)});
+  kafka::HeadersHandle headers = kafka::MakeHeaders(record->event.headers);
+  std::string& key = record->event.key;
+  std::string& value = record->event.value;
+  bool waited = false;
+  impl.in_flight.fetch_add(1);
+  // rd_kafka_produceva rather than rd_kafka_producev: the latter's type-checking macros are GNU
+  // statement expressions, which -Wpedantic rejects.
+  std::array<rd_kafka_vu_t, 7> fields{};
+  fields[0].vtype = RD_KAFKA_VTYPE_RKT;
+  fields[0].u.rkt = topic;
+  fields[1].vtype = RD_KAFKA_VTYPE_PARTITION;
+  fields[1].u.i32 = RD_KAFKA_PARTITION_UA;
+  fields[2].vtype = RD_KAFKA_VTYPE_MSGFLAGS;
+  fields[2].u.i = 0;  // zero-copy: librdkafka points into the record's strings
+  fields[3].vtype = RD_KAFKA_VTYPE_KEY;
+  fields[3].u.mem = {key.data(), key.size()};
+  fields[4].vtype = RD_KAFKA_VTYPE_VALUE;
+  fields[4].u.mem = {value.data(), value.size()};
+  fields[5].vtype = RD_KAFKA_VTYPE_HEADERS;
+  fields[5].u.headers = headers.get();
+  fields[6].vtype = RD_KAFKA_VTYPE_OPAQUE;
+  fields[6].u.ptr = record.get();
+  while (true) {
+    const kafka::ErrorHandle error(
+        rd_kafka_produceva(impl.client.get(), fields.data(), fields.size()));
+    const rd_kafka_resp_err_t queued =
+        error == nullptr ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_error_code(error.get());
+    if (queued == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      // librdkafka owns the headers now, and the record until its delivery report (which may
+      // already have run on the poll thread: do not touch the record from here on).
+      static_cast<void>(headers.release());
+      static_cast<void>(record.release());
+      impl.sent.fetch_add(1);
+      return {};
+    }
+    if (queued != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+      impl.in_flight.fetch_sub(1);
+      if (queued == RD_KAFKA_RESP_ERR__FATAL) return tl::unexpected(impl.FatalError());
+      return MakeError(Stage::kSink,
+                       queued == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ? ErrorCode::kTooLarge
+                                                                      : ErrorCode::kDeliveryFailed,
+                       fmt::format("cannot queue event for Kafka topic '{}': {}",
+                                   rd_kafka_topic_name(topic), rd_kafka_err2str(queued)));
+    }
+    // Backpressure: wait for delivery reports to make room, then try again.
+    if (!waited) {
+      waited = true;
+      impl.queue_full_waits.fetch_add(1);
+    }
+    impl.waiters.fetch_add(1);
+    {
+      std::unique_lock lock(impl.wait_mutex);
+      impl.progress.wait_for(lock, kQueueFullWait);
+    }
+    impl.waiters.fetch_sub(1);
+    if (impl.fatal.load() || impl.refusing.load()) {
+      impl.in_flight.fetch_sub(1);
+      if (impl.fatal.load()) return tl::unexpected(impl.FatalError());
+      return MakeError(Stage::kSink, ErrorCode::kInternal,
+                       "Kafka sink stopped while waiting for queue space");
+    }
+  }
+}
+
+Result<void> KafkaSink::CheckConnection(std::int64_t timeout_ms) {
+  const rd_kafka_metadata_t* raw_metadata = nullptr;
+  const rd_kafka_resp_err_t fetched =
+      rd_kafka_metadata(impl_->client.get(), /*all_topics=*/0, impl_->events_topic.get(),
+                        &raw_metadata, static_cast<int>(timeout_ms));
+  if (fetched != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return MakeError(Stage::kSink, ErrorCode::kIo,
+                     fmt::format("cannot reach Kafka at {} within {} ms: {}",
+                                 impl_->bootstrap_servers, timeout_ms, rd_kafka_err2str(fetched)));
+  }
+  const kafka::MetadataHandle metadata(raw_metadata);
+  for (int index = 0; index < metadata->topic_cnt; ++index) {
+    const rd_kafka_metadata_topic_t& topic = metadata->topics[index];
+    if (impl_->events_topic_name != topic.topic) continue;
+    // A topic being created reports LEADER_NOT_AVAILABLE for a moment; only a missing or forbidden
+    // topic means sending cannot work.
+    if (topic.err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART ||
+        topic.err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
+      return MakeError(
+          Stage::kSink, ErrorCode::kIo,
+          fmt::format("Kafka at {} is reachable but topic '{}' is not usable: {}",
+                      impl_->bootstrap_servers, topic.topic, rd_kafka_err2str(topic.err)));
+    }
+  }
+  return {};
+}
+
+std::uint64_t KafkaSink::Flush(std::int64_t timeout_ms) {
+  // Not rd_kafka_flush: it serves delivery reports on the calling thread, and callbacks must only
+  // run on the poll thread. Wait for the poll thread to serve them instead.
+  Impl& impl = *impl_;
+  const auto deadline = steady_clock::now() + milliseconds(timeout_ms);
+  impl.waiters.fetch_add(1);
+  {
+    std::unique_lock lock(impl.wait_mutex);
+    while (impl.in_flight.load() > 0) {
+      const auto now = steady_clock::now();
+      if (now >= deadline) break;
+      // A bounded wait: a wake-up can slip between the check and the wait.
+      impl.progress.wait_for(lock,
+                             std::min<steady_clock::duration>(deadline - now, kQueueFullWait));
+    }
+  }
+  impl.waiters.fetch_sub(1);
+  return impl.in_flight.load();
+}
+
+void KafkaSink::Stop() {
+  impl_->refusing.store(true);
+  impl_->WakeAll();
+}
+
+KafkaSinkStats KafkaSink::stats() const {
+  return KafkaSinkStats{
+      .sent = impl_->sent.load(),
+      .delivered = impl_->delivered.load(),
+      .failed = impl_->failed.load(),
+      .queue_full_waits = impl_->queue_full_waits.load(),
+      .in_flight = impl_->in_flight.load(),
+  };
+}
+
+void KafkaSink::SimulateFatalErrorForTesting(const std::string& reason) {
+  rd_kafka_test_fatal_error(impl_->client.get(), RD_KAFKA_RESP_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+                            reason.c_str());
+}
+
+}  // namespace newswire::sinks

@@ -42,7 +42,10 @@ class KafkaSink final : public EventSink {
 
   static Result<std::unique_ptr<KafkaSink>> Create(const KafkaSinkOptions& options,
                                                    FatalHandler on_fatal);
-  ~KafkaSink() override;  // stops the poll thread; does not flush (call Flush first)
+  // Stops the poll thread; does not flush (call Flush first). Events still queued or in flight
+  // are purged and their callbacks called with ErrorCode::kDeliveryFailed on the poll thread
+  // before the destructor returns, so whatever the callbacks touch must outlive the sink.
+  ~KafkaSink() override;
 
   Result<void> Send(OutboundEvent event, DeliveryCallback done) override;
 
@@ -55,6 +58,15 @@ class KafkaSink final : public EventSink {
   std::uint64_t Flush(std::int64_t timeout_ms);
 
   KafkaSinkStats stats() const;
+
+  // Any thread, idempotent. From now on Send() refuses (ErrorCode::kInternal, "stopped"), and
+  // senders waiting for queue space return that error at once. Delivery reports of events
+  // already sent keep arriving until destruction.
+  void Stop();
+
+  // Tests only: raises a fatal producer error (rd_kafka_test_fatal_error) as if librdkafka had
+  // hit one, so that the on_fatal path can be exercised without a broker that misbehaves.
+  void SimulateFatalErrorForTesting(const std::string& reason);
 
  private:
   struct Impl;
