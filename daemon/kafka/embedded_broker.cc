@@ -70,4 +70,8 @@ void EmbeddedBroker::SetBrokerUp(int broker_id) {
   rd_kafka_mock_broker_set_up(cluster_, broker_id);
 }
 
+void EmbeddedBroker::SetBrokerRtt(int broker_id, int rtt_ms) {
+  rd_kafka_mock_broker_set_rtt(cluster_, broker_id, rtt_ms);
+}
+
 }  // namespace newswire::kafka

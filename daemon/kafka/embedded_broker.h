@@ -37,6 +37,8 @@ class EmbeddedBroker {
   // Fault injection, broker ids are 1..broker_count. Down: connections are closed and refused.
   void SetBrokerDown(int broker_id);
   void SetBrokerUp(int broker_id);
+  // Adds `rtt_ms` of round-trip delay to every response of the broker (0 = none).
+  void SetBrokerRtt(int broker_id, int rtt_ms);
 
   rd_kafka_mock_cluster_s* cluster() const { return cluster_; }
 

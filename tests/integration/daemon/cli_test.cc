@@ -1,0 +1,130 @@
+// The command line of the real binary: help, version, check-config, process, and the systemd unit.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include "tests/integration/daemon/daemon_harness.h"
+
+namespace newswire::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kSourceDir = NEWSWIRE_SOURCE_DIR;
+
+TEST(CliTest, HelpExplainsEveryCommand) {
+  auto result = RunNewswire({"--help"});
+  EXPECT_EQ(result.exit_code, 0);
+  for (const char* command : {"run", "check-config", "process", "version", "config-reference"}) {
+    EXPECT_NE(result.output.find(std::string("newswire ") + command), std::string::npos) << command;
+  }
+  EXPECT_NE(result.output.find("78"), std::string::npos);  // exit codes are explained
+}
+
+TEST(CliTest, UnknownCommandIsAUsageError) {
+  auto result = RunNewswire({"frobnicate"});
+  EXPECT_EQ(result.exit_code, 64);
+  EXPECT_NE(result.output.find("unknown command 'frobnicate'"), std::string::npos);
+}
+
+TEST(CliTest, VersionNamesTheLibraries) {
+  auto result = RunNewswire({"version"});
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_NE(result.output.find("newswire 0."), std::string::npos);
+  EXPECT_NE(result.output.find("librdkafka"), std::string::npos);
+}
+
+TEST(CliTest, InvalidConfigExits78ListingEveryErrorWithLineAndColumn) {
+  TempDir temp;
+  fs::path config = temp.path() / "bad.yaml";
+  WriteFile(config,
+            "kafka:\n"
+            "  brokers: embedded\n"
+            "  compresion: zstd\n"
+            "  message_timeout_ms: soon\n"
+            "sources:\n"
+            "  directories:\n"
+            "    - path: /tmp/newswire-inbox\n"
+            "log:\n"
+            "  level: loud\n");
+  for (const char* command : {"run", "check-config"}) {
+    auto result = RunNewswire({command, "-c", config.string()});
+    EXPECT_EQ(result.exit_code, 78) << command << "\n" << result.output;
+    EXPECT_NE(result.output.find(config.string() + ":3:3:"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find("compression"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find(config.string() + ":4:23:"), std::string::npos) << result.output;
+    EXPECT_NE(result.output.find(config.string() + ":9:10:"), std::string::npos) << result.output;
+  }
+}
+
+TEST(CliTest, MissingConfigExits78) {
+  auto result = RunNewswire({"check-config", "-c", "/nonexistent/newswire.yaml"});
+  EXPECT_EQ(result.exit_code, 78);
+  EXPECT_NE(result.output.find("/nonexistent/newswire.yaml"), std::string::npos);
+}
+
+TEST(CliTest, CheckConfigPrintsTheEffectiveConfig) {
+  auto result = RunNewswire({"check-config", "-c", (kSourceDir / "config/demo.yaml").string()});
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_NE(result.output.find("news.articles.tagged"), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find("message_timeout_ms"), std::string::npos) << result.output;
+}
+
+TEST(CliTest, ProcessPrintsOneJsonLinePerArticle) {
+  fs::path sample = kSourceDir / "tests/data/articles/000_9293d10b977f5a8b.txt";
+  auto result = RunNewswire({"process", sample.string()});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  rapidjson::Document line;
+  line.Parse(result.output.c_str());
+  ASSERT_FALSE(line.HasParseError()) << result.output;
+  ASSERT_TRUE(line.HasMember("key"));
+  ASSERT_TRUE(line["value"].IsObject());
+  EXPECT_EQ(std::string(line["value"]["title"].GetString()),
+            "Russia's Diminishing Support for Venezuela Amid Ukraine Conflict");
+  EXPECT_EQ(std::string(line["headers"]["ce_id"].GetString()), line["key"].GetString());
+}
+
+TEST(CliTest, ProcessReadsStandardInputAndRejectsBadInputWith65) {
+  auto good = RunNewswire({"process"}, "Headline from stdin\nBody.\n");
+  EXPECT_EQ(good.exit_code, 0) << good.output;
+  EXPECT_NE(good.output.find("Headline from stdin"), std::string::npos);
+  auto bad = RunNewswire({"process", "-"}, "Headline\n\xff\xfe\n");
+  EXPECT_EQ(bad.exit_code, 65) << bad.output;
+  EXPECT_NE(bad.output.find("decode/invalid_utf8"), std::string::npos) << bad.output;
+}
+
+TEST(CliTest, SystemdUnitVerifiesCleanly) {
+  if (std::system("command -v systemd-analyze >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "systemd-analyze is not installed";
+  }
+  TempDir temp;
+  // The unit names /usr/bin/newswire; verify it against the binary just built.
+  std::string unit = ReadFile(kSourceDir / "deploy/newswire.service");
+  for (std::size_t at = unit.find("/usr/bin/newswire"); at != std::string::npos;
+       at = unit.find("/usr/bin/newswire", at)) {
+    unit.replace(at, 17, NEWSWIRE_BINARY_PATH);
+    at += std::string(NEWSWIRE_BINARY_PATH).size();
+  }
+  fs::path unit_path = temp.path() / "newswire.service";
+  WriteFile(unit_path, unit);
+  std::string command = "systemd-analyze verify " + unit_path.string() + " 2>&1";
+  std::FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string output;
+  char buffer[512];
+  while (std::fgets(buffer, sizeof(buffer), pipe) != nullptr) output += buffer;
+  int status = pclose(pipe);
+  // systemd-analyze exits 0 on unknown keys and only warns: any output is a failure.
+  EXPECT_EQ(status, 0) << output;
+  EXPECT_EQ(output, "");
+  EXPECT_NE(unit.find("Type=notify"), std::string::npos);
+  EXPECT_NE(unit.find("DynamicUser=yes"), std::string::npos);
+  EXPECT_NE(unit.find("ProtectSystem=strict"), std::string::npos);
+  EXPECT_NE(unit.find("WatchdogSec="), std::string::npos);
+}
+
+}  // namespace
+}  // namespace newswire::testing

@@ -1,0 +1,210 @@
+#include "tests/integration/daemon/daemon_harness.h"
+
+#include <fcntl.h>
+#include <linux/capability.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+namespace newswire::testing {
+
+namespace fs = std::filesystem;
+
+TempDir::TempDir() {
+  std::random_device random;
+  path_ = fs::temp_directory_path() /
+          ("newswire-it-" + std::to_string(getpid()) + "-" + std::to_string(random()));
+  fs::create_directories(path_);
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  // Directories a test made unreadable must be opened up again to be removed.
+  fs::permissions(path_, fs::perms::owner_all, fs::perm_options::add, ignored);
+  fs::remove_all(path_, ignored);
+}
+
+bool WaitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return true;
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(file), {});
+}
+
+void WriteFile(const fs::path& path, const std::string& content) {
+  std::ofstream file(path, std::ios::binary);
+  file << content;
+}
+
+void DropFile(const fs::path& directory, const std::string& name, const std::string& content) {
+  fs::path part = directory / ("." + name + ".part");
+  WriteFile(part, content);
+  fs::rename(part, directory / name);
+}
+
+std::vector<std::string> ListNames(const fs::path& directory) {
+  std::vector<std::string> names;
+  std::error_code error;
+  for (fs::directory_iterator it(directory, error), end; !error && it != end; it.increment(error)) {
+    names.push_back(it->path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+namespace {
+
+[[noreturn]] void ExecNewswire(const std::vector<std::string>& arguments) {
+  std::vector<char*> argv;
+  std::string binary = NEWSWIRE_BINARY_PATH;
+  argv.push_back(binary.data());
+  std::vector<std::string> copies = arguments;
+  for (auto& argument : copies) argv.push_back(argument.data());
+  argv.push_back(nullptr);
+  execv(binary.c_str(), argv.data());
+  std::perror("execv newswire");
+  _exit(127);
+}
+
+int DecodeStatus(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+}  // namespace
+
+CommandResult RunNewswire(const std::vector<std::string>& arguments,
+                          const std::string& standard_input) {
+  TempDir scratch;
+  fs::path output_path = scratch.path() / "output";
+  fs::path input_path = scratch.path() / "input";
+  WriteFile(input_path, standard_input);
+  pid_t pid = fork();
+  if (pid == 0) {
+    int input = open(input_path.c_str(), O_RDONLY);
+    int output = open(output_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(input, STDIN_FILENO);
+    dup2(output, STDOUT_FILENO);
+    dup2(output, STDERR_FILENO);
+    ExecNewswire(arguments);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return CommandResult{DecodeStatus(status), ReadFile(output_path)};
+}
+
+DaemonProcess::DaemonProcess(fs::path config_path, fs::path log_path, DaemonOptions options)
+    : log_path_(std::move(log_path)) {
+  pid_ = fork();
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+  if (pid_ == 0) {
+    int output = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    int null_input = open("/dev/null", O_RDONLY);
+    dup2(null_input, STDIN_FILENO);
+    dup2(output, STDOUT_FILENO);
+    dup2(output, STDERR_FILENO);
+    for (const auto& [name, value] : options.environment) setenv(name.c_str(), value.c_str(), 1);
+    if (options.drop_file_capabilities) {
+      // Removed from the bounding set, they are gone from the exec'd process's permitted set.
+      prctl(PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, 0, 0, 0);
+      prctl(PR_CAPBSET_DROP, CAP_DAC_READ_SEARCH, 0, 0, 0);
+    }
+    ExecNewswire({"run", "-c", config_path.string()});
+  }
+}
+
+DaemonProcess::~DaemonProcess() {
+  if (running()) {
+    kill(pid_, SIGKILL);
+    Wait(std::chrono::seconds(10));
+  }
+}
+
+std::string DaemonProcess::Log() const { return ReadFile(log_path_); }
+
+bool DaemonProcess::WaitForLog(const std::string& text, std::chrono::milliseconds timeout,
+                               int count) const {
+  return WaitFor(
+      [&] {
+        std::string log = Log();
+        int found = 0;
+        for (std::size_t at = log.find(text); at != std::string::npos;
+             at = log.find(text, at + text.size())) {
+          ++found;
+        }
+        return found >= count;
+      },
+      timeout);
+}
+
+void DaemonProcess::Signal(int signal_number) {
+  if (pid_ > 0 && !exit_code_) kill(pid_, signal_number);
+}
+
+std::optional<int> DaemonProcess::Wait(std::chrono::milliseconds timeout) {
+  if (exit_code_) return exit_code_;
+  WaitFor(
+      [&] {
+        int status = 0;
+        pid_t done = waitpid(pid_, &status, WNOHANG);
+        if (done == pid_) exit_code_ = DecodeStatus(status);
+        return exit_code_.has_value();
+      },
+      timeout);
+  return exit_code_;
+}
+
+bool DaemonProcess::running() {
+  if (exit_code_) return false;
+  int status = 0;
+  pid_t done = waitpid(pid_, &status, WNOHANG);
+  if (done == pid_) {
+    exit_code_ = DecodeStatus(status);
+    return false;
+  }
+  return true;
+}
+
+std::string DaemonConfig(const std::string& brokers, const fs::path& feed_directory,
+                         const fs::path& broker_file, const std::string& extra_directory,
+                         const std::string& extra) {
+  std::ostringstream yaml;
+  yaml << "kafka:\n"
+       << "  brokers: \"" << brokers << "\"\n"
+       << "  broker_file: \"" << broker_file.string() << "\"\n"
+       << "  flush_timeout_ms: 10000\n"
+       << "sources:\n"
+       << "  directories:\n"
+       << "    - path: \"" << feed_directory.string() << "\"\n"
+       << "      name: inbox\n"
+       << extra_directory << "log:\n"
+       << "  level: debug\n"
+       << "  stats_interval_ms: 1000\n"
+       << "daemon:\n"
+       << "  source_uri: \"newswire://test\"\n"
+       << "  shutdown_timeout_ms: 10000\n"
+       << "  retry_backoff_ms: 200\n"
+       << extra;
+  return yaml.str();
+}
+
+}  // namespace newswire::testing

@@ -1,0 +1,443 @@
+// End-to-end tests of the real `newswire` binary: a feed directory with real inotify, a
+// Kafka-protocol broker over TCP (librdkafka's mock cluster, started here), and events read back
+// with a real consumer.
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <rapidjson/schema.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "daemon/kafka/embedded_broker.h"
+#include "daemon/pipeline/pipeline.h"
+#include "tests/integration/daemon/daemon_harness.h"
+#include "tests/support/test_consumer.h"
+
+namespace newswire::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr const char* kTopic = "news.articles.tagged";
+constexpr const char* kDeadLetterTopic = "news.articles.dead-letter";
+
+std::vector<fs::path> SampleArticles() {
+  std::vector<fs::path> samples;
+  for (const auto& entry :
+       fs::directory_iterator(fs::path(NEWSWIRE_SOURCE_DIR) / "tests/data/articles")) {
+    samples.push_back(entry.path());
+  }
+  std::sort(samples.begin(), samples.end());
+  return samples;
+}
+
+// The key newswire must give an article: computed by the same pure pipeline, in-process.
+std::string ExpectedKey(const std::string& content) {
+  pipeline::Pipeline pipeline(pipeline::PipelineOptions{});
+  RawArticle raw{content, Origin{}};
+  auto processed = pipeline.Process(raw, std::chrono::system_clock::now());
+  if (!processed || processed->size() != 1 || !processed->front()) return "";
+  return processed->front()->key;
+}
+
+// Reads until `wanted` distinct keys were seen or the timeout passed: with repeats after a crash,
+// a record count says nothing about coverage. Every record read is returned.
+std::vector<ConsumedRecord> ReadDistinctKeys(TestConsumer& consumer, std::size_t wanted,
+                                             std::chrono::milliseconds timeout) {
+  std::vector<ConsumedRecord> records;
+  std::set<std::string> keys;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (keys.size() < wanted && std::chrono::steady_clock::now() < deadline) {
+    for (auto& record : consumer.ReadAtLeast(1, 500ms)) {
+      keys.insert(record.key);
+      records.push_back(std::move(record));
+    }
+  }
+  // Whatever else is already there (repeats) is read too, so the caller sees them.
+  for (auto& record : consumer.ReadAll(500ms)) records.push_back(std::move(record));
+  return records;
+}
+
+// The test broker, a feed directory, and the daemon configured for both.
+class DaemonTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto broker = kafka::EmbeddedBroker::Start(1, {{kTopic, 4}, {kDeadLetterTopic, 2}});
+    ASSERT_TRUE(broker) << broker.error().Describe();
+    broker_ = std::move(*broker);
+    feed_ = temp_.path() / "inbox";
+    fs::create_directories(feed_);
+  }
+
+  void StartDaemon(const std::string& extra_directory = "", const std::string& extra = "",
+                   DaemonOptions options = {}) {
+    fs::path config = temp_.path() / "newswire.yaml";
+    WriteFile(config, DaemonConfig(broker_->bootstrap_servers(), feed_, temp_.path() / "broker",
+                                   extra_directory, extra));
+    daemon_ = std::make_unique<DaemonProcess>(config, temp_.path() / "newswire.log", options);
+    // The log file is appended to across restarts: wait for this start's "ready".
+    ASSERT_TRUE(daemon_->WaitForLog("newswire ready", 20s, ++starts_)) << daemon_->Log();
+  }
+
+  std::unique_ptr<TestConsumer> Consumer(const std::string& topic) {
+    auto consumer = TestConsumer::Create(broker_->bootstrap_servers(), {topic});
+    EXPECT_TRUE(consumer) << consumer.error().Describe();
+    return consumer ? std::move(*consumer) : nullptr;
+  }
+
+  void StopDaemonCleanly() {
+    daemon_->Signal(SIGTERM);
+    auto exit_code = daemon_->Wait(30s);
+    ASSERT_TRUE(exit_code) << "newswire did not exit after SIGTERM\n" << daemon_->Log();
+    EXPECT_EQ(*exit_code, 0) << daemon_->Log();
+  }
+
+  TempDir temp_;
+  fs::path feed_;
+  std::unique_ptr<kafka::EmbeddedBroker> broker_;
+  std::unique_ptr<DaemonProcess> daemon_;
+  int starts_ = 0;
+};
+
+TEST_F(DaemonTest, FiveSampleArticlesBecomeFiveEventsAndEndInDone) {
+  StartDaemon();
+  auto samples = SampleArticles();
+  ASSERT_EQ(samples.size(), 5u);
+  std::map<std::string, std::string> content_by_name;
+  for (const auto& sample : samples) {
+    content_by_name[sample.filename()] = ReadFile(sample);
+    DropFile(feed_, sample.filename(), content_by_name[sample.filename()]);
+  }
+  auto consumer = Consumer(kTopic);
+  ASSERT_TRUE(consumer);
+  auto records = consumer->ReadAtLeast(5, 20s);
+  ASSERT_EQ(records.size(), 5u) << daemon_->Log();
+  ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "done").size() == 5; }, 10s))
+      << daemon_->Log();
+
+  rapidjson::Document schema_document;
+  std::string schema_text = ReadFile(fs::path(NEWSWIRE_SOURCE_DIR) / "docs/event.schema.json");
+  schema_document.Parse(schema_text.c_str());
+  ASSERT_FALSE(schema_document.HasParseError());
+  rapidjson::SchemaDocument schema(schema_document);
+
+  std::set<std::string> subjects;
+  for (const auto& record : records) {
+    const std::string& subject = record.Header("ce_subject");
+    subjects.insert(subject);
+    ASSERT_TRUE(content_by_name.contains(subject)) << subject;
+    const std::string& content = content_by_name[subject];
+    EXPECT_EQ(record.key, ExpectedKey(content));
+    EXPECT_EQ(record.Header("ce_id"), record.key);
+    EXPECT_EQ(record.Header("ce_specversion"), "1.0");
+    EXPECT_EQ(record.Header("ce_type"), "newswire.article.tagged.v1");
+    EXPECT_EQ(record.Header("ce_source"), "newswire://test/sources/inbox");
+    EXPECT_EQ(record.Header("content-type"), "application/json");
+    EXPECT_FALSE(record.Header("ce_time").empty());
+
+    rapidjson::Document event;
+    event.Parse(record.value.c_str());
+    ASSERT_FALSE(event.HasParseError()) << record.value;
+    rapidjson::SchemaValidator validator(schema);
+    EXPECT_TRUE(event.Accept(validator)) << "event does not match docs/event.schema.json";
+    EXPECT_EQ(std::string(event["id"].GetString()), record.key);
+    std::string first_line = content.substr(0, content.find('\n'));
+    EXPECT_EQ(std::string(event["title"].GetString()), first_line);
+    std::string body = event["body"].GetString();
+    EXPECT_GT(body.size(), content.size() / 2);
+  }
+  EXPECT_EQ(subjects.size(), 5u);
+  EXPECT_EQ(ListNames(feed_ / "done").size(), 5u);
+  EXPECT_TRUE(ListNames(feed_ / "processing").empty());
+  EXPECT_TRUE(ListNames(feed_ / "failed").empty());
+  EXPECT_EQ(ListNames(feed_), (std::vector<std::string>{"done", "failed", "processing"}));
+  StopDaemonCleanly();
+  EXPECT_NE(daemon_->Log().find("newswire stopped"), std::string::npos);
+}
+
+TEST_F(DaemonTest, SlowlyWrittenFileIsReadOnceAndComplete) {
+  StartDaemon();
+  {
+    std::ofstream file(feed_ / "slow.txt", std::ios::binary);
+    file << "A slow headline\n" << std::flush;
+    std::this_thread::sleep_for(300ms);
+    file << "The first paragraph arrives.\n" << std::flush;
+    std::this_thread::sleep_for(300ms);
+    file << "The second paragraph arrives later.\n" << std::flush;
+    std::this_thread::sleep_for(300ms);
+    file << "The last paragraph, then the writer closes the file.\n";
+  }
+  auto consumer = Consumer(kTopic);
+  ASSERT_TRUE(consumer);
+  auto records = consumer->ReadAtLeast(1, 15s);
+  ASSERT_EQ(records.size(), 1u) << daemon_->Log();
+  rapidjson::Document event;
+  event.Parse(records[0].value.c_str());
+  ASSERT_TRUE(event.IsObject());
+  std::string body = event["body"].GetString();
+  EXPECT_NE(body.find("The first paragraph arrives."), std::string::npos) << body;
+  EXPECT_NE(body.find("The last paragraph, then the writer closes the file."), std::string::npos)
+      << body;
+  ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "done").size() == 1; }, 10s));
+  // Read once: no second event turns up.
+  EXPECT_TRUE(consumer->ReadAll(1500ms).empty());
+  StopDaemonCleanly();
+}
+
+TEST_F(DaemonTest, BadInputGoesToFailedWithADeadLetterAndTheDaemonKeepsRunning) {
+  bool root = geteuid() == 0;
+  StartDaemon("      max_file_bytes: 4096\n", "",
+              DaemonOptions{.drop_file_capabilities = root, .environment = {}});
+  WriteFile(temp_.path() / "secret.txt", "Secret\nnot for the feed\n");
+  DropFile(feed_, "invalid-utf8.txt", "Headline\nbad \xc3\x28 bytes\n");
+  DropFile(feed_, "empty.txt", "");
+  DropFile(feed_, "oversize.txt", "Big\n" + std::string(10000, 'x') + "\n");
+  fs::create_directory(feed_ / "a-directory");
+  fs::create_symlink(temp_.path() / "secret.txt", feed_ / "link.txt");
+  WriteFile(feed_ / ".unreadable.txt.part", "Unreadable\nbody\n");
+  fs::permissions(feed_ / ".unreadable.txt.part", fs::perms::none);
+  fs::rename(feed_ / ".unreadable.txt.part", feed_ / "unreadable.txt");
+
+  const std::set<std::string> bad = {"invalid-utf8.txt", "empty.txt", "oversize.txt",
+                                     "a-directory",      "link.txt",  "unreadable.txt"};
+  auto dead_letters = Consumer(kDeadLetterTopic);
+  ASSERT_TRUE(dead_letters);
+  auto records = dead_letters->ReadAtLeast(bad.size(), 20s);
+  ASSERT_EQ(records.size(), bad.size()) << daemon_->Log();
+  std::map<std::string, std::string> code_by_name;
+  for (const auto& record : records) {
+    std::string name = fs::path(record.Header("newswire-path")).filename();
+    code_by_name[name] = record.Header("newswire-error-code");
+    EXPECT_FALSE(record.Header("newswire-stage").empty());
+    EXPECT_FALSE(record.Header("newswire-error").empty());
+    EXPECT_NE(record.Header("newswire-origin").find(name), std::string::npos);
+  }
+  EXPECT_EQ(code_by_name["invalid-utf8.txt"], "invalid_utf8");
+  EXPECT_EQ(code_by_name["empty.txt"], "empty_input");
+  EXPECT_EQ(code_by_name["oversize.txt"], "too_large");
+  EXPECT_EQ(code_by_name["a-directory"], "not_regular_file");
+  EXPECT_EQ(code_by_name["link.txt"], "symlink");
+  EXPECT_EQ(code_by_name["unreadable.txt"], "permission_denied");
+
+  ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "failed").size() == 2 * bad.size(); }, 10s))
+      << daemon_->Log();
+  for (const auto& name : bad) {
+    EXPECT_NE(fs::symlink_status(feed_ / "failed" / name).type(), fs::file_type::not_found) << name;
+    std::string note = ReadFile(feed_ / "failed" / (name + ".error"));
+    EXPECT_NE(note.find("error: " + code_by_name[name]), std::string::npos) << note;
+  }
+  EXPECT_EQ(ReadFile(temp_.path() / "secret.txt"), "Secret\nnot for the feed\n");
+  std::string log = daemon_->Log();
+  for (const auto& name : bad) {
+    EXPECT_NE(log.find("rejected file inbox:" + (feed_ / name).string()), std::string::npos)
+        << name << "\n"
+        << log;
+  }
+
+  // Still running, still working.
+  ASSERT_TRUE(daemon_->running());
+  DropFile(feed_, "good.txt", "A good headline\nA good body.\n");
+  auto events = Consumer(kTopic);
+  ASSERT_TRUE(events);
+  EXPECT_EQ(events->ReadAtLeast(1, 15s).size(), 1u) << daemon_->Log();
+  StopDaemonCleanly();
+}
+
+TEST_F(DaemonTest, NoFileCompletesWhileTheBrokerIsDownAndAllCompleteWhenItReturns) {
+  StartDaemon();
+  broker_->SetBrokerDown(1);
+  for (int i = 0; i < 5; ++i) {
+    DropFile(feed_, "article-" + std::to_string(i) + ".txt",
+             "Headline " + std::to_string(i) + "\nBody of article " + std::to_string(i) + ".\n");
+  }
+  ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "processing").size() == 5; }, 10s))
+      << daemon_->Log();
+  // Claimed and processed, but without delivery reports nothing may complete.
+  std::this_thread::sleep_for(3s);
+  EXPECT_TRUE(ListNames(feed_ / "done").empty()) << daemon_->Log();
+  EXPECT_EQ(ListNames(feed_ / "processing").size(), 5u);
+
+  broker_->SetBrokerUp(1);
+  ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "done").size() == 5; }, 60s))
+      << daemon_->Log();
+  EXPECT_TRUE(ListNames(feed_ / "processing").empty());
+  auto consumer = Consumer(kTopic);
+  ASSERT_TRUE(consumer);
+  auto records = consumer->ReadAtLeast(5, 15s);
+  std::set<std::string> keys;
+  for (const auto& record : records) {
+    keys.insert(record.key);
+    EXPECT_EQ(record.Header("ce_id"), record.key);  // a repeat carries the same key and id
+  }
+  EXPECT_EQ(keys.size(), 5u);
+  StopDaemonCleanly();
+}
+
+TEST_F(DaemonTest, KillNineWith500FilesInFlightThenRestartLosesNothing) {
+  constexpr int kFiles = 500;
+  std::set<std::string> expected_keys;
+  for (int i = 0; i < kFiles; ++i) {
+    std::string content = "Headline number " + std::to_string(i) + "\nThe body of article " +
+                          std::to_string(i) + " says something different from the others.\n";
+    expected_keys.insert(ExpectedKey(content));
+    WriteFile(feed_ / ("article-" + std::to_string(i) + ".txt"), content);
+  }
+  ASSERT_EQ(expected_keys.size(), static_cast<std::size_t>(kFiles));
+  // A slow broker keeps many files in flight at the moment of the kill.
+  broker_->SetBrokerRtt(1, 300);
+  StartDaemon();
+  ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "processing").size() >= 100; }, 20s))
+      << daemon_->Log();
+  daemon_->Signal(SIGKILL);
+  ASSERT_EQ(daemon_->Wait(10s), 128 + SIGKILL);
+  std::size_t left_in_processing = ListNames(feed_ / "processing").size();
+  std::size_t done_before_restart = ListNames(feed_ / "done").size();
+  EXPECT_GT(left_in_processing, 0u);
+  EXPECT_LT(done_before_restart, static_cast<std::size_t>(kFiles));
+
+  broker_->SetBrokerRtt(1, 0);
+  StartDaemon();
+  ASSERT_TRUE(WaitFor(
+      [&] { return ListNames(feed_ / "done").size() == static_cast<std::size_t>(kFiles); }, 60s))
+      << "done: " << ListNames(feed_ / "done").size() << "\n"
+      << daemon_->Log();
+  EXPECT_TRUE(ListNames(feed_ / "processing").empty());
+  EXPECT_EQ(ListNames(feed_), (std::vector<std::string>{"done", "failed", "processing"}));
+  EXPECT_TRUE(ListNames(feed_ / "failed").empty());
+
+  auto consumer = Consumer(kTopic);
+  ASSERT_TRUE(consumer);
+  auto records = ReadDistinctKeys(*consumer, kFiles, 30s);
+  std::set<std::string> keys;
+  for (const auto& record : records) {
+    keys.insert(record.key);
+    EXPECT_EQ(record.Header("ce_id"), record.key);
+  }
+  EXPECT_EQ(keys, expected_keys);
+  // Repeats are allowed (events delivered before the kill whose files had not completed).
+  EXPECT_GE(records.size(), static_cast<std::size_t>(kFiles));
+  StopDaemonCleanly();
+  std::cout << "kill -9 left " << left_in_processing << " file(s) in processing/, "
+            << done_before_restart << " done; after restart " << records.size() << " record(s) for "
+            << keys.size() << " distinct keys\n";
+}
+
+// Kills land at different points of the lifecycle (claimed, sent, delivered but not yet
+// acknowledged, completed): whatever the moment, every article ends on the topic exactly under its
+// own key and id, and every file ends in done/.
+TEST_F(DaemonTest, RepeatedKillNineDuringDeliveryLosesNothing) {
+  constexpr int kFiles = 300;
+  std::set<std::string> expected_keys;
+  for (int i = 0; i < kFiles; ++i) {
+    std::string content = "Wave headline " + std::to_string(i) + "\nWave body " +
+                          std::to_string(i) + ", unlike any other.\n";
+    expected_keys.insert(ExpectedKey(content));
+    WriteFile(feed_ / ("wave-" + std::to_string(i) + ".txt"), content);
+  }
+  broker_->SetBrokerRtt(1, 100);
+  const std::string limits = "limits:\n  max_in_flight_files: 40\n";
+  for (std::size_t done_at_kill : {40u, 120u, 200u}) {
+    StartDaemon("", limits);
+    ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "done").size() >= done_at_kill; }, 30s))
+        << daemon_->Log();
+    daemon_->Signal(SIGKILL);
+    ASSERT_EQ(daemon_->Wait(10s), 128 + SIGKILL);
+  }
+  StartDaemon("", limits);
+  ASSERT_TRUE(WaitFor(
+      [&] { return ListNames(feed_ / "done").size() == static_cast<std::size_t>(kFiles); }, 60s))
+      << daemon_->Log();
+  EXPECT_TRUE(ListNames(feed_ / "processing").empty());
+  auto consumer = Consumer(kTopic);
+  ASSERT_TRUE(consumer);
+  auto records = ReadDistinctKeys(*consumer, kFiles, 30s);
+  std::set<std::string> keys;
+  for (const auto& record : records) {
+    keys.insert(record.key);
+    EXPECT_EQ(record.Header("ce_id"), record.key);
+  }
+  EXPECT_EQ(keys, expected_keys);
+  StopDaemonCleanly();
+  std::cout << "three kills -9: " << records.size() << " record(s) for " << keys.size()
+            << " distinct keys (" << records.size() - keys.size() << " repeats)\n";
+}
+
+TEST_F(DaemonTest, TellsSystemdReadyStoppingAndWatchdog) {
+  fs::path socket_path = temp_.path() / "notify.sock";
+  int notify_socket = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(notify_socket, 0);
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, socket_path.c_str(), sizeof(address.sun_path) - 1);
+  ASSERT_EQ(bind(notify_socket, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
+  timeval receive_timeout{0, 200000};
+  setsockopt(notify_socket, SOL_SOCKET, SO_RCVTIMEO, &receive_timeout, sizeof(receive_timeout));
+
+  StartDaemon("", "",
+              DaemonOptions{.drop_file_capabilities = false,
+                            .environment = {{"NOTIFY_SOCKET", socket_path.string()},
+                                            {"WATCHDOG_USEC", "400000"}}});
+  std::vector<std::string> messages;
+  auto receive_until = [&](const std::string& wanted) {
+    return WaitFor(
+        [&] {
+          char buffer[4096];
+          ssize_t length = recv(notify_socket, buffer, sizeof(buffer), 0);
+          if (length > 0) messages.emplace_back(buffer, static_cast<std::size_t>(length));
+          for (const auto& message : messages) {
+            if (message.find(wanted) != std::string::npos) return true;
+          }
+          return false;
+        },
+        10s);
+  };
+  EXPECT_TRUE(receive_until("READY=1"));
+  EXPECT_TRUE(receive_until("WATCHDOG=1"));
+  daemon_->Signal(SIGTERM);
+  EXPECT_TRUE(receive_until("STOPPING=1"));
+  EXPECT_EQ(daemon_->Wait(30s), 0);
+  close(notify_socket);
+  // READY comes only after the broker was reached and the directory watched.
+  auto ready = std::find(messages.begin(), messages.end(), "READY=1");
+  ASSERT_NE(ready, messages.end());
+}
+
+// `kafka.brokers: embedded`: the daemon hosts the broker itself and says where it is.
+TEST(EmbeddedBrokerTest, DaemonHostsTheBrokerAndWritesItsAddress) {
+  TempDir temp;
+  fs::path feed = temp.path() / "inbox";
+  fs::path broker_file = temp.path() / "var" / "broker";
+  WriteFile(temp.path() / "newswire.yaml", DaemonConfig("embedded", feed, broker_file));
+  DaemonProcess daemon(temp.path() / "newswire.yaml", temp.path() / "newswire.log");
+  ASSERT_TRUE(daemon.WaitForLog("newswire ready", 20s)) << daemon.Log();
+  EXPECT_NE(daemon.Log().find("DEVELOPMENT BROKER"), std::string::npos);
+  std::string bootstrap = ReadFile(broker_file);
+  ASSERT_FALSE(bootstrap.empty());
+  bootstrap.erase(bootstrap.find_last_not_of("\n") + 1);
+  EXPECT_NE(daemon.Log().find(bootstrap), std::string::npos);
+
+  DropFile(feed, "a.txt", "Embedded headline\nEmbedded body.\n");
+  auto consumer = TestConsumer::Create(bootstrap, {kTopic});
+  ASSERT_TRUE(consumer) << consumer.error().Describe();
+  auto records = (*consumer)->ReadAtLeast(1, 15s);
+  ASSERT_EQ(records.size(), 1u) << daemon.Log();
+  EXPECT_EQ(records[0].Header("ce_subject"), "a.txt");
+  daemon.Signal(SIGTERM);
+  EXPECT_EQ(daemon.Wait(30s), 0) << daemon.Log();
+}
+
+}  // namespace
+}  // namespace newswire::testing
