@@ -70,6 +70,14 @@ void EmbeddedBroker::SetBrokerUp(int broker_id) {
   rd_kafka_mock_broker_set_up(cluster_, broker_id);
 }
 
+void EmbeddedBroker::PushRequestErrors(int api_key, const std::vector<int>& error_codes) {
+  std::vector<rd_kafka_resp_err_t> errors;
+  errors.reserve(error_codes.size());
+  for (int code : error_codes) errors.push_back(static_cast<rd_kafka_resp_err_t>(code));
+  rd_kafka_mock_push_request_errors_array(cluster_, static_cast<std::int16_t>(api_key),
+                                          errors.size(), errors.data());
+}
+
 void EmbeddedBroker::SetBrokerRtt(int broker_id, int rtt_ms) {
   rd_kafka_mock_broker_set_rtt(cluster_, broker_id, rtt_ms);
 }

@@ -39,6 +39,9 @@ class EmbeddedBroker {
   void SetBrokerUp(int broker_id);
   // Adds `rtt_ms` of round-trip delay to every response of the broker (0 = none).
   void SetBrokerRtt(int broker_id, int rtt_ms);
+  // The next requests of Kafka API `api_key` (0 = Produce) fail with these error codes
+  // (rd_kafka_resp_err_t values), one each, in order.
+  void PushRequestErrors(int api_key, const std::vector<int>& error_codes);
 
   rd_kafka_mock_cluster_s* cluster() const { return cluster_; }
 

@@ -186,13 +186,13 @@ bool DaemonProcess::running() {
 
 std::string DaemonConfig(const std::string& brokers, const fs::path& feed_directory,
                          const fs::path& broker_file, const std::string& extra_directory,
-                         const std::string& extra) {
+                         const std::string& extra, const std::string& extra_kafka) {
   std::ostringstream yaml;
   yaml << "kafka:\n"
        << "  brokers: \"" << brokers << "\"\n"
        << "  broker_file: \"" << broker_file.string() << "\"\n"
        << "  flush_timeout_ms: 10000\n"
-       << "sources:\n"
+       << extra_kafka << "sources:\n"
        << "  directories:\n"
        << "    - path: \"" << feed_directory.string() << "\"\n"
        << "      name: inbox\n"

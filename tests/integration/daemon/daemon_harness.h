@@ -78,10 +78,11 @@ class DaemonProcess {
 };
 
 // A config for the daemon under test: one feed directory, the given bootstrap servers, short
-// timeouts so tests stay quick. `extra_directory` and `extra` are YAML lines appended to the
-// directory entry and to the top level.
+// timeouts so tests stay quick. `extra_directory`, `extra` and `extra_kafka` are YAML lines
+// appended to the directory entry, to the top level and to the kafka section.
 std::string DaemonConfig(const std::string& brokers, const std::filesystem::path& feed_directory,
                          const std::filesystem::path& broker_file,
-                         const std::string& extra_directory = "", const std::string& extra = "");
+                         const std::string& extra_directory = "", const std::string& extra = "",
+                         const std::string& extra_kafka = "");
 
 }  // namespace newswire::testing

@@ -83,10 +83,10 @@ class DaemonTest : public ::testing::Test {
   }
 
   void StartDaemon(const std::string& extra_directory = "", const std::string& extra = "",
-                   DaemonOptions options = {}) {
+                   DaemonOptions options = {}, const std::string& extra_kafka = "") {
     fs::path config = temp_.path() / "newswire.yaml";
     WriteFile(config, DaemonConfig(broker_->bootstrap_servers(), feed_, temp_.path() / "broker",
-                                   extra_directory, extra));
+                                   extra_directory, extra, extra_kafka));
     daemon_ = std::make_unique<DaemonProcess>(config, temp_.path() / "newswire.log", options);
     // The log file is appended to across restarts: wait for this start's "ready".
     ASSERT_TRUE(daemon_->WaitForLog("newswire ready", 20s, ++starts_)) << daemon_->Log();
@@ -373,6 +373,53 @@ TEST_F(DaemonTest, RepeatedKillNineDuringDeliveryLosesNothing) {
   StopDaemonCleanly();
   std::cout << "three kills -9: " << records.size() << " record(s) for " << keys.size()
             << " distinct keys (" << records.size() - keys.size() << " repeats)\n";
+}
+
+// A permanent delivery error (the broker rejects a batch): the file is kept, processed again after
+// the back-off, and completes once its event is delivered; the others are not held up.
+TEST_F(DaemonTest, PermanentDeliveryErrorIsRetriedUntilTheEventIsDelivered) {
+  constexpr int kProduceApi = 0;
+  constexpr int kInvalidProducerEpoch = 47;
+  broker_->PushRequestErrors(kProduceApi, {kInvalidProducerEpoch});
+  StartDaemon();
+  for (int i = 0; i < 3; ++i) {
+    DropFile(feed_, "retried-" + std::to_string(i) + ".txt",
+             "Retried headline " + std::to_string(i) + "\nBody.\n");
+  }
+  ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "done").size() == 3; }, 30s))
+      << daemon_->Log();
+  EXPECT_NE(daemon_->Log().find("delivery failed"), std::string::npos) << daemon_->Log();
+  EXPECT_NE(daemon_->Log().find("retrying"), std::string::npos) << daemon_->Log();
+  auto consumer = Consumer(kTopic);
+  ASSERT_TRUE(consumer);
+  auto records = ReadDistinctKeys(*consumer, 3, 15s);
+  std::set<std::string> keys;
+  for (const auto& record : records) keys.insert(record.key);
+  EXPECT_EQ(keys.size(), 3u);
+  StopDaemonCleanly();
+}
+
+// With enable.gapless.guarantee, librdkafka turns a permanent batch error into a fatal producer
+// error. newswire stops intake and exits 69 without completing any file whose events are
+// unconfirmed; a restart against a healthy broker completes them all.
+TEST_F(DaemonTest, FatalProducerErrorExitsWithoutCompletingUnconfirmedFiles) {
+  constexpr int kProduceApi = 0;
+  constexpr int kInvalidProducerEpoch = 47;
+  const std::string gapless = "  properties:\n    enable.gapless.guarantee: \"true\"\n";
+  broker_->PushRequestErrors(kProduceApi, {kInvalidProducerEpoch});
+  StartDaemon("", "", {}, gapless);
+  DropFile(feed_, "fenced.txt", "Fenced headline\nBody.\n");
+  auto exit_code = daemon_->Wait(30s);
+  ASSERT_TRUE(exit_code) << "newswire kept running after a fatal error\n" << daemon_->Log();
+  EXPECT_EQ(*exit_code, 69) << daemon_->Log();
+  EXPECT_NE(daemon_->Log().find("fatal Kafka producer error"), std::string::npos) << daemon_->Log();
+  EXPECT_TRUE(ListNames(feed_ / "done").empty()) << daemon_->Log();
+  EXPECT_EQ(ListNames(feed_ / "processing"), (std::vector<std::string>{"fenced.txt"}));
+
+  StartDaemon("", "", {}, gapless);
+  ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "done").size() == 1; }, 30s))
+      << daemon_->Log();
+  StopDaemonCleanly();
 }
 
 TEST_F(DaemonTest, TellsSystemdReadyStoppingAndWatchdog) {
