@@ -128,7 +128,10 @@ DaemonProcess::DaemonProcess(fs::path config_path, fs::path log_path, DaemonOpti
       prctl(PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, 0, 0, 0);
       prctl(PR_CAPBSET_DROP, CAP_DAC_READ_SEARCH, 0, 0, 0);
     }
-    ExecNewswire({"run", "-c", config_path.string()});
+    std::vector<std::string> arguments = {"run", "-c", config_path.string()};
+    arguments.insert(arguments.end(), options.extra_arguments.begin(),
+                     options.extra_arguments.end());
+    ExecNewswire(arguments);
   }
 }
 

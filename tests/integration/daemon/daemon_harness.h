@@ -49,6 +49,8 @@ struct DaemonOptions {
   // when the tests run as root (as in CI).
   bool drop_file_capabilities = false;
   std::map<std::string, std::string> environment;
+  // Appended to `newswire run -c CONFIG`.
+  std::vector<std::string> extra_arguments;
 };
 
 // The real `newswire run -c CONFIG` as a child process, its stderr and stdout going to a log file

@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -199,8 +200,9 @@ TEST_F(DaemonTest, SlowlyWrittenFileIsReadOnceAndComplete) {
 
 TEST_F(DaemonTest, BadInputGoesToFailedWithADeadLetterAndTheDaemonKeepsRunning) {
   bool root = geteuid() == 0;
-  StartDaemon("      max_file_bytes: 4096\n", "",
-              DaemonOptions{.drop_file_capabilities = root, .environment = {}});
+  StartDaemon(
+      "      max_file_bytes: 4096\n", "",
+      DaemonOptions{.drop_file_capabilities = root, .environment = {}, .extra_arguments = {}});
   WriteFile(temp_.path() / "secret.txt", "Secret\nnot for the feed\n");
   DropFile(feed_, "invalid-utf8.txt", "Headline\nbad \xc3\x28 bytes\n");
   DropFile(feed_, "empty.txt", "");
@@ -436,7 +438,8 @@ TEST_F(DaemonTest, TellsSystemdReadyStoppingAndWatchdog) {
   StartDaemon("", "",
               DaemonOptions{.drop_file_capabilities = false,
                             .environment = {{"NOTIFY_SOCKET", socket_path.string()},
-                                            {"WATCHDOG_USEC", "400000"}}});
+                                            {"WATCHDOG_USEC", "400000"}},
+                            .extra_arguments = {}});
   std::vector<std::string> messages;
   auto receive_until = [&](const std::string& wanted) {
     return WaitFor(
@@ -460,6 +463,42 @@ TEST_F(DaemonTest, TellsSystemdReadyStoppingAndWatchdog) {
   // READY comes only after the broker was reached and the directory watched.
   auto ready = std::find(messages.begin(), messages.end(), "READY=1");
   ASSERT_NE(ready, messages.end());
+}
+
+// `--log-format json` (for journald and ELK): every line is one JSON object, messages with quotes
+// and paths included, and a rejection is still logged at error level.
+TEST_F(DaemonTest, JsonLogFormatWritesOneObjectPerLine) {
+  StartDaemon("", "",
+              DaemonOptions{.drop_file_capabilities = false,
+                            .environment = {},
+                            .extra_arguments = {"--log-format", "json"}});
+  DropFile(feed_, "quoted \"name\".txt", "A headline\nA body.\n");
+  DropFile(feed_, "empty.txt", "");
+  ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "done").size() == 1; }, 15s))
+      << daemon_->Log();
+  ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "failed").size() == 2; }, 15s))
+      << daemon_->Log();
+  StopDaemonCleanly();
+  std::istringstream lines(daemon_->Log());
+  std::string line;
+  int parsed = 0;
+  bool rejection_logged = false;
+  while (std::getline(lines, line)) {
+    rapidjson::Document document;
+    document.Parse(line.c_str());
+    ASSERT_FALSE(document.HasParseError()) << line;
+    ASSERT_TRUE(document.IsObject() && document.HasMember("time") && document.HasMember("level") &&
+                document.HasMember("message"))
+        << line;
+    std::string message = document["message"].GetString();
+    if (std::string(document["level"].GetString()) == "error" &&
+        message.find("empty.txt") != std::string::npos) {
+      rejection_logged = true;
+    }
+    ++parsed;
+  }
+  EXPECT_GT(parsed, 5);
+  EXPECT_TRUE(rejection_logged);
 }
 
 // `kafka.brokers: embedded`: the daemon hosts the broker itself and says where it is.
