@@ -9,7 +9,9 @@ cd "$(dirname "$0")/.."
 
 deploy/install-deps.sh
 cmake --preset release >/dev/null
-cmake --build --preset release --target newswire
+mkdir -p var
+# Quiet unless the build fails; then show why.
+cmake --build --preset release --target newswire >var/build.log 2>&1 || { cat var/build.log; exit 1; }
 
 mkdir -p var/inbox
 rm -f var/broker

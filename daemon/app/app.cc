@@ -69,13 +69,19 @@ class ItemTracker {
     return pending_.fetch_sub(1, std::memory_order_acq_rel) == 1;
   }
 
-  void SetRejection(Error error) { rejection_ = std::move(error); }
+  // The first rejection wins; later ones (another article, a too-large record) add nothing new.
+  void SetRejection(const Error& error) {
+    std::lock_guard lock(mutex_);
+    if (!rejection_) rejection_ = error;
+  }
 
   sources::Source& source() { return source_; }
   std::uint64_t ticket() const { return ticket_; }
   const Origin& origin() const { return origin_; }
-  // Read only after the last Settle (the acq_rel above orders them).
-  const std::optional<Error>& rejection() const { return rejection_; }
+  std::optional<Error> rejection() {
+    std::lock_guard lock(mutex_);
+    return rejection_;
+  }
   std::optional<Error> delivery_failure() {
     std::lock_guard lock(mutex_);
     return delivery_failure_;
@@ -88,9 +94,9 @@ class ItemTracker {
   const std::uint64_t ticket_;
   const Origin origin_;
   std::atomic<std::int64_t> pending_{1};
-  std::optional<Error> rejection_;  // written by the worker before its last Settle
   std::mutex mutex_;
-  std::optional<Error> delivery_failure_;
+  std::optional<Error> rejection_;         // guarded by mutex_
+  std::optional<Error> delivery_failure_;  // guarded by mutex_
 };
 
 std::string HostName() {
@@ -129,6 +135,10 @@ std::string EventTitle(const std::string& value) {
   return title->value.GetString();
 }
 
+// What a record is, for what to do when Kafka refuses it as too large: an event or a dead letter
+// with its payload is replaced by a dead letter without payload; that one is small and final.
+enum class RecordKind { kEvent, kDeadLetter, kBareDeadLetter };
+
 class App {
  public:
   explicit App(const config::Config& config)
@@ -149,13 +159,16 @@ class App {
   void StartSources();
   void OnItem(sources::Source& source, sources::SourceItem item);
   void ProcessItem(sources::Source& source, sources::SourceItem item);
-  void SendTracked(const std::shared_ptr<ItemTracker>& tracker, OutboundEvent event);
+  void SendTracked(const std::shared_ptr<ItemTracker>& tracker, OutboundEvent event,
+                   RecordKind kind);
   void SendDeadLetter(const std::shared_ptr<ItemTracker>& tracker, const Error& error,
                       const RawArticle& raw, std::size_t original_size);
+  void ReplaceTooLargeRecord(const std::shared_ptr<ItemTracker>& tracker, const Error& error);
   void FinishSending(const std::shared_ptr<ItemTracker>& tracker);
   void CompleteItem(const std::shared_ptr<ItemTracker>& tracker);
   void Shutdown(const std::string& reason);
   void Drain(Clock::time_point deadline);
+  void FlushStep(Clock::time_point deadline);
   void Fatal(const Error& error);
   void ScheduleStatus();
   void ScheduleWatchdog(std::chrono::microseconds interval);
@@ -238,8 +251,8 @@ Result<void> App::Build() {
   workers_ = std::make_unique<asio::thread_pool>(threads);
 
   for (const auto& directory : config_.directories) {
-    sources_.push_back(std::make_unique<sources::DirectorySource>(io_, directory, budget_,
-                                                                  config_.daemon.retry_backoff_ms));
+    sources_.push_back(std::make_unique<sources::DirectorySource>(
+        io_, directory, budget_, config_.daemon.retry_backoff_ms, workers_->get_executor()));
   }
   return {};
 }
@@ -331,33 +344,57 @@ void App::ProcessItem(sources::Source& source, sources::SourceItem item) {
     FinishSending(tracker);
     return;
   }
+  std::size_t events = 0;
+  std::optional<Error> first_article_error;
   for (auto& result : *processed) {
     if (result) {
-      SendTracked(tracker, std::move(*result));
+      ++events;
+      SendTracked(tracker, std::move(*result), RecordKind::kEvent);
     } else {
       // One bad article among several: dead-lettered, the others go on.
       counters_.article_errors.fetch_add(1, std::memory_order_relaxed);
       spdlog::error("rejected an article in {}: {}", item.raw.origin.Describe(),
                     result.error().Describe());
+      if (!first_article_error) first_article_error = result.error();
       SendDeadLetter(tracker, result.error(), item.raw, item.original_size);
     }
+  }
+  // Nothing publishable in it: the item itself failed (failed/, not done/).
+  if (events == 0) {
+    Error error = first_article_error.value_or(
+        Error{Stage::kDecode, ErrorCode::kEmptyInput, "no article found in the input"});
+    if (!first_article_error) {
+      spdlog::error("rejected {}: {}", item.raw.origin.Describe(), error.Describe());
+      SendDeadLetter(tracker, error, item.raw, item.original_size);
+    }
+    tracker->SetRejection(error);
   }
   FinishSending(tracker);
 }
 
-void App::SendTracked(const std::shared_ptr<ItemTracker>& tracker, OutboundEvent event) {
+void App::SendTracked(const std::shared_ptr<ItemTracker>& tracker, OutboundEvent event,
+                      RecordKind kind) {
   tracker->ExpectOne();
-  const bool dead_letter = event.channel == Channel::kDeadLetter;
+  const bool dead_letter = kind != RecordKind::kEvent;
   std::string description;
   if (config_.log.events && !dead_letter) {
     description = fmt::format("key={} subject={} title=\"{}\"", event.key,
                               event.Header("ce_subject"), EventTitle(event.value));
   }
   auto sent = sink_->Send(
-      std::move(event), [this, tracker, dead_letter, description = std::move(description)](
+      std::move(event), [this, tracker, kind, dead_letter, description = std::move(description)](
                             const Result<sinks::DeliveryReport>& outcome) {
         std::optional<Error> failure;
-        if (outcome) {
+        if (!outcome && outcome.error().code == ErrorCode::kTooLarge &&
+            kind != RecordKind::kBareDeadLetter) {
+          // Never deliverable as it is. Hold the item open, and let a worker (this is the
+          // delivery thread, which must not call back into the sink) send a bare dead letter.
+          tracker->ExpectOne();
+          asio::post(*workers_, [this, tracker, error = outcome.error()] {
+            ReplaceTooLargeRecord(tracker, error);
+            FinishSending(tracker);
+          });
+        } else if (outcome) {
           if (dead_letter) {
             tracker->dead_letters.fetch_add(1, std::memory_order_relaxed);
             counters_.dead_letters_delivered.fetch_add(1, std::memory_order_relaxed);
@@ -377,7 +414,12 @@ void App::SendTracked(const std::shared_ptr<ItemTracker>& tracker, OutboundEvent
           asio::post(io_, [this, tracker] { CompleteItem(tracker); });
         }
       });
-  if (!sent) {
+  if (!sent && sent.error().code == ErrorCode::kTooLarge && kind != RecordKind::kBareDeadLetter) {
+    ReplaceTooLargeRecord(tracker, sent.error());
+    if (tracker->Settle(std::nullopt)) {
+      asio::post(io_, [this, tracker] { CompleteItem(tracker); });
+    }
+  } else if (!sent) {
     // The sink refused outright (fatal state or stopped): the item stays claimed.
     if (tracker->Settle(sent.error())) {
       asio::post(io_, [this, tracker] { CompleteItem(tracker); });
@@ -392,7 +434,20 @@ void App::SendDeadLetter(const std::shared_ptr<ItemTracker>& tracker, const Erro
                            source_uri_};
   SendTracked(tracker,
               sinks::EncodeDeadLetter(
-                  record, static_cast<std::size_t>(config_.kafka.max_dead_letter_payload_bytes)));
+                  record, static_cast<std::size_t>(config_.kafka.max_dead_letter_payload_bytes)),
+              raw.bytes.empty() ? RecordKind::kBareDeadLetter : RecordKind::kDeadLetter);
+}
+
+// Worker thread: Kafka refused a record of the item as too large. Retrying cannot help, so the
+// item is rejected, with a dead letter that carries the reason and the origin but no payload.
+void App::ReplaceTooLargeRecord(const std::shared_ptr<ItemTracker>& tracker, const Error& error) {
+  Error rejection{Stage::kSink, ErrorCode::kTooLarge,
+                  fmt::format("{} (raise message.max.bytes under kafka.properties, and the "
+                              "topic's max.message.bytes, to publish such articles)",
+                              error.message)};
+  spdlog::error("rejected {}: {}", tracker->origin().Describe(), rejection.Describe());
+  tracker->SetRejection(rejection);
+  SendDeadLetter(tracker, rejection, RawArticle{{}, tracker->origin()}, 0);
 }
 
 void App::FinishSending(const std::shared_ptr<ItemTracker>& tracker) {
@@ -413,7 +468,7 @@ void App::CompleteItem(const std::shared_ptr<ItemTracker>& tracker) {
     source.Release(tracker->ticket());
     return;
   }
-  if (const auto& rejection = tracker->rejection()) {
+  if (auto rejection = tracker->rejection()) {
     counters_.items_failed.fetch_add(1, std::memory_order_relaxed);
     spdlog::info("failed {}: {} (dead letter delivered)", tracker->origin().Describe(),
                  rejection->Describe());
@@ -445,8 +500,11 @@ void App::Shutdown(const std::string& reason) {
   stopping_ = true;
   notifier_.Stopping();
   spdlog::info("{}: stopping intake, draining {} item(s) in flight", reason, InFlight());
+  budget_.Close();  // first: no source claims again when another one releases budget
   for (auto& source : sources_) source->Stop();
   // A second signal means "now": leave what is in flight in processing/ for the next start.
+  // Cancel first, so that a wait armed earlier cannot take the first signal as the second.
+  signals_.cancel();
   signals_.async_wait([this](const asio::error_code& error, int) {
     if (error) return;
     spdlog::warn(
@@ -473,8 +531,21 @@ void App::Drain(Clock::time_point deadline) {
         "processed again at next start",
         config_.daemon.shutdown_timeout_ms, InFlight());
   }
+  FlushStep(Clock::now() + std::chrono::milliseconds(config_.kafka.flush_timeout_ms));
+}
+
+// Waits for the producer's last delivery reports in short steps, so that the loop keeps serving
+// completions, signals and the watchdog meanwhile.
+void App::FlushStep(Clock::time_point deadline) {
   // After a fatal error the producer delivers nothing more; waiting would only delay the exit.
-  std::uint64_t undelivered = fatal_ ? 0 : sink_->Flush(config_.kafka.flush_timeout_ms);
+  std::uint64_t undelivered = fatal_ ? 0 : sink_->Flush(0);
+  if (undelivered > 0 && Clock::now() < deadline) {
+    drain_timer_.expires_after(std::chrono::milliseconds(20));
+    drain_timer_.async_wait([this, deadline](const asio::error_code& error) {
+      if (!error) FlushStep(deadline);
+    });
+    return;
+  }
   if (undelivered > 0) {
     spdlog::warn("{} record(s) still undelivered after flush; their items were not completed",
                  undelivered);
@@ -482,7 +553,8 @@ void App::Drain(Clock::time_point deadline) {
   status_timer_.cancel();
   watchdog_timer_.cancel();
   signals_.cancel();
-  io_.stop();
+  // Posted, not called: completions that delivery reports queued before now run first.
+  asio::post(io_, [this] { io_.stop(); });
 }
 
 void App::Fatal(const Error& error) {

@@ -545,6 +545,9 @@ void Loader::ValidateDirectories() {
   }
   std::map<std::string, std::size_t> names;
   std::map<std::string, std::size_t> paths;
+  // Every processing/done/failed directory, with the key that set it: two sources sharing one
+  // would take each other's files (a claimed file looks like a crash leftover to the other).
+  std::map<std::string, std::string> work_directories;
   const std::string in_flight_key = "limits.max_in_flight_bytes";
   for (std::size_t index = 0; index < config_.directories.size(); ++index) {
     if (!directory_is_map_[index]) continue;
@@ -559,8 +562,10 @@ void Loader::ValidateDirectories() {
                                key("name"), directory.name, DirectoryKey(first->second)));
       }
     }
+    bool path_is_repeated = false;  // reported once here, not again for its work directories
     if (IsValid(key("path"))) {
       if (auto [first, inserted] = paths.emplace(directory.path, index); !inserted) {
+        path_is_repeated = true;
         AddErrorAt(key("path"), fmt::format("{}: '{}' is already watched by {}", key("path"),
                                             directory.path, DirectoryKey(first->second)));
       }
@@ -600,6 +605,21 @@ void Loader::ValidateDirectories() {
                                             earlier_leaf, *value));
         }
       }
+      if (path_is_repeated) continue;
+      auto [first, inserted] = work_directories.emplace(*value, key(leaf));
+      if (!inserted && first->second.rfind(DirectoryKey(index), 0) != 0) {
+        AddErrorAt(key(leaf), fmt::format("{}: '{}' is already {}; each feed directory needs "
+                                          "its own",
+                                          key(leaf), *value, first->second));
+      }
+    }
+  }
+  // A feed directory that is another one's work directory would take its files.
+  for (const auto& [path, index] : paths) {
+    if (auto found = work_directories.find(path); found != work_directories.end()) {
+      AddErrorAt(DirectoryOptionKey(index, "path"),
+                 fmt::format("{}: '{}' is already {}", DirectoryOptionKey(index, "path"), path,
+                             found->second));
     }
   }
 }

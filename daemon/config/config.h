@@ -4,9 +4,8 @@
 #include <map>
 #include <string>
 #include <string_view>
-#include <vector>
-
 #include <tl/expected.hpp>
+#include <vector>
 
 namespace newswire::config {
 
@@ -19,10 +18,11 @@ struct DirectorySourceConfig {
   std::string path;
   bool recursive = false;
   std::vector<std::string> include = {"*"};  // fnmatch globs on the file name
-  std::vector<std::string> exclude;          // applied after include; dotfiles, *.tmp, *.part always excluded
-  std::string processing_dir;                // default <path>/processing
-  std::string done_dir;                      // default <path>/done
-  std::string failed_dir;                    // default <path>/failed
+  std::vector<std::string>
+      exclude;                 // applied after include; dotfiles, *.tmp, *.part always excluded
+  std::string processing_dir;  // default <path>/processing
+  std::string done_dir;        // default <path>/done
+  std::string failed_dir;      // default <path>/failed
   OnSuccess on_success = OnSuccess::kMove;
   std::int64_t max_file_bytes = 16 * 1024 * 1024;
   bool follow_symlinks = false;
@@ -37,7 +37,7 @@ struct KafkaConfig {
   std::string compression = "zstd";  // none|gzip|snappy|lz4|zstd
   std::int64_t message_timeout_ms = 300000;
   std::int64_t flush_timeout_ms = 30000;
-  std::int64_t max_dead_letter_payload_bytes = 1024 * 1024;
+  std::int64_t max_dead_letter_payload_bytes = 512 * 1024;
   std::int64_t embedded_partitions = 4;
   std::map<std::string, std::string> properties;  // passed to librdkafka as they are
 };

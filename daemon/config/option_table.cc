@@ -155,11 +155,12 @@ constexpr auto kOptions = std::to_array<Option>({
     {.key = "kafka.max_dead_letter_payload_bytes",
      .type = OptionType::kByteSize,
      .unit = "bytes",
-     .default_value = "1MiB",
+     .default_value = "512KiB",
      .min_value = 0,
      .max_value = 64 * kMebibyte,
      .description = "Most bytes of the original input copied into a dead-letter record; the "
-                    "rest is cut off",
+                    "rest is cut off. Keep it under the producer's message.max.bytes (1000000 "
+                    "by default)",
      .field = SectionField<&Config::kafka, &KafkaConfig::max_dead_letter_payload_bytes>},
     {.key = "kafka.embedded_partitions",
      .type = OptionType::kInteger,

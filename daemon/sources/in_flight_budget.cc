@@ -8,7 +8,7 @@ InFlightBudget::InFlightBudget(std::int64_t max_files, std::int64_t max_bytes)
     : max_files_(max_files), max_bytes_(max_bytes) {}
 
 bool InFlightBudget::TryAcquire(std::int64_t bytes) {
-  if (files_ >= max_files_) return false;
+  if (closed_ || files_ >= max_files_) return false;
   if (files_ > 0 && bytes_ + bytes > max_bytes_) return false;
   ++files_;
   bytes_ += bytes;

@@ -18,6 +18,10 @@ class InFlightBudget {
   bool TryAcquire(std::int64_t bytes);
   void Release(std::int64_t bytes);
 
+  // From now on TryAcquire fails: at shutdown no source claims anything more, even when another
+  // source's release frees budget. Releases keep working.
+  void Close() { closed_ = true; }
+
   // Called after every Release, so a paused source can claim again.
   void OnRelease(std::function<void()> listener);
 
@@ -30,6 +34,7 @@ class InFlightBudget {
   const std::int64_t max_bytes_;
   std::int64_t files_ = 0;
   std::int64_t bytes_ = 0;
+  bool closed_ = false;
   std::vector<std::function<void()>> listeners_;
 };
 

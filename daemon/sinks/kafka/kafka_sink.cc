@@ -102,7 +102,10 @@ void KafkaSink::Impl::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message,
   Result<DeliveryReport> outcome;
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     impl->failed.fetch_add(1);
-    outcome = MakeError(Stage::kSink, ErrorCode::kDeliveryFailed,
+    // Too large for the broker is permanent: retrying cannot help, the app dead-letters it.
+    const bool too_large = message->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+                           message->err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
+    outcome = MakeError(Stage::kSink, too_large ? ErrorCode::kTooLarge : ErrorCode::kDeliveryFailed,
                         fmt::format("delivery to Kafka topic '{}' failed: {}", topic,
                                     rd_kafka_err2str(message->err)));
   } else {

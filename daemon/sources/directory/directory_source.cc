@@ -21,7 +21,10 @@ namespace newswire::sources {
 namespace {
 
 constexpr std::size_t kMaxPending = 10000;
-constexpr int kMaxNameAttempts = 1000;
+// "a.1.txt" .. "a.9.txt" for the odd repeat; after that names carry the time and a counter, so a
+// feed that always writes the same name never runs out of them.
+constexpr int kFriendlyNameAttempts = 10;
+constexpr int kMaxNameAttempts = 100;
 constexpr std::uint32_t kWatchMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF |
                                      IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK;
 
@@ -43,8 +46,20 @@ std::string BaseName(std::string_view path) {
 // never replacing a file (renameat2 RENAME_NOREPLACE is atomic). Returns the path it got.
 Result<std::string> MoveIntoDirectory(const std::string& from, const std::string& directory,
                                       const std::string& name) {
+  static std::uint64_t unique_counter = 0;  // io thread only
   for (int attempt = 0; attempt < kMaxNameAttempts; ++attempt) {
-    std::string target = JoinPath(directory, attempt == 0 ? name : AlternativeName(name, attempt));
+    std::string candidate;
+    if (attempt == 0) {
+      candidate = name;
+    } else if (attempt < kFriendlyNameAttempts) {
+      candidate = AlternativeName(name, std::to_string(attempt));
+    } else {
+      auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+      candidate = AlternativeName(name, fmt::format("{}-{}", now_ms, ++unique_counter));
+    }
+    std::string target = JoinPath(directory, candidate);
     if (renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) {
       return target;
     }
@@ -94,11 +109,14 @@ void WriteErrorNote(const std::string& failed_path, const std::string& original_
 }  // namespace
 
 DirectorySource::DirectorySource(asio::io_context& io, config::DirectorySourceConfig config,
-                                 InFlightBudget& budget, std::int64_t retry_backoff_ms)
+                                 InFlightBudget& budget, std::int64_t retry_backoff_ms,
+                                 asio::any_io_executor reader)
     : io_(io),
+      reader_(std::move(reader)),
       config_(std::move(config)),
       budget_(budget),
       retry_backoff_ms_(retry_backoff_ms),
+      read_retry_timer_(io),
       inotify_(io) {
   budget_.OnRelease([this] {
     if (running_) Pump();
@@ -209,16 +227,21 @@ void DirectorySource::ScanDirectory(const std::string& directory) {
     spdlog::error("source {}: cannot list {}: {}", config_.name, directory, ErrnoText(errno));
     return;
   }
-  std::vector<std::string> names;
+  std::vector<std::pair<std::string, unsigned char>> entries;  // name, d_type
   while (dirent* entry = readdir(listing)) {
     std::string_view name = entry->d_name;
     if (name == "." || name == "..") continue;
-    names.emplace_back(name);
+    entries.emplace_back(name, entry->d_type);
   }
   closedir(listing);
   // Oldest names first is what a user expects of a backlog; sorted names are a cheap stand-in.
-  std::sort(names.begin(), names.end());
-  for (const auto& name : names) {
+  std::sort(entries.begin(), entries.end());
+  for (const auto& [name, type] : entries) {
+    // A full queue takes nothing more (a rescan follows), but subdirectories still get watches.
+    if (pending_.size() >= kMaxPending && type != DT_DIR && type != DT_UNKNOWN) {
+      rescan_needed_ = true;
+      continue;
+    }
     std::string path = JoinPath(directory, name);
     if (IsWorkDirectory(path)) continue;
     struct stat entry_stat {};
@@ -232,10 +255,7 @@ void DirectorySource::ScanDirectory(const std::string& directory) {
       ScanDirectory(path);
       continue;
     }
-    if (S_ISDIR(entry_stat.st_mode) ? !IsIgnoredName(name)
-                                    : IsWantedName(name, config_.include, config_.exclude)) {
-      Enqueue(path);
-    }
+    if (IsWantedName(name, config_.include, config_.exclude)) Enqueue(path);
   }
 }
 
@@ -262,9 +282,16 @@ void DirectorySource::ReadEvents() {
                                                                std::size_t length) {
     if (error == asio::error::operation_aborted || !running_) return;
     if (error) {
-      spdlog::error("source {}: reading inotify events failed: {}; rescanning", config_.name,
+      spdlog::error("source {}: reading inotify events failed: {}; rescanning in 1 s", config_.name,
                     error.message());
       rescan_needed_ = true;
+      read_retry_timer_.expires_after(std::chrono::seconds(1));
+      read_retry_timer_.async_wait([this](const asio::error_code& timer_error) {
+        if (timer_error || !running_) return;
+        Pump();
+        ReadEvents();
+      });
+      return;
     } else {
       std::size_t offset = 0;
       while (offset + sizeof(inotify_event) <= length) {
@@ -312,7 +339,7 @@ void DirectorySource::HandleEvent(const inotify_event& event) {
         return;
       }
       ScanDirectory(path);  // files may have landed before the watch existed
-    } else {
+    } else if (IsWantedName(name, config_.include, config_.exclude)) {
       Enqueue(path);  // a directory where a file belongs: claimed and rejected to failed/
     }
     return;
@@ -342,6 +369,21 @@ void DirectorySource::Enqueue(const std::string& path) {
 }
 
 void DirectorySource::Pump() {
+  // A claim that fails releases budget, which calls Pump() again from inside this loop: note it
+  // and loop here instead of growing the stack.
+  if (pumping_) {
+    pump_again_ = true;
+    return;
+  }
+  pumping_ = true;
+  do {
+    pump_again_ = false;
+    PumpOnce();
+  } while (pump_again_ && running_);
+  pumping_ = false;
+}
+
+void DirectorySource::PumpOnce() {
   while (running_) {
     if (!recovered_.empty()) {
       struct stat file_stat {};
@@ -421,21 +463,33 @@ bool DirectorySource::Transition(FileRecord& record, FileEvent event) {
 void DirectorySource::Dispatch(std::uint64_t ticket) {
   auto it = records_.find(ticket);
   if (it == records_.end() || !Transition(it->second, FileEvent::kDispatch)) return;
-  handler_(LoadItem(ticket, it->second));
+  asio::post(reader_, [this, ticket, path = ProcessingPath(it->second.claim_name),
+                       original_path = it->second.original_path] {
+    bool transient = false;
+    SourceItem item = LoadItem(ticket, path, original_path, transient);
+    if (transient) {
+      // Out of descriptors or memory: the file is fine, try it again after the back-off.
+      spdlog::warn("source {}: cannot read {} now ({}); retrying", config_.name, original_path,
+                   item.rejection->message);
+      asio::post(io_, [this, ticket] { Release(ticket); });
+      return;
+    }
+    handler_(std::move(item));
+  });
 }
 
-SourceItem DirectorySource::LoadItem(std::uint64_t ticket, const FileRecord& record) {
+SourceItem DirectorySource::LoadItem(std::uint64_t ticket, const std::string& path,
+                                     const std::string& original_path, bool& transient) const {
   SourceItem item;
   item.ticket = ticket;
   item.raw.origin.kind = Origin::Kind::kFile;
   item.raw.origin.source_name = config_.name;
-  item.raw.origin.path = record.original_path;
+  item.raw.origin.path = original_path;
   auto reject = [&item](ErrorCode code, std::string message) {
     item.rejection = Error{Stage::kSource, code, std::move(message)};
     return std::move(item);
   };
 
-  std::string path = ProcessingPath(record.claim_name);
   struct stat link_stat {};
   if (lstat(path.c_str(), &link_stat) != 0) {
     return reject(ErrorCode::kIo, fmt::format("cannot stat claimed file: {}", ErrnoText(errno)));
@@ -453,6 +507,8 @@ SourceItem DirectorySource::LoadItem(std::uint64_t ticket, const FileRecord& rec
   int fd = open(path.c_str(), flags);
   if (fd < 0) {
     int error_number = errno;
+    transient = error_number == EMFILE || error_number == ENFILE || error_number == ENOMEM ||
+                error_number == ENOBUFS;
     return reject(error_number == EACCES ? ErrorCode::kPermissionDenied : ErrorCode::kIo,
                   fmt::format("cannot open: {}", ErrnoText(error_number)));
   }

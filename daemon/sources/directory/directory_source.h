@@ -3,8 +3,10 @@
 #include <sys/inotify.h>
 
 #include <array>
+#include <asio/any_io_executor.hpp>
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
+#include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
 #include <cstdint>
 #include <deque>
@@ -38,11 +40,14 @@ struct DirectorySourceStats {
 // .error note). Claiming stops while the shared InFlightBudget is used up. At start, files left in
 // processing/ by a crash are handed out again first, then the directory is scanned for files that
 // arrived while newswire was down.
-// Threading: everything runs on the io thread that runs `io`. Owned by the app.
+// Threading: everything runs on the io thread that runs `io`, except reading a claimed file, which
+// runs on `reader` (the app passes its worker pool, so a large file never stalls the event loop);
+// the item handler is called there. Owned by the app; outlives every task it posts.
 class DirectorySource final : public Source {
  public:
   DirectorySource(asio::io_context& io, config::DirectorySourceConfig config,
-                  InFlightBudget& budget, std::int64_t retry_backoff_ms);
+                  InFlightBudget& budget, std::int64_t retry_backoff_ms,
+                  asio::any_io_executor reader);
   ~DirectorySource() override;
 
   std::string_view name() const override { return config_.name; }
@@ -77,21 +82,29 @@ class DirectorySource final : public Source {
   void HandleEvent(const inotify_event& event);
   void Enqueue(const std::string& path);
   void Pump();
+  void PumpOnce();
   void Claim(const Candidate& candidate, std::int64_t reserved_bytes);
   void Dispatch(std::uint64_t ticket);
-  SourceItem LoadItem(std::uint64_t ticket, const FileRecord& record);
+  // Reader thread: reads a claimed file. Sets `transient` for errors worth retrying (out of file
+  // descriptors or memory) rather than rejecting the file.
+  SourceItem LoadItem(std::uint64_t ticket, const std::string& path,
+                      const std::string& original_path, bool& transient) const;
   bool Transition(FileRecord& record, FileEvent event);
   void Finish(std::unordered_map<std::uint64_t, FileRecord>::iterator it);
   bool IsWorkDirectory(const std::string& path) const;
   std::string ProcessingPath(const std::string& claim_name) const;
 
   asio::io_context& io_;
-  config::DirectorySourceConfig config_;
+  asio::any_io_executor reader_;
+  const config::DirectorySourceConfig config_;  // immutable: the reader thread reads it too
   InFlightBudget& budget_;
   const std::int64_t retry_backoff_ms_;
 
   ItemHandler handler_;
   bool running_ = false;
+  bool pumping_ = false;  // Pump() is on the stack: a budget release must not re-enter it
+  bool pump_again_ = false;
+  asio::steady_timer read_retry_timer_;
   asio::posix::stream_descriptor inotify_;
   alignas(inotify_event) std::array<char, 64 * 1024> event_buffer_{};
   std::unordered_map<int, std::string> watched_directories_;  // watch descriptor -> path

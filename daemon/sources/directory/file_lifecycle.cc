@@ -96,11 +96,11 @@ std::string DecodeClaimName(std::string_view claim_name) {
   return path;
 }
 
-std::string AlternativeName(std::string_view name, int attempt) {
+std::string AlternativeName(std::string_view name, std::string_view suffix) {
   std::size_t dot = name.rfind('.');
-  // A leading dot or no dot: append the counter.
-  if (dot == std::string_view::npos || dot == 0) return fmt::format("{}.{}", name, attempt);
-  return fmt::format("{}.{}{}", name.substr(0, dot), attempt, name.substr(dot));
+  // A leading dot or no dot: append the suffix.
+  if (dot == std::string_view::npos || dot == 0) return fmt::format("{}.{}", name, suffix);
+  return fmt::format("{}.{}{}", name.substr(0, dot), suffix, name.substr(dot));
 }
 
 bool IsIgnoredName(std::string_view name) {

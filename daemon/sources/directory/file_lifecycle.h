@@ -33,8 +33,8 @@ Result<FileState> NextFileState(FileState state, FileEvent event);
 std::string EncodeClaimName(std::string_view relative_path);
 std::string DecodeClaimName(std::string_view claim_name);
 
-// The name to try when `name` is taken: "a.txt" -> "a.1.txt", "a" -> "a.1" (attempt >= 1).
-std::string AlternativeName(std::string_view name, int attempt);
+// The name to try when `name` is taken: ("a.txt", "1") -> "a.1.txt", ("a", "1") -> "a.1".
+std::string AlternativeName(std::string_view name, std::string_view suffix);
 
 // Files writers are still writing, or that are not articles: dotfiles, *.tmp, *.part, *.swp, and
 // names ending in '~'. Writers write under such a name and rename into place.

@@ -72,6 +72,17 @@ std::vector<ConsumedRecord> ReadDistinctKeys(TestConsumer& consumer, std::size_t
   return records;
 }
 
+// The distinct keys of `records`, checking on the way that every record's CloudEvents id is its
+// key: the property that lets a consumer drop a repeat after a crash or retry.
+std::set<std::string> KeysWithMatchingIds(const std::vector<ConsumedRecord>& records) {
+  std::set<std::string> keys;
+  for (const auto& record : records) {
+    keys.insert(record.key);
+    EXPECT_EQ(record.Header("ce_id"), record.key);
+  }
+  return keys;
+}
+
 // The test broker, a feed directory, and the daemon configured for both.
 class DaemonTest : public ::testing::Test {
  protected:
@@ -258,6 +269,57 @@ TEST_F(DaemonTest, BadInputGoesToFailedWithADeadLetterAndTheDaemonKeepsRunning) 
   StopDaemonCleanly();
 }
 
+// An article whose event is larger than the producer's message.max.bytes can never be delivered:
+// it is rejected to failed/ with a dead letter that says so, instead of being retried forever.
+TEST_F(DaemonTest, AnEventTooLargeForKafkaIsRejectedNotRetriedForever) {
+  StartDaemon("      max_file_bytes: 4MiB\n");
+  std::string paragraph(1000, 'w');
+  std::string huge = "A very long article\n";
+  for (int i = 0; i < 1200; ++i) huge += paragraph + "\n";
+  DropFile(feed_, "huge.txt", huge);
+  DropFile(feed_, "small.txt", "A small article\nIts body.\n");
+  auto dead_letters = Consumer(kDeadLetterTopic);
+  ASSERT_TRUE(dead_letters);
+  auto records = dead_letters->ReadAtLeast(1, 20s);
+  ASSERT_EQ(records.size(), 1u) << daemon_->Log();
+  EXPECT_EQ(records[0].Header("newswire-error-code"), "too_large");
+  EXPECT_EQ(records[0].Header("newswire-stage"), "sink");
+  EXPECT_NE(records[0].Header("newswire-error").find("message.max.bytes"), std::string::npos);
+  ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "failed").size() == 2; }, 15s))
+      << daemon_->Log();
+  EXPECT_EQ(ListNames(feed_ / "failed"), (std::vector<std::string>{"huge.txt", "huge.txt.error"}));
+  ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "done").size() == 1; }, 15s))
+      << daemon_->Log();
+  EXPECT_EQ(daemon_->Log().find("retrying"), std::string::npos) << daemon_->Log();
+  StopDaemonCleanly();
+}
+
+// SIGTERM with deliveries outstanding: intake stops, what is in flight is delivered and completed,
+// and only then does newswire exit 0.
+TEST_F(DaemonTest, SigtermDrainsWhatIsInFlightThenExitsZero) {
+  StartDaemon();
+  broker_->SetBrokerRtt(1, 700);
+  for (int i = 0; i < 20; ++i) {
+    DropFile(feed_, "draining-" + std::to_string(i) + ".txt",
+             "Draining headline " + std::to_string(i) + "\nBody.\n");
+  }
+  ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "processing").size() == 20; }, 10s))
+      << daemon_->Log();
+  daemon_->Signal(SIGTERM);
+  std::this_thread::sleep_for(100ms);
+  DropFile(feed_, "too-late.txt", "Arrived after SIGTERM\nBody.\n");
+  auto exit_code = daemon_->Wait(30s);
+  ASSERT_TRUE(exit_code) << daemon_->Log();
+  EXPECT_EQ(*exit_code, 0) << daemon_->Log();
+  EXPECT_EQ(ListNames(feed_ / "done").size(), 20u) << daemon_->Log();
+  EXPECT_TRUE(ListNames(feed_ / "processing").empty());
+  EXPECT_TRUE(fs::exists(feed_ / "too-late.txt"));  // intake had stopped: left for next start
+  broker_->SetBrokerRtt(1, 0);
+  auto consumer = Consumer(kTopic);
+  ASSERT_TRUE(consumer);
+  EXPECT_EQ(KeysWithMatchingIds(ReadDistinctKeys(*consumer, 20, 15s)).size(), 20u);
+}
+
 TEST_F(DaemonTest, NoFileCompletesWhileTheBrokerIsDownAndAllCompleteWhenItReturns) {
   StartDaemon();
   broker_->SetBrokerDown(1);
@@ -278,12 +340,8 @@ TEST_F(DaemonTest, NoFileCompletesWhileTheBrokerIsDownAndAllCompleteWhenItReturn
   EXPECT_TRUE(ListNames(feed_ / "processing").empty());
   auto consumer = Consumer(kTopic);
   ASSERT_TRUE(consumer);
-  auto records = consumer->ReadAtLeast(5, 15s);
-  std::set<std::string> keys;
-  for (const auto& record : records) {
-    keys.insert(record.key);
-    EXPECT_EQ(record.Header("ce_id"), record.key);  // a repeat carries the same key and id
-  }
+  auto records = ReadDistinctKeys(*consumer, 5, 15s);
+  std::set<std::string> keys = KeysWithMatchingIds(records);
   EXPECT_EQ(keys.size(), 5u);
   StopDaemonCleanly();
 }
@@ -323,11 +381,7 @@ TEST_F(DaemonTest, KillNineWith500FilesInFlightThenRestartLosesNothing) {
   auto consumer = Consumer(kTopic);
   ASSERT_TRUE(consumer);
   auto records = ReadDistinctKeys(*consumer, kFiles, 30s);
-  std::set<std::string> keys;
-  for (const auto& record : records) {
-    keys.insert(record.key);
-    EXPECT_EQ(record.Header("ce_id"), record.key);
-  }
+  std::set<std::string> keys = KeysWithMatchingIds(records);
   EXPECT_EQ(keys, expected_keys);
   // Repeats are allowed (events delivered before the kill whose files had not completed).
   EXPECT_GE(records.size(), static_cast<std::size_t>(kFiles));
@@ -366,11 +420,7 @@ TEST_F(DaemonTest, RepeatedKillNineDuringDeliveryLosesNothing) {
   auto consumer = Consumer(kTopic);
   ASSERT_TRUE(consumer);
   auto records = ReadDistinctKeys(*consumer, kFiles, 30s);
-  std::set<std::string> keys;
-  for (const auto& record : records) {
-    keys.insert(record.key);
-    EXPECT_EQ(record.Header("ce_id"), record.key);
-  }
+  std::set<std::string> keys = KeysWithMatchingIds(records);
   EXPECT_EQ(keys, expected_keys);
   StopDaemonCleanly();
   std::cout << "three kills -9: " << records.size() << " record(s) for " << keys.size()
@@ -395,8 +445,7 @@ TEST_F(DaemonTest, PermanentDeliveryErrorIsRetriedUntilTheEventIsDelivered) {
   auto consumer = Consumer(kTopic);
   ASSERT_TRUE(consumer);
   auto records = ReadDistinctKeys(*consumer, 3, 15s);
-  std::set<std::string> keys;
-  for (const auto& record : records) keys.insert(record.key);
+  std::set<std::string> keys = KeysWithMatchingIds(records);
   EXPECT_EQ(keys.size(), 3u);
   StopDaemonCleanly();
 }

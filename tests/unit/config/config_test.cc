@@ -123,7 +123,7 @@ TEST(ConfigTest, MinimalConfigTakesEveryDefault) {
   EXPECT_EQ(config.kafka.broker_file, "");
   EXPECT_EQ(config.kafka.topic, "news.articles.tagged");
   EXPECT_EQ(config.kafka.compression, "zstd");
-  EXPECT_EQ(config.kafka.max_dead_letter_payload_bytes, 1024 * 1024);
+  EXPECT_EQ(config.kafka.max_dead_letter_payload_bytes, 512 * 1024);
   EXPECT_EQ(config.limits.max_in_flight_bytes, 256 * 1024 * 1024);
   EXPECT_EQ(config.log.level, "info");
 
@@ -537,6 +537,22 @@ TEST(ConfigTest, WorkDirectoriesDifferFromTheFeedAndEachOther) {
                           "from the feed path '/srv/a'",
                           "test.yaml:6:19: sources.directories[0].failed_dir: must differ from "
                           "done_dir ('/srv/a/out')"));
+}
+
+TEST(ConfigTest, SourcesDoNotShareWorkDirectories) {
+  EXPECT_THAT(ErrorsOf(R"(sources:
+  directories:
+    - path: /srv/a
+      processing_dir: /srv/shared
+    - path: /srv/b
+      processing_dir: /srv/shared
+    - path: /srv/a/done
+)"),
+              ElementsAre("test.yaml:6:23: sources.directories[1].processing_dir: '/srv/shared' "
+                          "is already sources.directories[0].processing_dir; each feed directory "
+                          "needs its own",
+                          "test.yaml:7:13: sources.directories[2].path: '/srv/a/done' is already "
+                          "sources.directories[0].done_dir"));
 }
 
 TEST(ConfigTest, TopicsFollowKafkaRulesAndDiffer) {

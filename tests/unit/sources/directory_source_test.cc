@@ -62,7 +62,8 @@ class DirectorySourceTest : public ::testing::Test {
 
   void Start(std::int64_t max_files = 100, std::int64_t max_bytes = 1 << 20) {
     budget_ = std::make_unique<InFlightBudget>(max_files, max_bytes);
-    source_ = std::make_unique<DirectorySource>(io_, config_, *budget_, /*retry_backoff_ms=*/20);
+    source_ = std::make_unique<DirectorySource>(io_, config_, *budget_, /*retry_backoff_ms=*/20,
+                                                io_.get_executor());
     auto started = source_->Start([this](SourceItem item) { items_.push_back(std::move(item)); });
     ASSERT_TRUE(started) << started.error().Describe();
   }
@@ -239,6 +240,34 @@ TEST_F(DirectorySourceTest, SameNameTwiceDoesNotOverwrite) {
   EXPECT_EQ(Names(feed_ / "done"), (std::vector<std::string>{"a.1.txt", "a.txt"}));
 }
 
+TEST_F(DirectorySourceTest, AFeedThatAlwaysWritesTheSameNameNeverRunsOutOfNames) {
+  Start();
+  constexpr int kFiles = 25;
+  for (int i = 0; i < kFiles; ++i) {
+    WriteFile(feed_ / "feed.xml", "Edition " + std::to_string(i) + "\nbody\n");
+    ASSERT_TRUE(RunUntil([&] { return items_.size() == static_cast<std::size_t>(i + 1); }));
+    source_->Acknowledge(items_.back().ticket);
+  }
+  auto done = Names(feed_ / "done");
+  EXPECT_EQ(done.size(), static_cast<std::size_t>(kFiles));
+  EXPECT_TRUE(std::find(done.begin(), done.end(), "feed.9.xml") != done.end());
+  EXPECT_EQ(source_->stats().completed, static_cast<std::uint64_t>(kFiles));
+  EXPECT_TRUE(Names(feed_ / "processing").empty());
+}
+
+TEST_F(DirectorySourceTest, NonRecursiveDirectoriesFollowIncludeAndExclude) {
+  config_.include = {"*.txt"};
+  fs::create_directory(feed_ / "archive");
+  fs::create_directory(feed_ / "odd.txt");
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 1; }));
+  io_.restart();
+  io_.run_for(milliseconds(50));
+  ASSERT_EQ(items_.size(), 1u);
+  EXPECT_EQ(fs::path(items_[0].raw.origin.path).filename(), "odd.txt");
+  EXPECT_TRUE(fs::is_directory(feed_ / "archive"));  // not wanted, so left alone
+}
+
 TEST_F(DirectorySourceTest, StopEndsIntakeButInFlightItemsStillComplete) {
   WriteFile(feed_ / "a.txt", "T\nb\n");
   Start();
@@ -263,7 +292,7 @@ TEST_F(DirectorySourceTest, ProcessingOnAnotherFilesystemIsRefusedAtStart) {
   fs::path elsewhere = fs::path("/dev/shm") / ("newswire-test-" + std::to_string(getpid()));
   config_.processing_dir = elsewhere.string();
   budget_ = std::make_unique<InFlightBudget>(10, 1000);
-  source_ = std::make_unique<DirectorySource>(io_, config_, *budget_, 20);
+  source_ = std::make_unique<DirectorySource>(io_, config_, *budget_, 20, io_.get_executor());
   auto started = source_->Start([](SourceItem) {});
   fs::remove_all(elsewhere);
   ASSERT_FALSE(started);

@@ -64,9 +64,10 @@ TEST(FileLifecycleTest, ClaimNamesRoundTrip) {
 }
 
 TEST(FileLifecycleTest, AlternativeNamesKeepTheExtension) {
-  EXPECT_EQ(AlternativeName("a.txt", 1), "a.1.txt");
-  EXPECT_EQ(AlternativeName("a.tar.gz", 2), "a.tar.2.gz");
-  EXPECT_EQ(AlternativeName("README", 3), "README.3");
+  EXPECT_EQ(AlternativeName("a.txt", "1"), "a.1.txt");
+  EXPECT_EQ(AlternativeName("a.tar.gz", "2"), "a.tar.2.gz");
+  EXPECT_EQ(AlternativeName("README", "3"), "README.3");
+  EXPECT_EQ(AlternativeName(".profile", "4"), ".profile.4");
 }
 
 TEST(FileLifecycleTest, WritersTemporaryNamesAreIgnored) {
