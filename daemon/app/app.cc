@@ -303,7 +303,14 @@ void App::StartSources() {
   for (auto& source : sources_) {
     sources::Source* raw_source = source.get();
     auto started = source->Start(
-        [this, raw_source](sources::SourceItem item) { OnItem(*raw_source, std::move(item)); });
+        [this, raw_source](sources::SourceItem item) { OnItem(*raw_source, std::move(item)); },
+        [this](const Error& error) {
+          // Running on without one of the feeds would look healthy while losing its intake.
+          spdlog::critical("{}; stopping so that the service manager restarts newswire",
+                           error.Describe());
+          if (exit_code_ == kExitOk) exit_code_ = kExitSourceFailed;
+          Shutdown("source failure");
+        });
     if (!started) {
       spdlog::critical("cannot start source {}: {}", source->name(), started.error().Describe());
       exit_code_ = kExitConfig;

@@ -10,6 +10,7 @@ inline constexpr int kExitUsage = 64;
 inline constexpr int kExitDataError = 65;
 inline constexpr int kExitUnavailable = 69;
 inline constexpr int kExitSoftware = 70;
+inline constexpr int kExitSourceFailed = 74;  // EX_IOERR: a feed directory went away
 inline constexpr int kExitConfig = 78;
 
 // Runs the daemon on a validated config until SIGTERM/SIGINT (drain, flush, exit 0) or a fatal

@@ -65,7 +65,8 @@ Options:
 
 Exit codes:
   0 success, 64 wrong usage, 65 input rejected (process), 69 Kafka fatal error or unreachable at
-  start, 70 internal error, 78 invalid configuration.
+  start, 70 internal error, 74 a feed directory was removed while running, 78 invalid
+  configuration.
 
 Documentation: docs/operations.md, docs/configuration.md, docs/events.md
 )";

@@ -161,8 +161,9 @@ Result<void> DirectorySource::PrepareDirectories() {
   return {};
 }
 
-Result<void> DirectorySource::Start(ItemHandler handler) {
+Result<void> DirectorySource::Start(ItemHandler handler, FailureHandler on_failure) {
   handler_ = std::move(handler);
+  on_failure_ = std::move(on_failure);
   if (auto prepared = PrepareDirectories(); !prepared) return prepared;
 
   int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
@@ -318,11 +319,11 @@ void DirectorySource::HandleEvent(const inotify_event& event) {
     return;
   }
   if (event.mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
-    if (watched->second == config_.path) {
-      spdlog::error(
-          "source {}: the feed directory {} was removed or moved; nothing more "
-          "arrives through it until newswire is restarted",
-          config_.name, config_.path);
+    if (watched->second == config_.path && on_failure_) {
+      on_failure_(Error{Stage::kSource, ErrorCode::kIo,
+                        fmt::format("the feed directory {} of source {} was removed or moved; "
+                                    "nothing more can arrive through it",
+                                    config_.path, config_.name)});
     }
     return;
   }

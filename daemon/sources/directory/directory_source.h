@@ -51,7 +51,7 @@ class DirectorySource final : public Source {
   ~DirectorySource() override;
 
   std::string_view name() const override { return config_.name; }
-  Result<void> Start(ItemHandler handler) override;
+    Result<void> Start(ItemHandler handler, FailureHandler on_failure) override;
   void Stop() override;
   void Acknowledge(std::uint64_t ticket) override;
   void Reject(std::uint64_t ticket, const Error& error) override;
@@ -100,7 +100,8 @@ class DirectorySource final : public Source {
   InFlightBudget& budget_;
   const std::int64_t retry_backoff_ms_;
 
-  ItemHandler handler_;
+    ItemHandler handler_;
+  FailureHandler on_failure_;
   bool running_ = false;
   bool pumping_ = false;  // Pump() is on the stack: a budget release must not re-enter it
   bool pump_again_ = false;

@@ -473,6 +473,20 @@ TEST_F(DaemonTest, FatalProducerErrorExitsWithoutCompletingUnconfirmedFiles) {
   StopDaemonCleanly();
 }
 
+// Without its feed directory newswire would look healthy while taking nothing in: it stops and
+// exits 74 so that systemd restarts it (which recreates the directory).
+TEST_F(DaemonTest, ARemovedFeedDirectoryStopsTheDaemonWithExit74) {
+  StartDaemon();
+  fs::remove_all(feed_);
+  auto exit_code = daemon_->Wait(20s);
+  ASSERT_TRUE(exit_code) << daemon_->Log();
+  EXPECT_EQ(*exit_code, 74) << daemon_->Log();
+  EXPECT_NE(daemon_->Log().find("was removed or moved"), std::string::npos);
+  StartDaemon();  // a restart recreates it
+  EXPECT_TRUE(fs::is_directory(feed_));
+  StopDaemonCleanly();
+}
+
 TEST_F(DaemonTest, TellsSystemdReadyStoppingAndWatchdog) {
   fs::path socket_path = temp_.path() / "notify.sock";
   int notify_socket = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);

@@ -64,7 +64,8 @@ class DirectorySourceTest : public ::testing::Test {
     budget_ = std::make_unique<InFlightBudget>(max_files, max_bytes);
     source_ = std::make_unique<DirectorySource>(io_, config_, *budget_, /*retry_backoff_ms=*/20,
                                                 io_.get_executor());
-    auto started = source_->Start([this](SourceItem item) { items_.push_back(std::move(item)); });
+    auto started = source_->Start([this](SourceItem item) { items_.push_back(std::move(item)); },
+                                  [this](const Error& error) { failures_.push_back(error); });
     ASSERT_TRUE(started) << started.error().Describe();
   }
 
@@ -86,6 +87,7 @@ class DirectorySourceTest : public ::testing::Test {
   std::unique_ptr<InFlightBudget> budget_;
   std::unique_ptr<DirectorySource> source_;
   std::vector<SourceItem> items_;
+  std::vector<Error> failures_;
 };
 
 TEST_F(DirectorySourceTest, ScansAtStartClaimsAndCompletesOnAcknowledge) {
@@ -282,6 +284,14 @@ TEST_F(DirectorySourceTest, StopEndsIntakeButInFlightItemsStillComplete) {
   EXPECT_TRUE(fs::exists(feed_ / "late.txt"));
 }
 
+TEST_F(DirectorySourceTest, ARemovedFeedDirectoryIsReportedAsAFailure) {
+  Start();
+  fs::remove_all(feed_);
+  ASSERT_TRUE(RunUntil([&] { return !failures_.empty(); }));
+  EXPECT_EQ(failures_[0].stage, Stage::kSource);
+  EXPECT_NE(failures_[0].message.find("was removed or moved"), std::string::npos);
+}
+
 TEST_F(DirectorySourceTest, ProcessingOnAnotherFilesystemIsRefusedAtStart) {
   if (!fs::exists("/dev/shm")) GTEST_SKIP() << "no /dev/shm";
   struct stat shm {
@@ -293,7 +303,7 @@ TEST_F(DirectorySourceTest, ProcessingOnAnotherFilesystemIsRefusedAtStart) {
   config_.processing_dir = elsewhere.string();
   budget_ = std::make_unique<InFlightBudget>(10, 1000);
   source_ = std::make_unique<DirectorySource>(io_, config_, *budget_, 20, io_.get_executor());
-  auto started = source_->Start([](SourceItem) {});
+  auto started = source_->Start([](SourceItem) {}, [](const Error&) {});
   fs::remove_all(elsewhere);
   ASSERT_FALSE(started);
   EXPECT_NE(started.error().message.find("same filesystem"), std::string::npos);
