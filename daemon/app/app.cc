@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <array>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
@@ -100,9 +101,9 @@ class ItemTracker {
 };
 
 std::string HostName() {
-  char name[256] = {};
-  if (gethostname(name, sizeof(name) - 1) != 0) return "localhost";
-  return name;
+  std::array<char, 256> name{};
+  if (gethostname(name.data(), name.size() - 1) != 0) return "localhost";
+  return name.data();
 }
 
 // Atomically replaces `path` with `content`, so a reader (a test, kcat wrapper) never sees half.
@@ -130,9 +131,9 @@ std::string EventTitle(const std::string& value) {
   rapidjson::Document document;
   document.Parse(value.data(), value.size());
   if (document.HasParseError() || !document.IsObject()) return "";
-  auto title = document.FindMember("title");
-  if (title == document.MemberEnd() || !title->value.IsString()) return "";
-  return title->value.GetString();
+  // HasMember, not FindMember: comparing RapidJSON 1.1 member iterators is ambiguous in C++20.
+  if (!document.HasMember("title") || !document["title"].IsString()) return "";
+  return document["title"].GetString();
 }
 
 // What a record is, for what to do when Kafka refuses it as too large: an event or a dead letter

@@ -24,7 +24,7 @@ struct DirectorySourceConfig {
   std::string done_dir;        // default <path>/done
   std::string failed_dir;      // default <path>/failed
   OnSuccess on_success = OnSuccess::kMove;
-  std::int64_t max_file_bytes = 16 * 1024 * 1024;
+  std::int64_t max_file_bytes = std::int64_t{16} * 1024 * 1024;
   bool follow_symlinks = false;
   std::string location;  // "file:line:col" of this entry, for start-up errors found later
 };
@@ -37,14 +37,14 @@ struct KafkaConfig {
   std::string compression = "zstd";  // none|gzip|snappy|lz4|zstd
   std::int64_t message_timeout_ms = 300000;
   std::int64_t flush_timeout_ms = 30000;
-  std::int64_t max_dead_letter_payload_bytes = 512 * 1024;
+  std::int64_t max_dead_letter_payload_bytes = std::int64_t{512} * 1024;
   std::int64_t embedded_partitions = 4;
   std::map<std::string, std::string> properties;  // passed to librdkafka as they are
 };
 
 struct LimitsConfig {
   std::int64_t max_in_flight_files = 1000;
-  std::int64_t max_in_flight_bytes = 256 * 1024 * 1024;
+  std::int64_t max_in_flight_bytes = std::int64_t{256} * 1024 * 1024;
   std::int64_t pipeline_threads = 0;  // 0 = one per core
 };
 

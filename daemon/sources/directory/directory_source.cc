@@ -21,6 +21,8 @@ namespace newswire::sources {
 namespace {
 
 constexpr std::size_t kMaxPending = 10000;
+// How much more to read when a file grew after it was measured.
+constexpr std::size_t kReadChunkBytes = std::size_t{64} * 1024;
 // "a.1.txt" .. "a.9.txt" for the odd repeat; after that names carry the time and a counter, so a
 // feed that always writes the same name never runs out of them.
 constexpr int kFriendlyNameAttempts = 10;
@@ -542,7 +544,7 @@ SourceItem DirectorySource::LoadItem(std::uint64_t ticket, const std::string& pa
         }
         break;
       }
-      bytes.resize(std::min<std::size_t>(bytes.size() + 64 * 1024, config_.max_file_bytes));
+      bytes.resize(std::min<std::size_t>(bytes.size() + kReadChunkBytes, config_.max_file_bytes));
     }
     ssize_t count = read(fd, bytes.data() + filled, bytes.size() - filled);
     if (count < 0 && errno == EINTR) continue;

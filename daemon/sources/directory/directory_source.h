@@ -51,7 +51,7 @@ class DirectorySource final : public Source {
   ~DirectorySource() override;
 
   std::string_view name() const override { return config_.name; }
-    Result<void> Start(ItemHandler handler, FailureHandler on_failure) override;
+  Result<void> Start(ItemHandler handler, FailureHandler on_failure) override;
   void Stop() override;
   void Acknowledge(std::uint64_t ticket) override;
   void Reject(std::uint64_t ticket, const Error& error) override;
@@ -100,14 +100,14 @@ class DirectorySource final : public Source {
   InFlightBudget& budget_;
   const std::int64_t retry_backoff_ms_;
 
-    ItemHandler handler_;
+  ItemHandler handler_;
   FailureHandler on_failure_;
   bool running_ = false;
   bool pumping_ = false;  // Pump() is on the stack: a budget release must not re-enter it
   bool pump_again_ = false;
   asio::steady_timer read_retry_timer_;
   asio::posix::stream_descriptor inotify_;
-  alignas(inotify_event) std::array<char, 64 * 1024> event_buffer_{};
+  alignas(inotify_event) std::array<char, std::size_t{64} * 1024> event_buffer_{};
   std::unordered_map<int, std::string> watched_directories_;  // watch descriptor -> path
 
   // Discovered, not yet claimed. Bounded: past kMaxPending names are dropped and a rescan is
