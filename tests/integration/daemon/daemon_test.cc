@@ -110,6 +110,24 @@ class DaemonTest : public ::testing::Test {
     return consumer ? std::move(*consumer) : nullptr;
   }
 
+  // Waits until `count` files are in done/ and none is left in processing/, then reads the events
+  // topic until `count` distinct keys were seen. Returns the distinct keys; every record read
+  // (repeats included) goes to `records` when given.
+  std::set<std::string> AwaitCompletedAndPublished(std::size_t count,
+                                                   std::chrono::milliseconds timeout,
+                                                   std::vector<ConsumedRecord>* records = nullptr) {
+    EXPECT_TRUE(WaitFor([&] { return ListNames(feed_ / "done").size() == count; }, timeout))
+        << "done: " << ListNames(feed_ / "done").size() << " of " << count << "\n"
+        << daemon_->Log();
+    EXPECT_TRUE(ListNames(feed_ / "processing").empty());
+    auto consumer = Consumer(kTopic);
+    if (!consumer) return {};
+    auto read = ReadDistinctKeys(*consumer, count, 30s);
+    std::set<std::string> keys = KeysWithMatchingIds(read);
+    if (records != nullptr) *records = std::move(read);
+    return keys;
+  }
+
   void StopDaemonCleanly() {
     daemon_->Signal(SIGTERM);
     auto exit_code = daemon_->Wait(30s);
@@ -335,14 +353,7 @@ TEST_F(DaemonTest, NoFileCompletesWhileTheBrokerIsDownAndAllCompleteWhenItReturn
   EXPECT_EQ(ListNames(feed_ / "processing").size(), 5u);
 
   broker_->SetBrokerUp(1);
-  ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "done").size() == 5; }, 60s))
-      << daemon_->Log();
-  EXPECT_TRUE(ListNames(feed_ / "processing").empty());
-  auto consumer = Consumer(kTopic);
-  ASSERT_TRUE(consumer);
-  auto records = ReadDistinctKeys(*consumer, 5, 15s);
-  std::set<std::string> keys = KeysWithMatchingIds(records);
-  EXPECT_EQ(keys.size(), 5u);
+  EXPECT_EQ(AwaitCompletedAndPublished(5, 60s).size(), 5u);
   StopDaemonCleanly();
 }
 
@@ -370,19 +381,11 @@ TEST_F(DaemonTest, KillNineWith500FilesInFlightThenRestartLosesNothing) {
 
   broker_->SetBrokerRtt(1, 0);
   StartDaemon();
-  ASSERT_TRUE(WaitFor(
-      [&] { return ListNames(feed_ / "done").size() == static_cast<std::size_t>(kFiles); }, 60s))
-      << "done: " << ListNames(feed_ / "done").size() << "\n"
-      << daemon_->Log();
-  EXPECT_TRUE(ListNames(feed_ / "processing").empty());
+  std::vector<ConsumedRecord> records;
+  std::set<std::string> keys = AwaitCompletedAndPublished(kFiles, 60s, &records);
+  EXPECT_EQ(keys, expected_keys);
   EXPECT_EQ(ListNames(feed_), (std::vector<std::string>{"done", "failed", "processing"}));
   EXPECT_TRUE(ListNames(feed_ / "failed").empty());
-
-  auto consumer = Consumer(kTopic);
-  ASSERT_TRUE(consumer);
-  auto records = ReadDistinctKeys(*consumer, kFiles, 30s);
-  std::set<std::string> keys = KeysWithMatchingIds(records);
-  EXPECT_EQ(keys, expected_keys);
   // Repeats are allowed (events delivered before the kill whose files had not completed).
   EXPECT_GE(records.size(), static_cast<std::size_t>(kFiles));
   StopDaemonCleanly();
@@ -413,14 +416,8 @@ TEST_F(DaemonTest, RepeatedKillNineDuringDeliveryLosesNothing) {
     ASSERT_EQ(daemon_->Wait(10s), 128 + SIGKILL);
   }
   StartDaemon("", limits);
-  ASSERT_TRUE(WaitFor(
-      [&] { return ListNames(feed_ / "done").size() == static_cast<std::size_t>(kFiles); }, 60s))
-      << daemon_->Log();
-  EXPECT_TRUE(ListNames(feed_ / "processing").empty());
-  auto consumer = Consumer(kTopic);
-  ASSERT_TRUE(consumer);
-  auto records = ReadDistinctKeys(*consumer, kFiles, 30s);
-  std::set<std::string> keys = KeysWithMatchingIds(records);
+  std::vector<ConsumedRecord> records;
+  std::set<std::string> keys = AwaitCompletedAndPublished(kFiles, 60s, &records);
   EXPECT_EQ(keys, expected_keys);
   StopDaemonCleanly();
   std::cout << "three kills -9: " << records.size() << " record(s) for " << keys.size()
@@ -438,15 +435,9 @@ TEST_F(DaemonTest, PermanentDeliveryErrorIsRetriedUntilTheEventIsDelivered) {
     DropFile(feed_, "retried-" + std::to_string(i) + ".txt",
              "Retried headline " + std::to_string(i) + "\nBody.\n");
   }
-  ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "done").size() == 3; }, 30s))
-      << daemon_->Log();
+  EXPECT_EQ(AwaitCompletedAndPublished(3, 30s).size(), 3u);
   EXPECT_NE(daemon_->Log().find("delivery failed"), std::string::npos) << daemon_->Log();
   EXPECT_NE(daemon_->Log().find("retrying"), std::string::npos) << daemon_->Log();
-  auto consumer = Consumer(kTopic);
-  ASSERT_TRUE(consumer);
-  auto records = ReadDistinctKeys(*consumer, 3, 15s);
-  std::set<std::string> keys = KeysWithMatchingIds(records);
-  EXPECT_EQ(keys.size(), 3u);
   StopDaemonCleanly();
 }
 
