@@ -51,10 +51,10 @@ class JsonFormatter final : public spdlog::formatter {
     auto seconds = std::chrono::floor<std::chrono::seconds>(message.time);
     auto milliseconds =
         std::chrono::duration_cast<std::chrono::milliseconds>(since_epoch).count() % 1000;
-    fmt::format_to(std::back_inserter(out), "{{\"time\":\"{:%Y-%m-%dT%H:%M:%S}.{:03}Z\"", seconds,
+    fmt::format_to(std::back_inserter(out), R"({{"time":"{:%Y-%m-%dT%H:%M:%S}.{:03}Z")", seconds,
                    milliseconds);
-    fmt::format_to(std::back_inserter(out),
-                   ",\"level\":\"{}\",\"message\":", spdlog::level::to_string_view(message.level));
+    fmt::format_to(std::back_inserter(out), R"(,"level":"{}","message":)",
+                   spdlog::level::to_string_view(message.level));
     AppendJsonString(std::string_view(message.payload.data(), message.payload.size()), out);
     out.append(std::string_view("}\n"));
   }
