@@ -8,7 +8,8 @@ packages=(
   cmake ninja-build g++ pkg-config
   # libraries newswire links
   librdkafka-dev libasio-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libicu-dev
-  libexpected-dev libsystemd-dev rapidjson-dev libxxhash-dev
+  libexpected-dev libsystemd-dev rapidjson-dev libxxhash-dev libgumbo-dev libpugixml-dev
+  libcld2-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev systemd util-linux
   # the demo: reading events back

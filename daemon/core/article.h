@@ -57,6 +57,19 @@ struct Fingerprints {
   std::string story_id;       // id of the story cluster, when known
 };
 
+// One question and its answer, from an FAQ block (schema.org FAQPage) kept as structured data.
+struct QuestionAnswer {
+  std::string question;
+  std::string answer;
+};
+
+// Facts about the article a consumer may filter on.
+struct ArticleFlags {
+  bool paywall = false;    // the text says the rest is for subscribers
+  bool truncated = false;  // the body is cut short (a teaser, "read more")
+  bool faq = false;        // an FAQ was found and kept in `faq`
+};
+
 // What normalization did, so a consumer or operator can judge the input's quality.
 struct NormalizationStats {
   std::size_t input_bytes = 0;
@@ -64,6 +77,7 @@ struct NormalizationStats {
   std::size_t paragraphs = 0;
   std::size_t words = 0;
   std::size_t characters = 0;  // Unicode code points in title and body
+  std::size_t boilerplate_characters = 0;  // removed as navigation, ads, furniture, raw JSON
 };
 
 // The article as it moves through the pipeline: decode fills the text and what metadata the
@@ -94,6 +108,13 @@ struct Article {
   std::vector<std::string> sections;  // breadcrumbs, categories
   std::vector<std::string> keywords;
   std::map<std::string, std::string> metadata;  // format-specific extras worth keeping
+  // Where each metadata field came from: field name ("title", "authors", "published_time", ...)
+  // -> "json-ld", "meta", "feed", "byline", "heuristic", "text".
+  std::map<std::string, std::string> provenance;
+  double language_confidence = 0.0;  // 0..1, from language detection
+  std::string charset;               // the input's character set before conversion to UTF-8
+  std::vector<QuestionAnswer> faq;
+  ArticleFlags flags;
 
   std::vector<TopicTag> topics;
   std::vector<Entity> entities;

@@ -1,0 +1,1 @@
+// Character sets: filled in by its owner (issue 3).

@@ -1,0 +1,1 @@
+// JSON-LD blocks: filled in by its owner (issue 3).

@@ -1,0 +1,1 @@
+// Language detection: filled in by its owner (issue 3).
