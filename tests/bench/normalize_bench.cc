@@ -1,0 +1,205 @@
+// Normalization throughput on one core, for plain-text, HTML and JSON inputs made from the sample
+// articles, against a baseline measured in the same run: copying the same bytes (memcpy). The
+// table printed at the end gives MB/s, articles/s and how many times slower than the copy each
+// input is, so results compare across machines and runs.
+#include <benchmark/benchmark.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "daemon/pipeline/pipeline.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::vector<std::string> SampleTexts() {
+  std::vector<fs::path> paths;
+  for (const auto& entry :
+       fs::directory_iterator(fs::path(NEWSWIRE_SOURCE_DIR) / "tests/data/articles")) {
+    paths.push_back(entry.path());
+  }
+  std::sort(paths.begin(), paths.end());
+  std::vector<std::string> texts;
+  for (const auto& path : paths) {
+    std::ifstream file(path, std::ios::binary);
+    texts.emplace_back(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+  }
+  return texts;
+}
+
+std::pair<std::string, std::vector<std::string>> TitleAndParagraphs(const std::string& text) {
+  std::istringstream lines(text);
+  std::string line;
+  std::string title;
+  std::vector<std::string> paragraphs;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    if (title.empty()) {
+      title = line;
+    } else {
+      paragraphs.push_back(line);
+    }
+  }
+  return {title, paragraphs};
+}
+
+std::string EscapeHtml(const std::string& text) {
+  std::string escaped;
+  for (char c : text) {
+    switch (c) {
+      case '<':
+        escaped += "&lt;";
+        break;
+      case '>':
+        escaped += "&gt;";
+        break;
+      case '&':
+        escaped += "&amp;";
+        break;
+      default:
+        escaped += c;
+    }
+  }
+  return escaped;
+}
+
+// A typical article page: navigation, the article, related links, a footer.
+std::string AsHtml(const std::string& text) {
+  auto [title, paragraphs] = TitleAndParagraphs(text);
+  std::string html = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" +
+                     EscapeHtml(title) + "</title><meta property=\"og:title\" content=\"" +
+                     EscapeHtml(title) +
+                     "\"></head><body><nav><ul><li><a href=\"/\">Home</a></li><li><a "
+                     "href=\"/world\">World</a></li></ul></nav><main><article><h1>" +
+                     EscapeHtml(title) + "</h1>";
+  for (const auto& paragraph : paragraphs) html += "<p>" + EscapeHtml(paragraph) + "</p>";
+  html +=
+      "</article><aside class=\"related\"><h2>Related</h2><ul><li><a href=\"/a\">Another "
+      "story</a></li></ul></aside></main><footer>© News Inc.</footer></body></html>";
+  return html;
+}
+
+std::string AsJson(const std::string& text) {
+  auto [title, paragraphs] = TitleAndParagraphs(text);
+  std::string body;
+  for (const auto& paragraph : paragraphs) body += paragraph + "\n\n";
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  writer.StartObject();
+  writer.Key("title");
+  writer.String(title.c_str());
+  writer.Key("body");
+  writer.String(body.c_str());
+  writer.Key("url");
+  writer.String("https://news.example/world/article");
+  writer.Key("published");
+  writer.String("2024-02-29T10:06:26Z");
+  writer.EndObject();
+  return buffer.GetString();
+}
+
+enum class Input { kText, kHtml, kJson };
+
+std::vector<newswire::RawArticle> Inputs(Input input) {
+  std::vector<newswire::RawArticle> raws;
+  for (const auto& text : SampleTexts()) {
+    newswire::RawArticle raw;
+    raw.origin.source_name = "bench";
+    raw.bytes = input == Input::kText ? text : input == Input::kHtml ? AsHtml(text) : AsJson(text);
+    raws.push_back(std::move(raw));
+  }
+  return raws;
+}
+
+std::size_t TotalBytes(const std::vector<newswire::RawArticle>& raws) {
+  std::size_t bytes = 0;
+  for (const auto& raw : raws) bytes += raw.bytes.size();
+  return bytes;
+}
+
+void BM_Baseline_CopyBytes(benchmark::State& state) {
+  auto raws = Inputs(Input::kText);
+  std::string target;
+  for (auto _ : state) {
+    for (const auto& raw : raws) {
+      target.assign(raw.bytes);
+      benchmark::DoNotOptimize(target.data());
+    }
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * TotalBytes(raws)));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * raws.size()));
+}
+
+void RunPipeline(benchmark::State& state, Input input) {
+  auto raws = Inputs(input);
+  newswire::pipeline::Pipeline pipeline(newswire::pipeline::PipelineOptions{});
+  auto now = std::chrono::system_clock::now();
+  for (auto _ : state) {
+    for (const auto& raw : raws) {
+      auto result = pipeline.Process(raw, now);
+      if (!result) state.SkipWithError(result.error().Describe().c_str());
+      benchmark::DoNotOptimize(result);
+    }
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * TotalBytes(raws)));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * raws.size()));
+}
+
+void BM_Pipeline_Text(benchmark::State& state) { RunPipeline(state, Input::kText); }
+void BM_Pipeline_Html(benchmark::State& state) { RunPipeline(state, Input::kHtml); }
+void BM_Pipeline_Json(benchmark::State& state) { RunPipeline(state, Input::kJson); }
+
+BENCHMARK(BM_Baseline_CopyBytes);
+BENCHMARK(BM_Pipeline_Text);
+BENCHMARK(BM_Pipeline_Html);
+BENCHMARK(BM_Pipeline_Json);
+
+// Prints the usual console table, and remembers each run's rates for the ratio table.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const auto& run : runs) {
+      if (run.error_occurred) continue;
+      auto bytes = run.counters.find("bytes_per_second");
+      auto items = run.counters.find("items_per_second");
+      if (bytes == run.counters.end() || items == run.counters.end()) continue;
+      rates_[run.benchmark_name()] = {bytes->second.value, items->second.value};
+    }
+  }
+  void PrintRatios() const {
+    auto baseline = rates_.find("BM_Baseline_CopyBytes");
+    if (baseline == rates_.end()) return;
+    std::printf("\n%-28s %12s %14s %22s\n", "benchmark", "MB/s", "articles/s",
+                "times slower than copy");
+    for (const auto& [name, rate] : rates_) {
+      std::printf("%-28s %12.1f %14.0f %22.1f\n", name.c_str(), rate.first / 1e6, rate.second,
+                  baseline->second.first / rate.first);
+    }
+  }
+
+ private:
+  std::map<std::string, std::pair<double, double>> rates_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  reporter.PrintRatios();
+  benchmark::Shutdown();
+  return 0;
+}
