@@ -16,6 +16,7 @@
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -184,7 +185,9 @@ class App {
   asio::io_context io_;
   std::unique_ptr<kafka::EmbeddedBroker> broker_;
   std::unique_ptr<sinks::KafkaSink> sink_;
-  std::unique_ptr<pipeline::Pipeline> pipeline_;
+  // One per source, by source name: each feed directory has its own JSON field mapping. Built
+  // before the workers start and read-only after, so workers share them without locks.
+  std::map<std::string, std::unique_ptr<pipeline::Pipeline>, std::less<>> pipelines_;
   std::unique_ptr<asio::thread_pool> workers_;
   sources::InFlightBudget budget_;
   std::vector<std::unique_ptr<sources::DirectorySource>> sources_;
@@ -242,16 +245,18 @@ Result<void> App::Build() {
   if (!sink) return tl::unexpected(sink.error());
   sink_ = std::move(*sink);
 
-  pipeline::PipelineOptions pipeline_options;
-  pipeline_options.source_uri = source_uri_;
-  pipeline_ = std::make_unique<pipeline::Pipeline>(pipeline_options);
-
   std::size_t threads = config_.limits.pipeline_threads > 0
                             ? static_cast<std::size_t>(config_.limits.pipeline_threads)
                             : std::max(1u, std::thread::hardware_concurrency());
   workers_ = std::make_unique<asio::thread_pool>(threads);
 
   for (const auto& directory : config_.directories) {
+    pipeline::PipelineOptions pipeline_options;
+    pipeline_options.source_uri = source_uri_;
+    const config::JsonFieldNames& fields = directory.json_fields;
+    pipeline_options.json_fields = {fields.title,  fields.body,      fields.url,
+                                    fields.author, fields.published, fields.language};
+    pipelines_[directory.name] = std::make_unique<pipeline::Pipeline>(pipeline_options);
     sources_.push_back(std::make_unique<sources::DirectorySource>(
         io_, directory, budget_, config_.daemon.retry_backoff_ms, workers_->get_executor()));
   }
@@ -344,7 +349,8 @@ void App::ProcessItem(sources::Source& source, sources::SourceItem item) {
     FinishSending(tracker);
     return;
   }
-  auto processed = pipeline_->Process(item.raw, std::chrono::system_clock::now());
+  const pipeline::Pipeline& pipeline = *pipelines_.find(source.name())->second;
+  auto processed = pipeline.Process(item.raw, std::chrono::system_clock::now());
   if (!processed) {
     spdlog::error("rejected {}: {}", item.raw.origin.Describe(), processed.error().Describe());
     tracker->SetRejection(processed.error());

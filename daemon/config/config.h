@@ -9,6 +9,17 @@
 
 namespace newswire::config {
 
+// Names of the JSON members that hold each article field; for each field the first name present
+// wins. The defaults are those of pipeline::JsonFieldMapping, which the pipeline is given.
+struct JsonFieldNames {
+  std::vector<std::string> title = {"title", "headline"};
+  std::vector<std::string> body = {"body", "text", "content", "articleBody"};
+  std::vector<std::string> url = {"url"};
+  std::vector<std::string> author = {"author"};
+  std::vector<std::string> published = {"published", "datePublished"};
+  std::vector<std::string> language = {"language"};
+};
+
 // One feed directory to watch. Relative paths are resolved against the daemon's working
 // directory when the config is loaded, so every path here is absolute after LoadConfig.
 struct DirectorySourceConfig {
@@ -26,7 +37,8 @@ struct DirectorySourceConfig {
   OnSuccess on_success = OnSuccess::kMove;
   std::int64_t max_file_bytes = std::int64_t{16} * 1024 * 1024;
   bool follow_symlinks = false;
-  std::string location;  // "file:line:col" of this entry, for start-up errors found later
+  JsonFieldNames json_fields;  // for JSON and JSON Lines files
+  std::string location;        // "file:line:col" of this entry, for start-up errors found later
 };
 
 struct KafkaConfig {

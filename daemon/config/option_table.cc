@@ -40,6 +40,12 @@ FieldRef DirectoryField(Config& /*config*/, DirectorySourceConfig& directory) {
   return &(directory.*kMember);
 }
 
+// A member of a group of directory options, such as json_fields.title.
+template <auto kGroup, auto kMember>
+FieldRef DirectoryGroupField(Config& /*config*/, DirectorySourceConfig& directory) {
+  return &((directory.*kGroup).*kMember);
+}
+
 std::string CheckNotEmpty(std::string_view value) {
   return value.empty() ? "must not be empty" : "";
 }
@@ -262,6 +268,54 @@ constexpr auto kOptions = std::to_array<Option>({
      .default_value = "false",
      .description = "Take files that are symbolic links; otherwise they are rejected",
      .field = DirectoryField<&DirectorySourceConfig::follow_symlinks>},
+    {.key = "sources.directories[].json_fields.title",
+     .type = OptionType::kStringList,
+     .unit = "names",
+     .default_value = R"(["title", "headline"])",
+     .check = CheckNotEmpty,
+     .description =
+         "JSON members tried in order for the article title; an empty list ignores the field",
+     .field = DirectoryGroupField<&DirectorySourceConfig::json_fields, &JsonFieldNames::title>},
+    {.key = "sources.directories[].json_fields.body",
+     .type = OptionType::kStringList,
+     .unit = "names",
+     .default_value = R"(["body", "text", "content", "articleBody"])",
+     .check = CheckNotEmpty,
+     .description = "JSON members tried in order for the article body; HTML in it is stripped to "
+                    "text; an empty list ignores the field",
+     .field = DirectoryGroupField<&DirectorySourceConfig::json_fields, &JsonFieldNames::body>},
+    {.key = "sources.directories[].json_fields.url",
+     .type = OptionType::kStringList,
+     .unit = "names",
+     .default_value = R"(["url"])",
+     .check = CheckNotEmpty,
+     .description =
+         "JSON members tried in order for the article URL; an empty list ignores the field",
+     .field = DirectoryGroupField<&DirectorySourceConfig::json_fields, &JsonFieldNames::url>},
+    {.key = "sources.directories[].json_fields.author",
+     .type = OptionType::kStringList,
+     .unit = "names",
+     .default_value = R"(["author"])",
+     .check = CheckNotEmpty,
+     .description = "JSON members tried in order for the authors: a string, an object with a "
+                    "`name`, or a list of those; an empty list ignores the field",
+     .field = DirectoryGroupField<&DirectorySourceConfig::json_fields, &JsonFieldNames::author>},
+    {.key = "sources.directories[].json_fields.published",
+     .type = OptionType::kStringList,
+     .unit = "names",
+     .default_value = R"(["published", "datePublished"])",
+     .check = CheckNotEmpty,
+     .description = "JSON members tried in order for the publication date, RFC 3339 or RFC 822; an "
+                    "empty list ignores the field",
+     .field = DirectoryGroupField<&DirectorySourceConfig::json_fields, &JsonFieldNames::published>},
+    {.key = "sources.directories[].json_fields.language",
+     .type = OptionType::kStringList,
+     .unit = "names",
+     .default_value = R"(["language"])",
+     .check = CheckNotEmpty,
+     .description =
+         "JSON members tried in order for the language tag; an empty list ignores the field",
+     .field = DirectoryGroupField<&DirectorySourceConfig::json_fields, &JsonFieldNames::language>},
 
     // limits
     {.key = "limits.max_in_flight_files",

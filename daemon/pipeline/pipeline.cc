@@ -13,7 +13,7 @@ Pipeline::Pipeline(PipelineOptions options)
 
 ProcessResult Pipeline::Process(const RawArticle& raw,
                                 std::chrono::system_clock::time_point now) const {
-  auto decoded = Decode(raw);
+  auto decoded = Decode(raw, options_.json_fields);
   if (!decoded) return tl::unexpected<Error>(std::move(decoded.error()));
 
   std::vector<Result<OutboundEvent>> events;

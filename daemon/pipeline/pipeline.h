@@ -7,6 +7,7 @@
 #include "daemon/core/error.h"
 #include "daemon/core/outbound_event.h"
 #include "daemon/core/raw_article.h"
+#include "daemon/pipeline/decode/json_decoder.h"
 #include "daemon/pipeline/encode/event_encoder.h"
 
 namespace newswire::pipeline {
@@ -14,6 +15,8 @@ namespace newswire::pipeline {
 struct PipelineOptions {
   // CloudEvents `source` attribute, e.g. "newswire://host-1".
   std::string source_uri = "newswire://localhost";
+  // Which JSON members hold which article fields, for JSON and JSON Lines items.
+  JsonFieldMapping json_fields;
 };
 
 // What became of one source item: either the whole item was rejected (outer error: it could not

@@ -1,13 +1,89 @@
 #include "daemon/pipeline/decode/decoder.h"
 
+#include <string>
+#include <utility>
+
+#include "daemon/pipeline/decode/charset.h"
+#include "daemon/pipeline/decode/feed_decoder.h"
+#include "daemon/pipeline/decode/format_sniffer.h"
+#include "daemon/pipeline/decode/html_decoder.h"
 #include "daemon/pipeline/decode/text_decoder.h"
 
 namespace newswire::pipeline {
+namespace {
 
-// The seam for more formats: sniff the leading bytes (after a BOM and whitespace) here, e.g.
-// "<" for HTML/RSS/Atom and "{" on every line for JSON Lines, and route to that format's
-// decoder. Everything that matches nothing else is plain text, which is also what a sniffing
-// miss should fall back to.
-Result<std::vector<Result<Article>>> Decode(const RawArticle& raw) { return DecodeText(raw); }
+using Decoded = Result<std::vector<Result<Article>>>;
+
+// Plain text: the text decoder validates UTF-8 itself, so it gets the item untouched unless the
+// charset layer produced new bytes.
+Decoded DecodeTextItem(const RawArticle& raw, Utf8Text utf8) {
+  if (!utf8.converted()) return DecodeText(raw);
+  RawArticle converted;
+  converted.bytes = std::move(utf8).TakeConverted();
+  converted.origin = raw.origin;
+  auto decoded = DecodeText(converted);
+  if (decoded) {
+    // The item's size as it arrived, not as UTF-8.
+    for (auto& article : *decoded) {
+      if (article) article->stats.input_bytes = raw.bytes.size();
+    }
+  }
+  return decoded;
+}
+
+}  // namespace
+
+Decoded Decode(const RawArticle& raw) { return Decode(raw, JsonFieldMapping{}); }
+
+Decoded Decode(const RawArticle& raw, const JsonFieldMapping& json_fields) {
+  const std::string_view bytes = raw.bytes;
+  // The text decoder owns the wording of "empty input".
+  if (bytes.empty()) return DecodeText(raw);
+
+  InputFormat format = InputFormat::kText;
+  Result<Utf8Text> utf8 = Utf8Text::Borrowed(bytes, "UTF-8", CharsetSource::kUtf8);
+  const auto mark = FindByteOrderMark(bytes);
+  if (mark && mark->charset != "UTF-8") {
+    // UTF-16/32 must become UTF-8 before its '<' or '{' can be seen.
+    utf8 = ToUtf8(bytes, CharsetSyntax::kPlain);
+    if (!utf8) return tl::unexpected<Error>(std::move(utf8.error()));
+    format = SniffFormat(utf8->text());
+  } else {
+    format = SniffFormat(bytes);
+    const bool markup = format == InputFormat::kHtml || format == InputFormat::kFeed;
+    utf8 = ToUtf8(bytes, markup ? CharsetSyntax::kMarkup : CharsetSyntax::kPlain);
+    if (!utf8) return tl::unexpected<Error>(std::move(utf8.error()));
+  }
+
+  const std::string charset = utf8->charset();
+  const std::size_t replaced = utf8->replaced_sequences();
+  Decoded decoded;
+  switch (format) {
+    case InputFormat::kHtml:
+      decoded = DecodeHtml(raw, utf8->text());
+      break;
+    case InputFormat::kFeed:
+      decoded = DecodeFeed(raw, utf8->text());
+      break;
+    case InputFormat::kJson:
+      decoded = DecodeJson(raw, utf8->text(), json_fields);
+      break;
+    case InputFormat::kJsonLines:
+      decoded = DecodeJsonLines(raw, utf8->text(), json_fields);
+      break;
+    case InputFormat::kText:
+      decoded = DecodeTextItem(raw, std::move(*utf8));
+      break;
+  }
+  if (!decoded) return decoded;
+  for (auto& article : *decoded) {
+    if (!article) continue;
+    article->charset = charset;
+    // Whole-item replacements: an item's articles cannot tell whose bytes they were, so each
+    // carries the item's count.
+    article->stats.replaced_sequences += replaced;
+  }
+  return decoded;
+}
 
 }  // namespace newswire::pipeline

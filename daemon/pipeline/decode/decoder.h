@@ -5,14 +5,27 @@
 #include "daemon/core/article.h"
 #include "daemon/core/error.h"
 #include "daemon/core/raw_article.h"
+#include "daemon/pipeline/decode/json_decoder.h"
 
 namespace newswire::pipeline {
 
-// The first pipeline stage: turns a source item's bytes into articles. Chooses the decoder for
-// the item's format and returns its result: the outer error rejects the whole item, each inner
-// result is one article (or one article that could not be decoded). Only plain text exists yet;
-// HTML, JSON Lines and RSS/Atom decoders plug in here by content sniffing. Pure and thread-safe;
+// The first pipeline stage: turns a source item's bytes into articles. Pure and thread-safe;
 // called by Pipeline::Process.
+//
+// 1. A UTF-16/32 byte order mark is honoured first, since sniffing needs ASCII-compatible bytes.
+// 2. The format is sniffed from the content (format_sniffer.h): HTML, RSS/Atom, JSON, JSON Lines
+//    or plain text.
+// 3. The bytes become UTF-8 (charset.h; markup may declare its charset, undeclared non-UTF-8 is
+//    detected or refused as kInvalidUtf8), and the format's decoder runs on them.
+// 4. Every decoded article gets `charset` and adds the conversion's U+FFFD replacements to
+//    stats.replaced_sequences.
+//
+// The outer error rejects the whole item, each inner result is one article (or one article that
+// could not be decoded). `json_fields` says which JSON members hold which fields.
+Result<std::vector<Result<Article>>> Decode(const RawArticle& raw,
+                                            const JsonFieldMapping& json_fields);
+
+// The same with the default JsonFieldMapping.
 Result<std::vector<Result<Article>>> Decode(const RawArticle& raw);
 
 }  // namespace newswire::pipeline

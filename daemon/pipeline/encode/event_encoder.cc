@@ -44,6 +44,7 @@ class JsonWriter {
     writer_.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
   }
   void Unsigned(std::uint64_t value) { writer_.Uint64(value); }
+  void Bool(bool value) { writer_.Bool(value); }
   void Integer(std::int64_t value) { writer_.Int64(value); }
 
   void String(std::string_view text) {
@@ -185,6 +186,8 @@ void WriteStats(JsonWriter& json, const NormalizationStats& stats) {
   json.Unsigned(stats.words);
   json.Key("characters");
   json.Unsigned(stats.characters);
+  json.Key("boilerplate_characters");
+  json.Unsigned(stats.boilerplate_characters);
   json.EndObject();
 }
 
@@ -233,6 +236,10 @@ void WriteArticle(JsonWriter& json, const Article& article) {
   json.String(article.body);
   json.Key("language");
   json.OptionalString(article.language);
+  json.Key("language_confidence");
+  json.Number(article.language_confidence, "language_confidence");
+  json.Key("charset");
+  json.OptionalString(article.charset);
   json.Key("url");
   json.OptionalString(article.url);
   json.Key("canonical_url");
@@ -265,6 +272,33 @@ void WriteArticle(JsonWriter& json, const Article& article) {
     json.String(value);
   }
   json.EndObject();
+  json.Key("provenance");
+  json.StartObject();
+  for (const auto& [field, origin] : article.provenance) {
+    json.Key(field);
+    json.String(origin);
+  }
+  json.EndObject();
+  json.Key("faq");
+  json.StartArray();
+  for (const auto& pair : article.faq) {
+    json.StartObject();
+    json.Key("question");
+    json.String(pair.question);
+    json.Key("answer");
+    json.String(pair.answer);
+    json.EndObject();
+  }
+  json.EndArray();
+  json.Key("flags");
+  json.StartObject();
+  json.Key("paywall");
+  json.Bool(article.flags.paywall);
+  json.Key("truncated");
+  json.Bool(article.flags.truncated);
+  json.Key("faq");
+  json.Bool(article.flags.faq);
+  json.EndObject();
   json.Key("topics");
   json.StartArray();
   for (const auto& topic : article.topics) WriteTopic(json, topic);
@@ -285,8 +319,8 @@ void WriteArticle(JsonWriter& json, const Article& article) {
 // Enough for the text plus the fixed fields, so the value rarely reallocates while written.
 std::size_t EstimateValueBytes(const Article& article) {
   constexpr std::size_t kFixedFieldsBytes = 1024;
-  const std::size_t text_bytes =
-      article.title.size() + article.subtitle.size() + article.body.size();
+  std::size_t text_bytes = article.title.size() + article.subtitle.size() + article.body.size();
+  for (const auto& pair : article.faq) text_bytes += pair.question.size() + pair.answer.size();
   return text_bytes + text_bytes / 16 + article.origin.path.size() + kFixedFieldsBytes;
 }
 

@@ -10,6 +10,7 @@
 #include <limits>
 #include <utility>
 
+#include "daemon/pipeline/normalize/language.h"
 #include "daemon/pipeline/unicode_text.h"
 
 #define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack instead of XXH3_createState()
@@ -178,6 +179,8 @@ Result<Article> Normalize(Article article) {
   article.stats.characters = CountCodePoints(article.title) + CountCodePoints(article.body);
   article.fingerprints.content_hash = ContentHash(article.title, article.body);
   article.id = article.fingerprints.content_hash;
+  // On the cleaned text: markup remnants and control characters would skew the guess.
+  AssignLanguage(article);
   return article;
 }
 

@@ -110,7 +110,10 @@ TEST(EventEncoderTest, SubjectIsTheUrlWhenNotAFileAndAbsentWhenThereIsNone) {
 }
 
 TEST(EventEncoderTest, ValueHoldsTheArticle) {
-  const Article article = FileArticle();
+  Article article = FileArticle();
+  // Language detection and charset detection fill these; here they stand for "unknown".
+  article.language.clear();
+  article.charset.clear();
   const OutboundEvent event = EncodeOrFail(article);
   const rapidjson::Document value = ParseJson(event.value);
   ASSERT_TRUE(value.IsObject());
@@ -119,8 +122,8 @@ TEST(EventEncoderTest, ValueHoldsTheArticle) {
   EXPECT_EQ(StringAt(value, "format"), "text");
   EXPECT_EQ(StringAt(value, "title"), "Caf\xC3\xA9 opens");
   EXPECT_EQ(StringAt(value, "body"), "A new caf\xC3\xA9 opened today.\n\nIt serves coffee.");
-  for (const char* empty_optional : {"subtitle", "language", "url", "canonical_url", "publisher",
-                                     "published_time", "modified_time"}) {
+  for (const char* empty_optional : {"subtitle", "language", "charset", "url", "canonical_url",
+                                     "publisher", "published_time", "modified_time"}) {
     EXPECT_TRUE(value[empty_optional].IsNull()) << empty_optional;
   }
   EXPECT_TRUE(value["authors"].IsArray());
@@ -150,6 +153,29 @@ TEST(EventEncoderTest, ValueHoldsTheArticle) {
   EXPECT_TRUE(source["partition"].IsNull());
   EXPECT_TRUE(source["offset"].IsNull());
   EXPECT_EQ(source["item_index"].GetUint64(), 0U);
+}
+
+TEST(EventEncoderTest, ValueHoldsProvenanceFaqFlagsAndStats) {
+  Article article = FileArticle();
+  article.provenance = {{"title", "json-ld"}, {"authors", "byline"}};
+  article.faq = {{"Why?", "Because."}};
+  article.flags = {.paywall = true, .truncated = false, .faq = true};
+  article.language_confidence = 0.75;
+  article.charset = "windows-1252";
+  article.stats.boilerplate_characters = 42;
+  const rapidjson::Document value = ParseJson(EncodeOrFail(article).value);
+  ASSERT_TRUE(value.IsObject());
+  EXPECT_EQ(StringAt(value["provenance"], "title"), "json-ld");
+  EXPECT_EQ(StringAt(value["provenance"], "authors"), "byline");
+  ASSERT_EQ(value["faq"].Size(), 1U);
+  EXPECT_EQ(StringAt(value["faq"][0], "question"), "Why?");
+  EXPECT_EQ(StringAt(value["faq"][0], "answer"), "Because.");
+  EXPECT_TRUE(value["flags"]["paywall"].GetBool());
+  EXPECT_FALSE(value["flags"]["truncated"].GetBool());
+  EXPECT_TRUE(value["flags"]["faq"].GetBool());
+  EXPECT_DOUBLE_EQ(value["language_confidence"].GetDouble(), 0.75);
+  EXPECT_EQ(StringAt(value, "charset"), "windows-1252");
+  EXPECT_EQ(value["stats"]["boilerplate_characters"].GetUint64(), 42U);
 }
 
 TEST(EventEncoderTest, ValueHoldsTagsAuthorsAndKafkaOrigin) {

@@ -40,22 +40,24 @@ Error DecodeError(std::string bytes) {
   return decoded.error();
 }
 
-TEST(TextDecoderTest, SamplesHaveTheirFirstLineAsTitle) {
+// A title-like first line is the title; a breadcrumb before it is not; a prose first line means
+// the dump has no title; JSON-LD's headline beats the text (golden_samples_test.cc has the rest).
+TEST(TextDecoderTest, SampleTitles) {
   const auto samples = LoadSamples();
   ASSERT_EQ(samples.size(), 5U);
   EXPECT_EQ(DecodeOne(samples[0].bytes).title,
             "Russia's Diminishing Support for Venezuela Amid Ukraine Conflict");
-  const std::string title_001 = DecodeOne(samples[1].bytes).title;
-  EXPECT_THAT(title_001, StartsWith("Venezuelan President Nicol\xC3\xA1s Maduro is experiencing"));
-  EXPECT_THAT(title_001, EndsWith("marking a notable shift in their historical backing."));
+  EXPECT_EQ(DecodeOne(samples[1].bytes).title, "");
   EXPECT_EQ(DecodeOne(samples[2].bytes).title,
-            "Home \xC2\xBB world \xC2\xBB Maduro & Russia: Military Alliance vs. US in Caribbean?");
+            "Maduro & Russia: Military Alliance vs. US in Caribbean?");
   EXPECT_EQ(DecodeOne(samples[3].bytes).title,
             "Russia Denies Venezuela Embassy Evacuation Amid US Pressure");
-  EXPECT_EQ(DecodeOne(samples[4].bytes).title, "Venezuela & Russia: Military Aid Amid US Tensions");
+  EXPECT_EQ(DecodeOne(samples[4].bytes).title,
+            "Russia\xE2\x80\x99s Deepening Venezuela Ties: A Harbinger of a New Multipolar Arms "
+            "Network?");
 }
 
-TEST(TextDecoderTest, SampleBodiesHaveOneParagraphPerNonBlankLine) {
+TEST(TextDecoderTest, SampleBodiesHaveAtMostOneParagraphPerNonBlankLine) {
   for (const auto& sample : LoadSamples()) {
     SCOPED_TRACE(sample.path.filename().string());
     auto decoded = DecodeText(test_helpers::SampleItem(sample));
@@ -63,7 +65,8 @@ TEST(TextDecoderTest, SampleBodiesHaveOneParagraphPerNonBlankLine) {
     ASSERT_EQ(decoded->size(), 1U);
     ASSERT_TRUE(decoded->front().has_value());
     const Article& article = *decoded->front();
-    EXPECT_EQ(CountParagraphs(article.body), CountNonBlankLines(sample.bytes) - 1);
+    EXPECT_LE(CountParagraphs(article.body), CountNonBlankLines(sample.bytes));
+    EXPECT_GT(CountParagraphs(article.body), 5U);
     EXPECT_THAT(article.body, Not(HasSubstr("\n\n\n")));
     EXPECT_EQ(TrimSpace(article.body), article.body);
     EXPECT_EQ(article.format, "text");
@@ -79,7 +82,7 @@ TEST(TextDecoderTest, SampleParagraphsAreTrimmedLines) {
   const auto samples = LoadSamples();
   const Article article = DecodeOne(samples[3].bytes);
   EXPECT_THAT(article.body, HasSubstr("\n\n\xE2\x80\xA2 Increased Russian Military Presence"));
-  EXPECT_THAT(article.body, EndsWith("You may also like\n\nLeave a Comment"));
+  EXPECT_THAT(article.body, EndsWith("exceeding those of Saudi Arabia."));
 }
 
 TEST(TextDecoderTest, EachLineIsAParagraphAndBlankLinesSeparate) {

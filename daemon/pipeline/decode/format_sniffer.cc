@@ -1,0 +1,184 @@
+#include "daemon/pipeline/decode/format_sniffer.h"
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+namespace newswire::pipeline {
+namespace {
+
+bool IsAsciiSpace(char character) {
+  return character == ' ' || character == '\t' || character == '\n' || character == '\r' ||
+         character == '\f' || character == '\v';
+}
+
+std::string_view TrimAscii(std::string_view text) {
+  while (!text.empty() && IsAsciiSpace(text.front())) text.remove_prefix(1);
+  while (!text.empty() && IsAsciiSpace(text.back())) text.remove_suffix(1);
+  return text;
+}
+
+std::size_t SkipSpace(std::string_view text, std::size_t index) {
+  while (index < text.size() && IsAsciiSpace(text[index])) ++index;
+  return index;
+}
+
+bool IsNameCharacter(char character) {
+  return (character >= 'a' && character <= 'z') || (character >= '0' && character <= '9') ||
+         character == ':' || character == '-' || character == '_' || character == '.';
+}
+
+// A tag name (already lowercase) that only HTML uses; one in the window makes a document that
+// starts with '<' HTML rather than some other XML.
+bool HasHtmlTag(std::string_view lowered) {
+  static constexpr std::array<std::string_view, 24> kTags{
+      "p",      "div",    "br",  "span",  "a",  "title",   "meta",    "link",
+      "script", "style",  "h1",  "h2",    "h3", "article", "section", "main",
+      "header", "footer", "nav", "table", "ul", "ol",      "img",     "strong"};
+  for (std::size_t at = lowered.find('<'); at != std::string_view::npos;
+       at = lowered.find('<', at + 1)) {
+    std::size_t end = at + 1;
+    while (end < lowered.size() && IsNameCharacter(lowered[end])) ++end;
+    // The name must end the tag's name: "<pre" is not "<p", "<a:b" (XML prefix) is not "<a".
+    if (end < lowered.size() && lowered[end] != '>' && lowered[end] != '/' &&
+        !IsAsciiSpace(lowered[end])) {
+      continue;
+    }
+    const std::string_view name = lowered.substr(at + 1, end - at - 1);
+    if (std::find(kTags.begin(), kTags.end(), name) != kTags.end()) return true;
+  }
+  return false;
+}
+
+// Markup: walks past the XML prolog (declaration, processing instructions, comments, doctype)
+// to the root element and judges by it.
+InputFormat SniffMarkup(std::string_view window) {
+  std::string lowered(window);
+  std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](char character) {
+    return character >= 'A' && character <= 'Z' ? static_cast<char>(character - 'A' + 'a')
+                                                : character;
+  });
+  const std::string_view text = lowered;
+  std::size_t index = SkipSpace(text, 0);
+  while (index < text.size() && text[index] == '<') {
+    const std::string_view rest = text.substr(index);
+    std::size_t end = std::string_view::npos;
+    if (rest.starts_with("<!--")) {
+      end = text.find("-->", index + 4);
+      if (end != std::string_view::npos) end += 3;
+    } else if (rest.starts_with("<?")) {
+      end = text.find("?>", index + 2);
+      if (end != std::string_view::npos) end += 2;
+    } else if (rest.starts_with("<!doctype")) {
+      if (TrimAscii(rest.substr(9)).starts_with("html")) return InputFormat::kHtml;
+      end = text.find('>', index);
+      if (end != std::string_view::npos) end += 1;
+    } else {
+      break;  // the root element
+    }
+    if (end == std::string_view::npos) return InputFormat::kText;
+    index = SkipSpace(text, end);
+  }
+  if (index >= text.size() || text[index] != '<') return InputFormat::kText;
+
+  std::size_t name_end = index + 1;
+  while (name_end < text.size() && IsNameCharacter(text[name_end])) ++name_end;
+  const std::string_view root = text.substr(index + 1, name_end - index - 1);
+  if (root == "rss" || root == "rdf:rdf") return InputFormat::kFeed;
+  if (root == "feed") {
+    const std::size_t tag_end = text.find('>', name_end);
+    const std::string_view tag = text.substr(
+        name_end, tag_end == std::string_view::npos ? std::string_view::npos : tag_end - name_end);
+    if (tag.find("http://www.w3.org/2005/atom") != std::string_view::npos) {
+      return InputFormat::kFeed;
+    }
+  }
+  if (root == "html" || root == "head" || root == "body") return InputFormat::kHtml;
+  return HasHtmlTag(text.substr(index)) ? InputFormat::kHtml : InputFormat::kText;
+}
+
+// At least two non-empty lines, and every complete non-empty line in the window a '{'...'}'
+// object. An incomplete last line (cut by the window or still without its end) is not judged.
+bool LooksLikeJsonLines(std::string_view bytes) {
+  // One object per line: the first line is a whole object, and whole objects are at least two and
+  // at least half of the lines. A broken line among them must not make the whole file "one bad
+  // JSON document": the JSON Lines decoder dead-letters that line alone and keeps the others.
+  const std::string_view window = bytes.substr(0, kJsonLinesSniffWindow);
+  std::size_t objects = 0;
+  std::size_t lines = 0;
+  bool first_is_object = false;
+  std::size_t line_begin = 0;
+  while (line_begin < window.size()) {
+    std::size_t newline = window.find('\n', line_begin);
+    // The input's last line counts; a line cut by the window does not.
+    if (newline == std::string_view::npos && window.size() != bytes.size()) break;
+    if (newline == std::string_view::npos) newline = window.size();
+    const std::string_view line = TrimAscii(window.substr(line_begin, newline - line_begin));
+    if (!line.empty()) {
+      const bool object = line.starts_with('{') && line.ends_with('}');
+      if (lines == 0) first_is_object = object;
+      ++lines;
+      if (object) ++objects;
+    }
+    line_begin = newline + 1;
+  }
+  return first_is_object && objects >= 2 && objects * 2 >= lines;
+}
+
+// One JSON document: the first structural character fits, and the input ends with its match.
+// Cheap on purpose; "[Updated] Headline" or "{Breaking} news" stay text.
+bool LooksLikeJson(std::string_view bytes, std::size_t first) {
+  const char open = bytes[first];
+  const std::size_t next = SkipSpace(bytes.substr(0, first + 1 + kSniffWindow), first + 1);
+  if (next >= bytes.size()) return false;
+  const char after = bytes[next];
+  const bool value_starts = open == '{'
+                                ? (after == '"' || after == '}')
+                                : (after == '{' || after == '[' || after == '"' || after == ']' ||
+                                   after == '-' || (after >= '0' && after <= '9'));
+  if (!value_starts) return false;
+  // Trailing whitespace is skipped only within a window, so 50 MB of it cannot cost much.
+  std::size_t last = bytes.size();
+  const std::size_t stop = bytes.size() > kSniffWindow ? bytes.size() - kSniffWindow : 0;
+  while (last > stop && IsAsciiSpace(bytes[last - 1])) --last;
+  if (last == 0 || last <= first) return false;
+  return bytes[last - 1] == (open == '{' ? '}' : ']');
+}
+
+}  // namespace
+
+std::string_view InputFormatName(InputFormat format) {
+  switch (format) {
+    case InputFormat::kText:
+      return "text";
+    case InputFormat::kHtml:
+      return "html";
+    case InputFormat::kFeed:
+      return "feed";
+    case InputFormat::kJson:
+      return "json";
+    case InputFormat::kJsonLines:
+      return "jsonl";
+  }
+  return "text";
+}
+
+InputFormat SniffFormat(std::string_view bytes) {
+  if (bytes.starts_with("\xEF\xBB\xBF")) bytes.remove_prefix(3);
+  const std::string_view window = bytes.substr(0, kSniffWindow);
+  const std::size_t first = SkipSpace(window, 0);
+  if (first >= window.size()) return InputFormat::kText;
+  switch (bytes[first]) {
+    case '<':
+      return SniffMarkup(window.substr(first));
+    case '{':
+      if (LooksLikeJsonLines(bytes.substr(first))) return InputFormat::kJsonLines;
+      [[fallthrough]];
+    case '[':
+      return LooksLikeJson(bytes, first) ? InputFormat::kJson : InputFormat::kText;
+    default:
+      return InputFormat::kText;
+  }
+}
+
+}  // namespace newswire::pipeline

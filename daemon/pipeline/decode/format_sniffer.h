@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+// Content sniffing: which decoder an item needs, from its leading bytes, never its file name
+// (feeds arrive as .xml, .rss, .txt or no extension at all). Pure and thread-safe.
+namespace newswire::pipeline {
+
+enum class InputFormat {
+  kText,
+  kHtml,
+  kFeed,  // RSS 2.0, RSS 1.0 (RDF) or Atom
+  kJson,
+  kJsonLines,
+};
+
+// "text", "html", "feed", "json", "jsonl": for log lines and test names.
+std::string_view InputFormatName(InputFormat format);
+
+// Markup and JSON are recognized within this many leading bytes (after a UTF-8 byte order mark),
+// so sniffing costs the same for a 1 KB and a 50 MB item.
+inline constexpr std::size_t kSniffWindow = 64 * 1024;
+// JSON Lines needs two whole lines, and one article per line can be long; still bounded.
+inline constexpr std::size_t kJsonLinesSniffWindow = 1024 * 1024;
+
+// The format of `bytes`, which must be UTF-8 or an ASCII-compatible charset (convert UTF-16/32
+// first). In order, after a UTF-8 byte order mark and whitespace:
+//   kFeed      the root element (after <?xml?>, comments and a doctype) is <rss>, <rdf:RDF>,
+//              or <feed> with the Atom namespace
+//   kHtml      <!DOCTYPE html>, a root <html>, <head> or <body>, or a leading '<' and a common
+//              HTML tag (<p>, <div>, <title>, <meta>, <h1>, ...) in the window
+//   kJsonLines at least two non-empty lines, each '{' ... '}', all complete lines in the window so
+//   kJson      '{' followed by '"' or '}', or '[' followed by a JSON value start, and the input
+//              ends with the matching '}' or ']'
+//   kText      everything else, which is also what a sniffing miss falls back to.
+InputFormat SniffFormat(std::string_view bytes);
+
+}  // namespace newswire::pipeline

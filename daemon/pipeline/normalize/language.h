@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "daemon/core/article.h"
+
+// Language identification with CLD2. Pure and thread-safe: CLD2's tables are read-only.
+namespace newswire::pipeline {
+
+struct LanguageGuess {
+  std::string code;         // BCP 47 ("en", "fr", "zh-Hant"); empty when unknown
+  double confidence = 0.0;  // 0..1
+};
+
+// Only this many leading bytes of the body are read: CLD2 settles long before, and a huge body
+// must not cost more than a normal one.
+inline constexpr std::size_t kLanguageSampleBytes = 16 * 1024;
+
+// The language of `title` and `body` (UTF-8 plain text). The confidence is the share of the text
+// in that language (CLD2's percent), halved when CLD2 does not call the result reliable. An empty
+// body gives {"", 0}: a headline alone is mostly names and too short to tell.
+LanguageGuess DetectLanguage(std::string_view title, std::string_view body);
+
+// Sets article.language, language_confidence and provenance["language"] = "heuristic" from
+// DetectLanguage, unless the input already gave a language (<html lang>, a JSON field), which
+// is kept with the provenance its decoder set. Nothing is set when detection finds nothing.
+void AssignLanguage(Article& article);
+
+}  // namespace newswire::pipeline

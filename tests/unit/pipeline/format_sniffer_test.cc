@@ -1,0 +1,108 @@
+#include "daemon/pipeline/decode/format_sniffer.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+
+#include "daemon/pipeline/decode/decoder.h"
+#include "tests/unit/pipeline/test_helpers.h"
+
+namespace newswire::pipeline {
+namespace {
+
+TEST(FormatSnifferTest, Html) {
+  EXPECT_EQ(SniffFormat("<!DOCTYPE html><html><body>x</body></html>"), InputFormat::kHtml);
+  EXPECT_EQ(SniffFormat("\xEF\xBB\xBF  \n<!doctype HTML>"), InputFormat::kHtml);
+  EXPECT_EQ(SniffFormat("<HTML lang=\"en\"><p>x"), InputFormat::kHtml);
+  EXPECT_EQ(SniffFormat("<!-- saved page --><head><title>x</title></head>"), InputFormat::kHtml);
+  EXPECT_EQ(SniffFormat("<body>x</body>"), InputFormat::kHtml);
+  EXPECT_EQ(SniffFormat("<div class=\"story\"><p>A fragment.</p></div>"), InputFormat::kHtml);
+  EXPECT_EQ(SniffFormat("<?xml version=\"1.0\"?><html xmlns=\"http://www.w3.org/1999/xhtml\">"),
+            InputFormat::kHtml);
+}
+
+TEST(FormatSnifferTest, Feeds) {
+  EXPECT_EQ(SniffFormat("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+                        "<?xml-stylesheet href=\"s.xsl\"?>\n<!-- feed -->\n<rss version=\"2.0\">"),
+            InputFormat::kFeed);
+  EXPECT_EQ(SniffFormat("<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>x</title></feed>"),
+            InputFormat::kFeed);
+  EXPECT_EQ(SniffFormat("<?xml version=\"1.0\"?><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/"
+                        "02/22-rdf-syntax-ns#\" xmlns=\"http://purl.org/rss/1.0/\">"),
+            InputFormat::kFeed);
+  // A <feed> that is not Atom, and other XML, are not feeds.
+  EXPECT_EQ(SniffFormat("<feed><item>x</item></feed>"), InputFormat::kText);
+  EXPECT_EQ(SniffFormat("<?xml version=\"1.0\"?><newsMessage><x/></newsMessage>"),
+            InputFormat::kText);
+}
+
+TEST(FormatSnifferTest, Json) {
+  EXPECT_EQ(SniffFormat("{\"title\": \"x\", \"body\": \"y\"}"), InputFormat::kJson);
+  EXPECT_EQ(SniffFormat("{\n  \"title\": \"x\",\n  \"body\": \"y\"\n}\n"), InputFormat::kJson);
+  EXPECT_EQ(SniffFormat("[{\"title\": \"x\"}]"), InputFormat::kJson);
+  EXPECT_EQ(SniffFormat("{\"title\": \"only one line\"}\n"), InputFormat::kJson);
+  EXPECT_EQ(SniffFormat("{}"), InputFormat::kJson);
+}
+
+TEST(FormatSnifferTest, JsonLines) {
+  EXPECT_EQ(SniffFormat("{\"title\": \"a\"}\n{\"title\": \"b\"}\n"), InputFormat::kJsonLines);
+  EXPECT_EQ(SniffFormat("{\"a\":1}\r\n\r\n{\"b\":2}"), InputFormat::kJsonLines);
+  // One broken line among objects is still JSON Lines: the decoder dead-letters that line alone.
+  EXPECT_EQ(SniffFormat("{\"a\":1}\n{\"broken\": \n{\"b\":2}"), InputFormat::kJsonLines);
+  EXPECT_EQ(SniffFormat("{\"a\":1}\nplain words\n{\"b\":2}"), InputFormat::kJsonLines);
+  // Mostly not objects, or not starting with one: something else.
+  EXPECT_EQ(SniffFormat("{\"a\":1}\nplain\nwords\nhere\n{\"b\":2}"), InputFormat::kJson);
+  EXPECT_EQ(SniffFormat("{\n  \"a\": 1\n}\n"), InputFormat::kJson);
+}
+
+TEST(FormatSnifferTest, PlainText) {
+  EXPECT_EQ(SniffFormat("Title\nBody"), InputFormat::kText);
+  EXPECT_EQ(SniffFormat(""), InputFormat::kText);
+  EXPECT_EQ(SniffFormat(" \n\t "), InputFormat::kText);
+  EXPECT_EQ(SniffFormat("[Updated] Headline\nBody text."), InputFormat::kText);
+  EXPECT_EQ(SniffFormat("{Breaking} Headline\nBody text."), InputFormat::kText);
+  EXPECT_EQ(SniffFormat("<3 a headline with a heart\nBody."), InputFormat::kText);
+  EXPECT_EQ(SniffFormat("<!-- never closed"), InputFormat::kText);
+  for (const auto& sample : test_helpers::LoadSamples()) {
+    EXPECT_EQ(SniffFormat(sample.bytes), InputFormat::kText) << sample.path;
+  }
+}
+
+TEST(FormatSnifferTest, HugeSingleLinesAreSniffedFromABoundedPrefix) {
+  constexpr std::size_t kSize = 50 * 1024 * 1024;
+  const auto start = std::chrono::steady_clock::now();
+  std::string json = "{\"body\":\"" + std::string(kSize, 'x') + "\"}";
+  EXPECT_EQ(SniffFormat(json), InputFormat::kJson);
+  std::string lines = "{\"body\":\"" + std::string(kSize, 'x') + "\"}\n{\"body\":\"y\"}\n";
+  // The first line is longer than the window, so this cannot be told from one JSON object.
+  EXPECT_NE(SniffFormat(lines), InputFormat::kJsonLines);
+  EXPECT_EQ(SniffFormat(std::string(kSize, '<')), InputFormat::kText);
+  EXPECT_EQ(SniffFormat(std::string(kSize, '{')), InputFormat::kText);
+  EXPECT_EQ(SniffFormat(std::string(kSize, ' ') + "<html>"), InputFormat::kText);
+  EXPECT_EQ(SniffFormat("<html>" + std::string(kSize, 'a')), InputFormat::kHtml);
+  EXPECT_EQ(SniffFormat("[" + std::string(kSize, ' ')), InputFormat::kText);
+  const auto elapsed = std::chrono::steady_clock::now() - start;
+  // Building the strings dominates; a quadratic scan of 50 MB would take hours.
+  EXPECT_LT(elapsed, std::chrono::seconds(20));
+}
+
+TEST(FormatSnifferTest, DecodeRoutesByContentNotByFileName) {
+  // Plain text named .html stays text.
+  auto text = Decode(test_helpers::FileItem("Title\nBody", "/var/inbox/page.html"));
+  ASSERT_TRUE(text.has_value());
+  ASSERT_EQ(text->size(), 1U);
+  ASSERT_TRUE(text->front().has_value());
+  EXPECT_EQ(text->front()->format, "text");
+}
+
+TEST(FormatSnifferTest, NamesAreStable) {
+  EXPECT_EQ(InputFormatName(InputFormat::kText), "text");
+  EXPECT_EQ(InputFormatName(InputFormat::kHtml), "html");
+  EXPECT_EQ(InputFormatName(InputFormat::kFeed), "feed");
+  EXPECT_EQ(InputFormatName(InputFormat::kJson), "json");
+  EXPECT_EQ(InputFormatName(InputFormat::kJsonLines), "jsonl");
+}
+
+}  // namespace
+}  // namespace newswire::pipeline
