@@ -252,7 +252,27 @@ struct DateTime {
   int minute = 0;
   int second = 0;
   int offset_minutes = 0;  // east of UTC
+  bool has_seconds = false;
 };
+
+// Reads "HH:MM" or "HH:MM:SS" at `index` into `time`, the clock part both date forms share.
+// False when the text there is not one.
+bool ReadClockTime(std::string_view text, std::size_t& index, DateTime& time) {
+  const auto hour = ReadDigits(text, index, 2);
+  if (!hour || index >= text.size() || text[index++] != ':') return false;
+  const auto minute = ReadDigits(text, index, 2);
+  if (!minute) return false;
+  time.hour = *hour;
+  time.minute = *minute;
+  if (index < text.size() && text[index] == ':') {
+    ++index;
+    const auto second = ReadDigits(text, index, 2);
+    if (!second) return false;
+    time.second = *second;
+    time.has_seconds = true;
+  }
+  return true;
+}
 
 std::optional<std::string> FormatUtc(const DateTime& local) {
   if (local.month < 1 || local.month > 12 || local.day < 1 ||
@@ -303,17 +323,8 @@ std::optional<std::string> ParseRfc3339(std::string_view text) {
   if (index < text.size()) {
     if (text[index] != 'T' && text[index] != 't' && text[index] != ' ') return std::nullopt;
     ++index;
-    const auto hour = ReadDigits(text, index, 2);
-    if (!hour || index >= text.size() || text[index++] != ':') return std::nullopt;
-    const auto minute = ReadDigits(text, index, 2);
-    if (!minute) return std::nullopt;
-    time.hour = *hour;
-    time.minute = *minute;
-    if (index < text.size() && text[index] == ':') {
-      ++index;
-      const auto second = ReadDigits(text, index, 2);
-      if (!second) return std::nullopt;
-      time.second = *second;
+    if (!ReadClockTime(text, index, time)) return std::nullopt;
+    if (time.has_seconds) {
       if (index < text.size() && (text[index] == '.' || text[index] == ',')) {
         ++index;
         const std::size_t fraction_begin = index;
@@ -368,18 +379,7 @@ std::optional<std::string> ParseRfc822(std::string_view text) {
   time.day = *day;
   SkipSpaces(text, index);
   if (index < text.size()) {
-    const auto hour = ReadDigits(text, index, 2);
-    if (!hour || index >= text.size() || text[index++] != ':') return std::nullopt;
-    const auto minute = ReadDigits(text, index, 2);
-    if (!minute) return std::nullopt;
-    time.hour = *hour;
-    time.minute = *minute;
-    if (index < text.size() && text[index] == ':') {
-      ++index;
-      const auto second = ReadDigits(text, index, 2);
-      if (!second) return std::nullopt;
-      time.second = *second;
-    }
+    if (!ReadClockTime(text, index, time)) return std::nullopt;
     SkipSpaces(text, index);
     if (index < text.size() && (text[index] == '+' || text[index] == '-')) {
       const auto offset = ReadNumericOffset(text, index);
