@@ -76,7 +76,7 @@ struct NormalizationStats {
   std::size_t replaced_sequences = 0;  // invalid byte sequences replaced by U+FFFD
   std::size_t paragraphs = 0;
   std::size_t words = 0;
-  std::size_t characters = 0;  // Unicode code points in title and body
+  std::size_t characters = 0;              // Unicode code points in title and body
   std::size_t boilerplate_characters = 0;  // removed as navigation, ads, furniture, raw JSON
 };
 

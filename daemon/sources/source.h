@@ -29,7 +29,7 @@ struct SourceItem {
 // Ownership: the app owns every source and outlives it.
 class Source {
  public:
-    using ItemHandler = std::function<void(SourceItem item)>;
+  using ItemHandler = std::function<void(SourceItem item)>;
   // The source can no longer take anything in (its feed directory was removed, say). Called on
   // the io thread; the app stops and exits non-zero so that a supervisor restarts it.
   using FailureHandler = std::function<void(const Error& error)>;
@@ -40,7 +40,7 @@ class Source {
 
   // Starts intake: recovers items left over by a crash, scans for what arrived while newswire
   // was down, then follows new arrivals. An error here is a start-up failure.
-    virtual Result<void> Start(ItemHandler handler, FailureHandler on_failure) = 0;
+  virtual Result<void> Start(ItemHandler handler, FailureHandler on_failure) = 0;
 
   // Stops intake. Items already handed out still get their Acknowledge/Reject/Release.
   virtual void Stop() = 0;

@@ -215,10 +215,10 @@ void ReadArticleNode(const rapidjson::Value& node, JsonLdInfo& info) {
     SetIfEmpty(info.publisher, NameOf(*publisher));
   }
   if (info.published_time.empty()) {
-    info.published_time = NormalizeDateTime(MemberString(node, "datePublished")).value_or("");
+    info.published_time = NormalizeDate(MemberString(node, "datePublished")).value_or("");
   }
   if (info.modified_time.empty()) {
-    info.modified_time = NormalizeDateTime(MemberString(node, "dateModified")).value_or("");
+    info.modified_time = NormalizeDate(MemberString(node, "dateModified")).value_or("");
   }
   SetIfEmpty(info.description, PlainText(MemberString(node, "description")));
 }
@@ -319,11 +319,6 @@ std::optional<std::size_t> FindJsonValueEnd(std::string_view json) {
     }
   }
   return std::nullopt;
-}
-
-std::optional<std::string> NormalizeDateTime(std::string_view text) {
-  // One date reader for every format (RFC 3339 / ISO 8601 and RFC 822), in markup_text.
-  return NormalizeDate(text);
 }
 
 Result<JsonLdInfo> ParseJsonLd(std::string_view json) {

@@ -18,7 +18,7 @@ struct JsonLdInfo {
   std::string headline;
   std::vector<Person> authors;  // Person or Organization names; role from jobTitle
   std::string publisher;
-  std::string published_time;  // "YYYY-MM-DDTHH:MM:SSZ", see NormalizeDateTime
+  std::string published_time;  // "YYYY-MM-DDTHH:MM:SSZ", see NormalizeDate in markup_text.h
   std::string modified_time;   // same format
   std::string description;
   std::vector<QuestionAnswer> faq;  // from FAQPage mainEntity Question/acceptedAnswer
@@ -30,7 +30,7 @@ struct JsonLdInfo {
 // BlogPosting, Report, ... : any type ending in "Article" or "Posting"), falling back to WebPage;
 // FAQ pairs from FAQPage nodes. Typographic quotes used as string delimiters (“…”, as word
 // processors and some CMS exports turn them) are accepted, see RepairJsonQuotes. Dates that
-// NormalizeDateTime cannot read are left out rather than passed on.
+// NormalizeDate cannot read are left out rather than passed on.
 // Fails (stage decode, kInvalidArgument) when the text is not JSON even after quote repair or
 // holds no object. Pure; parses iteratively, so hostile nesting cannot overflow the stack.
 Result<JsonLdInfo> ParseJsonLd(std::string_view json);
@@ -47,11 +47,5 @@ std::string RepairJsonQuotes(std::string_view json);
 // brackets outside strings (strings as RepairJsonQuotes reads them), or nullopt when it does not
 // close within `json`.
 std::optional<std::size_t> FindJsonValueEnd(std::string_view json);
-
-// An ISO 8601 / RFC 3339 date-time as UTC "YYYY-MM-DDTHH:MM:SSZ": "2024-02-29T10:06:26Z",
-// "2024-02-29T11:06:26+01:00", "2024-02-29 10:06:26.5+0100" and "2024-02-29T10:06" (no zone is
-// read as UTC, the only reading that does not invent an offset); a date alone is midnight UTC.
-// Fractions of a second are dropped. nullopt for anything else, or an impossible date or time.
-std::optional<std::string> NormalizeDateTime(std::string_view text);
 
 }  // namespace newswire::pipeline

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "daemon/pipeline/decode/markup_text.h"
+
 namespace newswire::pipeline {
 namespace {
 
@@ -104,17 +106,17 @@ TEST(JsonLdTest, DeepNestingDoesNotOverflowTheStack) {
 }
 
 TEST(JsonLdTest, NormalizesDatesToUtc) {
-  EXPECT_EQ(NormalizeDateTime("2024-02-29T10:06:26Z"), "2024-02-29T10:06:26Z");
-  EXPECT_EQ(NormalizeDateTime(" 2024-02-29T10:06:26.123Z "), "2024-02-29T10:06:26Z");
-  EXPECT_EQ(NormalizeDateTime("2024-03-01T01:30:00+02:00"), "2024-02-29T23:30:00Z");
-  EXPECT_EQ(NormalizeDateTime("2023-12-31 22:00:00-0230"), "2024-01-01T00:30:00Z");
-  EXPECT_EQ(NormalizeDateTime("2024-02-29T10:06"), "2024-02-29T10:06:00Z");
-  EXPECT_EQ(NormalizeDateTime("2024-02-29"), "2024-02-29T00:00:00Z");
-  EXPECT_EQ(NormalizeDateTime("2023-02-29"), std::nullopt);
-  EXPECT_EQ(NormalizeDateTime("2024-02-29T25:00:00Z"), std::nullopt);
-  EXPECT_EQ(NormalizeDateTime("February 29, 2024"), std::nullopt);
-  EXPECT_EQ(NormalizeDateTime("2024-02-29T10:06:26+5"), std::nullopt);
-  EXPECT_EQ(NormalizeDateTime(""), std::nullopt);
+  EXPECT_EQ(NormalizeDate("2024-02-29T10:06:26Z"), "2024-02-29T10:06:26Z");
+  EXPECT_EQ(NormalizeDate(" 2024-02-29T10:06:26.123Z "), "2024-02-29T10:06:26Z");
+  EXPECT_EQ(NormalizeDate("2024-03-01T01:30:00+02:00"), "2024-02-29T23:30:00Z");
+  EXPECT_EQ(NormalizeDate("2023-12-31 22:00:00-0230"), "2024-01-01T00:30:00Z");
+  EXPECT_EQ(NormalizeDate("2024-02-29T10:06"), "2024-02-29T10:06:00Z");
+  EXPECT_EQ(NormalizeDate("2024-02-29"), "2024-02-29T00:00:00Z");
+  EXPECT_EQ(NormalizeDate("2023-02-29"), std::nullopt);
+  EXPECT_EQ(NormalizeDate("2024-02-29T25:00:00Z"), std::nullopt);
+  EXPECT_EQ(NormalizeDate("February 29, 2024"), std::nullopt);
+  EXPECT_EQ(NormalizeDate("2024-02-29T10:06:26+5"), std::nullopt);
+  EXPECT_EQ(NormalizeDate(""), std::nullopt);
 }
 
 }  // namespace
