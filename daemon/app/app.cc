@@ -166,7 +166,10 @@ class App {
   void SendDeadLetter(const std::shared_ptr<ItemTracker>& tracker, const Error& error,
                       const RawArticle& raw, std::size_t original_size);
   void ReplaceTooLargeRecord(const std::shared_ptr<ItemTracker>& tracker, const Error& error);
-  void FinishSending(const std::shared_ptr<ItemTracker>& tracker);
+  // Any thread: one record of the item (or its sending phase, for FinishSending) has its final
+  // outcome; the last one hands the item to the io thread for completion.
+  void Settle(const std::shared_ptr<ItemTracker>& tracker, const std::optional<Error>& failure);
+  void FinishSending(const std::shared_ptr<ItemTracker>& tracker) { Settle(tracker, std::nullopt); }
   void CompleteItem(const std::shared_ptr<ItemTracker>& tracker);
   void Shutdown(const std::string& reason);
   void Drain(Clock::time_point deadline);
@@ -424,20 +427,14 @@ void App::SendTracked(const std::shared_ptr<ItemTracker>& tracker, OutboundEvent
           counters_.delivery_failures.fetch_add(1, std::memory_order_relaxed);
           failure = outcome.error();
         }
-        if (tracker->Settle(failure)) {
-          asio::post(io_, [this, tracker] { CompleteItem(tracker); });
-        }
+        Settle(tracker, failure);
       });
   if (!sent && sent.error().code == ErrorCode::kTooLarge && kind != RecordKind::kBareDeadLetter) {
     ReplaceTooLargeRecord(tracker, sent.error());
-    if (tracker->Settle(std::nullopt)) {
-      asio::post(io_, [this, tracker] { CompleteItem(tracker); });
-    }
+    Settle(tracker, std::nullopt);
   } else if (!sent) {
     // The sink refused outright (fatal state or stopped): the item stays claimed.
-    if (tracker->Settle(sent.error())) {
-      asio::post(io_, [this, tracker] { CompleteItem(tracker); });
-    }
+    Settle(tracker, sent.error());
   }
 }
 
@@ -464,8 +461,8 @@ void App::ReplaceTooLargeRecord(const std::shared_ptr<ItemTracker>& tracker, con
   SendDeadLetter(tracker, rejection, RawArticle{{}, tracker->origin()}, 0);
 }
 
-void App::FinishSending(const std::shared_ptr<ItemTracker>& tracker) {
-  if (tracker->Settle(std::nullopt)) {
+void App::Settle(const std::shared_ptr<ItemTracker>& tracker, const std::optional<Error>& failure) {
+  if (tracker->Settle(failure)) {
     asio::post(io_, [this, tracker] { CompleteItem(tracker); });
   }
 }
