@@ -51,7 +51,8 @@ struct Entity {
 
 // Identities of the article's content, for duplicate and story detection.
 struct Fingerprints {
-  std::string content_hash;   // XXH3-128 of the normalized title and body, 32 hex digits
+  std::string content_hash;   // XXH3-128 of the normalized body, 32 hex digits
+  std::string revision;       // XXH3-128 of id, title and body: the CloudEvents id
   std::uint64_t simhash = 0;  // 64-bit SimHash over word shingles of the body
   std::string duplicate_of;   // id of an earlier near-duplicate, when known
   std::string story_id;       // id of the story cluster, when known
@@ -85,8 +86,9 @@ struct NormalizationStats {
 // encode turns it into an OutboundEvent. A plain value; each stage takes it by value and returns
 // it, so a worker thread owns it alone.
 struct Article {
-  // Stable across reprocessing of the same content: the content hash. It is the Kafka key and
-  // the CloudEvents id, so a consumer can drop a repeated event.
+  // Who the article is: the hash of its canonical URL, else of its text (AssignIdentity in
+  // pipeline/normalize/identity.h). It is the Kafka key, so every version of one article lands
+  // in one partition; fingerprints.revision tells versions apart.
   std::string id;
   Origin origin;
   // Index of the article within its source item (a JSON Lines file or feed holds many).

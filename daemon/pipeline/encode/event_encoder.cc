@@ -165,6 +165,8 @@ void WriteFingerprints(JsonWriter& json, const Fingerprints& fingerprints) {
   json.StartObject();
   json.Key("content_hash");
   json.String(fingerprints.content_hash);
+  json.Key("revision");
+  json.String(fingerprints.revision);
   json.Key("simhash");
   json.String(fmt::format("{:016x}", fingerprints.simhash));
   json.Key("duplicate_of");
@@ -381,9 +383,9 @@ std::string FormatEventTime(std::chrono::system_clock::time_point time) {
 
 Result<OutboundEvent> Encode(const Article& article, const EncodeOptions& options,
                              std::chrono::system_clock::time_point now) {
-  if (article.id.empty()) {
+  if (article.id.empty() || article.fingerprints.revision.empty()) {
     return MakeError(Stage::kEncode, ErrorCode::kInvalidArgument,
-                     "the article has no id; Normalize must run before Encode");
+                     "the article has no id or revision; Normalize must run before Encode");
   }
 
   OutboundEvent event;
@@ -402,7 +404,7 @@ Result<OutboundEvent> Encode(const Article& article, const EncodeOptions& option
   std::string subject = EventSubject(article);
   event.headers.reserve(7);
   event.headers.emplace_back("ce_specversion", "1.0");
-  event.headers.emplace_back("ce_id", article.id);
+  event.headers.emplace_back("ce_id", article.fingerprints.revision);
   event.headers.emplace_back("ce_source",
                              EventSource(options.source_uri, article.origin.source_name));
   event.headers.emplace_back("ce_type", kArticleEventType);

@@ -24,14 +24,16 @@ inline constexpr int kEventSchemaVersion = 1;
 // The last stage: the article as one Kafka record in the CloudEvents 1.0 Kafka protocol binding,
 // binary content mode (docs/events.md is the contract):
 //   key      article.id
-//   headers  ce_specversion "1.0", ce_id article.id, ce_source, ce_type kArticleEventType,
+//   headers  ce_specversion "1.0", ce_id article.fingerprints.revision, ce_source, ce_type
+//   kArticleEventType,
 //            ce_time `now` (FormatEventTime), ce_subject (the file's base name, else the article
 //            url; left out when both are empty, as CloudEvents forbids an empty subject),
 //            content-type "application/json"
 //   value    the article as compact JSON (docs/event.schema.json): content strings (id, format,
 //            title, body) are always strings, every other string is null when empty.
 // Called by Pipeline::Process after Classify; pure and thread-safe. Fails (stage encode) when
-// the article has no id (Normalize did not run) or holds a score that is not a finite number.
+// the article has no id or revision (Normalize did not run) or holds a score that is not a finite
+// number.
 Result<OutboundEvent> Encode(const Article& article, const EncodeOptions& options,
                              std::chrono::system_clock::time_point now);
 

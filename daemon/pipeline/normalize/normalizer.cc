@@ -10,11 +10,9 @@
 #include <limits>
 #include <utility>
 
+#include "daemon/pipeline/normalize/identity.h"
 #include "daemon/pipeline/normalize/language.h"
 #include "daemon/pipeline/unicode_text.h"
-
-#define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack instead of XXH3_createState()
-#include <xxhash.h>
 
 namespace newswire::pipeline {
 namespace {
@@ -135,18 +133,6 @@ std::size_t CountParagraphs(std::string_view body) {
 
 }  // namespace
 
-std::string ContentHash(std::string_view title, std::string_view body) {
-  // Streaming gives the same hash as hashing the concatenation, without building it.
-  XXH3_state_t state;
-  XXH3_INITSTATE(&state);
-  XXH3_128bits_reset(&state);
-  XXH3_128bits_update(&state, title.data(), title.size());
-  XXH3_128bits_update(&state, kParagraphSeparator.data(), kParagraphSeparator.size());
-  XXH3_128bits_update(&state, body.data(), body.size());
-  const XXH128_hash_t hash = XXH3_128bits_digest(&state);
-  return fmt::format("{:016x}{:016x}", hash.high64, hash.low64);
-}
-
 Result<Article> Normalize(Article article) {
   UErrorCode status = U_ZERO_ERROR;
   const icu::Normalizer2* nfc = icu::Normalizer2::getNFCInstance(status);
@@ -177,8 +163,7 @@ Result<Article> Normalize(Article article) {
   article.stats.paragraphs = CountParagraphs(article.body);
   article.stats.words = CountWords(article.title) + CountWords(article.body);
   article.stats.characters = CountCodePoints(article.title) + CountCodePoints(article.body);
-  article.fingerprints.content_hash = ContentHash(article.title, article.body);
-  article.id = article.fingerprints.content_hash;
+  AssignIdentity(article);
   // On the cleaned text: markup remnants and control characters would skew the guess.
   AssignLanguage(article);
   return article;

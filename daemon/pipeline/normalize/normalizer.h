@@ -21,14 +21,9 @@ namespace newswire::pipeline {
 //
 // Then stats.paragraphs (body), stats.words (whitespace-separated tokens with at least one
 // letter or digit, title and body) and stats.characters (code points of title and body) are
-// set, and fingerprints.content_hash and id = ContentHash(title, body).
+// set, and the identities (id, fingerprints.content_hash and fingerprints.revision; identity.h).
 //
 // Fails with kEmptyInput (stage normalize) when title and body are both empty afterwards.
 Result<Article> Normalize(Article article);
-
-// XXH3-128 of title + "\n\n" + body as 32 lowercase hex digits (the canonical, big-endian form
-// that xxhsum prints). The same normalized title and body always give the same value, which is
-// why it doubles as the article id, the Kafka key and the CloudEvents id.
-std::string ContentHash(std::string_view title, std::string_view body);
 
 }  // namespace newswire::pipeline

@@ -84,7 +84,9 @@ TEST(CliTest, ProcessPrintsOneJsonLinePerArticle) {
   ASSERT_TRUE(line["value"].IsObject());
   EXPECT_EQ(std::string(line["value"]["title"].GetString()),
             "Russia's Diminishing Support for Venezuela Amid Ukraine Conflict");
-  EXPECT_EQ(std::string(line["headers"]["ce_id"].GetString()), line["key"].GetString());
+  EXPECT_EQ(std::string(line["value"]["id"].GetString()), line["key"].GetString());
+  EXPECT_EQ(std::string(line["headers"]["ce_id"].GetString()),
+            line["value"]["fingerprints"]["revision"].GetString());
 }
 
 TEST(CliTest, ProcessReadsStandardInputAndRejectsBadInputWith65) {

@@ -67,12 +67,13 @@ TEST(EventEncoderTest, KeyAndEveryHeader) {
   const OutboundEvent event = EncodeOrFail(article);
   EXPECT_EQ(event.channel, Channel::kEvents);
   EXPECT_EQ(event.key, article.id);
-  EXPECT_THAT(event.headers, ElementsAre(Pair("ce_specversion", "1.0"), Pair("ce_id", article.id),
-                                         Pair("ce_source", "newswire://host-1/sources/inbox"),
-                                         Pair("ce_type", "newswire.article.tagged.v1"),
-                                         Pair("ce_time", "2024-05-01T12:34:56.789Z"),
-                                         Pair("ce_subject", "cafe.txt"),
-                                         Pair("content-type", "application/json")));
+  EXPECT_THAT(
+      event.headers,
+      ElementsAre(Pair("ce_specversion", "1.0"), Pair("ce_id", article.fingerprints.revision),
+                  Pair("ce_source", "newswire://host-1/sources/inbox"),
+                  Pair("ce_type", "newswire.article.tagged.v1"),
+                  Pair("ce_time", "2024-05-01T12:34:56.789Z"), Pair("ce_subject", "cafe.txt"),
+                  Pair("content-type", "application/json")));
 }
 
 TEST(EventEncoderTest, EventTimeIsRfc3339UtcWithMilliseconds) {
@@ -133,7 +134,8 @@ TEST(EventEncoderTest, ValueHoldsTheArticle) {
   EXPECT_TRUE(value["metadata"].IsObject());
 
   const rapidjson::Value& fingerprints = value["fingerprints"];
-  EXPECT_EQ(StringAt(fingerprints, "content_hash"), article.id);
+  EXPECT_EQ(StringAt(fingerprints, "content_hash"), article.fingerprints.content_hash);
+  EXPECT_EQ(StringAt(fingerprints, "revision"), article.fingerprints.revision);
   EXPECT_EQ(StringAt(fingerprints, "simhash"),
             fmt::format("{:016x}", article.fingerprints.simhash));
   EXPECT_TRUE(fingerprints["duplicate_of"].IsNull());

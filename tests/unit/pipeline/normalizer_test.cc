@@ -7,6 +7,7 @@
 #include <string>
 
 #include "daemon/pipeline/decode/text_decoder.h"
+#include "daemon/pipeline/normalize/identity.h"
 #include "tests/unit/pipeline/test_helpers.h"
 
 namespace newswire::pipeline {
@@ -121,14 +122,17 @@ TEST(NormalizerTest, ComputesStats) {
   EXPECT_EQ(article.stats.replaced_sequences, 0U);
 }
 
-TEST(NormalizerTest, IdIsTheContentHash) {
+TEST(NormalizerTest, WithoutAUrlTheIdIsTheTextHash) {
   const Article article = NormalizeOrFail(MakeArticle("Hello", "World"));
-  EXPECT_THAT(article.fingerprints.content_hash, MatchesRegex("[0-9a-f]{32}"));
-  EXPECT_EQ(article.id, article.fingerprints.content_hash);
-  EXPECT_EQ(article.id, ContentHash("Hello", "World"));
+  EXPECT_THAT(article.id, MatchesRegex("[0-9a-f]{32}"));
+  EXPECT_EQ(article.id, TextHash("Hello", "World"));
+  EXPECT_EQ(article.provenance.at("id"), "text");
+  EXPECT_EQ(article.fingerprints.content_hash, Hash128Hex("World"));
+  EXPECT_THAT(article.fingerprints.revision, MatchesRegex("[0-9a-f]{32}"));
+  EXPECT_NE(article.fingerprints.revision, article.id);
 }
 
-TEST(NormalizerTest, ContentHashIsXxh3OfTitleBlankLineBody) {
+TEST(NormalizerTest, TextHashIsXxh3OfTitleBlankLineBody) {
   const std::string content = "Hello\n\nWorld";
   const XXH128_hash_t hash = XXH3_128bits(content.data(), content.size());
   XXH128_canonical_t canonical;
@@ -139,9 +143,11 @@ TEST(NormalizerTest, ContentHashIsXxh3OfTitleBlankLineBody) {
     hex.push_back(kDigits[byte >> 4]);
     hex.push_back(kDigits[byte & 0xF]);
   }
-  EXPECT_EQ(ContentHash("Hello", "World"), hex);
-  // Pinned: consumers drop repeated events by this value, so it must never change silently.
-  EXPECT_EQ(ContentHash("Hello", "World"), "79101edb687fdd066353c36683373b24");
+  EXPECT_EQ(TextHash("Hello", "World"), hex);
+  EXPECT_EQ(Hash128Hex(content), hex);
+  // Pinned: the id of an article without a URL, which keys compacted topics; it must never
+  // change silently.
+  EXPECT_EQ(TextHash("Hello", "World"), "79101edb687fdd066353c36683373b24");
 }
 
 TEST(NormalizerTest, IdIsStableForTheSameContent) {
@@ -169,7 +175,7 @@ TEST(NormalizerTest, IdDiffersForDifferentContent) {
   EXPECT_NE(IdOfText("Title\nFirst paragraph. Second paragraph."), id);
   EXPECT_NE(IdOfText("title\nFirst paragraph.\nSecond paragraph."), id);
   // Where the title ends is part of the content.
-  EXPECT_NE(ContentHash("A", "B C"), ContentHash("A B", "C"));
+  EXPECT_NE(TextHash("A", "B C"), TextHash("A B", "C"));
   const auto samples = test_helpers::LoadSamples();
   EXPECT_NE(IdOfText(samples[0].bytes), IdOfText(samples[1].bytes));
 }

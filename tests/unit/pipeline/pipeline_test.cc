@@ -83,12 +83,13 @@ TEST(PipelineTest, EverySampleBecomesOneEventThatMeetsTheSchema) {
     SCOPED_TRACE(sample.path.filename().string());
     const OutboundEvent event = ProcessOne(pipeline, test_helpers::SampleItem(sample));
     EXPECT_EQ(event.channel, Channel::kEvents);
-    EXPECT_EQ(event.key, event.Header("ce_id"));
     EXPECT_EQ(event.Header("ce_subject"), sample.path.filename().string());
     EXPECT_EQ(SchemaViolation(event.value), "");
     rapidjson::Document value;
     value.Parse(event.value.data(), event.value.size());
     ASSERT_TRUE(value.IsObject());
+    EXPECT_EQ(event.key, value["id"].GetString());
+    EXPECT_EQ(event.Header("ce_id"), value["fingerprints"]["revision"].GetString());
     // Furniture, bylines and JSON-LD leave the body, so the body has at most one paragraph per
     // non-blank line, and stats.paragraphs counts what it has.
     EXPECT_EQ(value["stats"]["paragraphs"].GetUint64(),
@@ -238,7 +239,7 @@ TEST(PipelineTest, TheDocumentedExampleIsWhatThePipelineMakes) {
   rapidjson::Document made;
   made.Parse(event.value.data(), event.value.size());
   EXPECT_TRUE(made == documented) << "docs/events.md shows a different value than\n" << event.value;
-  EXPECT_NE(events_md.find("ce_id: " + event.key), std::string::npos);
+  EXPECT_NE(events_md.find("ce_id: " + event.Header("ce_id")), std::string::npos);
   EXPECT_NE(events_md.find("ce_time: " + event.Header("ce_time")), std::string::npos);
 }
 
