@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "daemon/pipeline/decode/markup_text.h"
+#include "daemon/pipeline/decode/text_decoder.h"
 #include "daemon/pipeline/unicode_text.h"
 
 namespace newswire::pipeline {
@@ -52,8 +53,9 @@ struct StringWriter : pugi::xml_writer {
   }
 };
 
-// The text of an Atom text construct (title, summary, content) by its type attribute.
-std::string AtomText(const pugi::xml_node& node) {
+// The text of an Atom text construct (title, summary, content) by its type attribute; what the
+// HTML extractor drops as furniture is added to `boilerplate_characters`.
+std::string AtomText(const pugi::xml_node& node, std::size_t& boilerplate_characters) {
   const std::string_view type = node.attribute("type").value();
   if (type == "xhtml") {
     // Inline XHTML: print the child elements back to markup and strip that, which also keeps
@@ -62,9 +64,11 @@ std::string AtomText(const pugi::xml_node& node) {
     for (const pugi::xml_node& child : node.children()) {
       child.print(writer, "", pugi::format_raw);
     }
-    return MarkupToText(writer.text);
+    return FragmentText(writer.text, boilerplate_characters);
   }
-  if (type == "html" || type == "text/html") return MarkupToText(DirectText(node));
+  if (type == "html" || type == "text/html") {
+    return FragmentText(DirectText(node), boilerplate_characters);
+  }
   return DirectText(node);
 }
 
@@ -169,7 +173,8 @@ Result<Article> RssItem(const FeedContext& feed, const pugi::xml_node& item,
   SetPublished(TrimSpace(date).empty() ? dc_date : date, article);
   // content:encoded is the full text; the description is often only a teaser of it.
   const std::string& markup = TrimSpace(encoded).empty() ? description : encoded;
-  article.body = MarkupToText(markup);
+  article.body = FragmentText(markup, article.stats.boilerplate_characters);
+  RemoveFurniture(article.body, article);
   if (!TrimSpace(article.body).empty()) article.provenance["body"] = "feed";
   return Finish(std::move(article), "item");
 }
@@ -199,10 +204,13 @@ Result<Article> AtomEntry(const FeedContext& feed, const pugi::xml_node& entry,
   std::string updated;
   std::string summary;
   std::string content;
+  std::size_t summary_boilerplate = 0;
+  std::size_t content_boilerplate = 0;
+  std::size_t title_boilerplate = 0;
   for (const pugi::xml_node& child : entry.children()) {
     if (child.type() != pugi::node_element) continue;
     if (IsAtom(child, "title")) {
-      article.title = Trimmed(AtomText(child));
+      article.title = Trimmed(AtomText(child, title_boilerplate));
       if (!article.title.empty()) article.provenance["title"] = "feed";
     } else if (IsAtom(child, "link") && article.url.empty()) {
       const std::string_view rel = child.attribute("rel").value();
@@ -221,9 +229,9 @@ Result<Article> AtomEntry(const FeedContext& feed, const pugi::xml_node& entry,
       if (term.empty()) term = Trimmed(child.attribute("label").value());
       if (!term.empty()) article.sections.push_back(std::move(term));
     } else if (IsAtom(child, "summary")) {
-      summary = AtomText(child);
+      summary = AtomText(child, summary_boilerplate);
     } else if (IsAtom(child, "content") && child.attribute("src").empty()) {
-      content = AtomText(child);
+      content = AtomText(child, content_boilerplate);
     }
   }
   std::vector<std::string> authors = AtomAuthors(entry);
@@ -235,7 +243,11 @@ Result<Article> AtomEntry(const FeedContext& feed, const pugi::xml_node& entry,
     article.modified_time = std::move(*modified);
     article.provenance["modified_time"] = "feed";
   }
-  article.body = TrimSpace(content).empty() ? summary : content;
+  const bool has_content = !TrimSpace(content).empty();
+  article.body = has_content ? std::move(content) : std::move(summary);
+  article.stats.boilerplate_characters +=
+      title_boilerplate + (has_content ? content_boilerplate : summary_boilerplate);
+  RemoveFurniture(article.body, article);
   if (!TrimSpace(article.body).empty()) article.provenance["body"] = "feed";
   return Finish(std::move(article), "entry");
 }
@@ -261,7 +273,10 @@ std::vector<Result<Article>> DecodeRss(FeedContext& feed, const pugi::xml_node& 
 std::vector<Result<Article>> DecodeAtom(FeedContext& feed, const pugi::xml_node& root) {
   feed.format = "atom";
   for (const pugi::xml_node& child : root.children()) {
-    if (IsAtom(child, "title")) feed.feed_title = Trimmed(AtomText(child));
+    if (IsAtom(child, "title")) {
+      std::size_t ignored_boilerplate = 0;
+      feed.feed_title = Trimmed(AtomText(child, ignored_boilerplate));
+    }
   }
   feed.language = Trimmed(root.attribute("xml:lang").value());
   feed.authors = AtomAuthors(root);

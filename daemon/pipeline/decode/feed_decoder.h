@@ -21,7 +21,7 @@ namespace newswire::pipeline {
 //
 // RSS item: title, link (url), guid (metadata["guid"]), author ("mail (Name)" gives Name) or
 //   dc:creator (authors), pubDate or dc:date (published_time), category (sections), and
-//   content:encoded, else description (body, HTML stripped to text). Channel language and title
+//   content:encoded, else description (body, HTML through FragmentText). Channel language and title
 //   become language and metadata["feed_title"].
 // Atom entry: title, link[rel=alternate or none]/@href, id (metadata["guid"]), author/name (the
 //   feed's authors when the entry has none), published (else updated), updated (modified_time),

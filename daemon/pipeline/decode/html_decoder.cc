@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "daemon/pipeline/decode/html_extractor.h"
+#include "daemon/pipeline/decode/text_decoder.h"
 #include "daemon/pipeline/unicode_text.h"
 
 namespace newswire::pipeline {
@@ -77,6 +78,9 @@ Result<std::vector<Result<Article>>> DecodeHtml(const RawArticle& raw, std::stri
   article.stats.input_bytes = raw.bytes.empty() ? utf8_text.size() : raw.bytes.size();
   article.stats.replaced_sequences = replaced;
   article.stats.boilerplate_characters = extraction.boilerplate_characters;
+  // Furniture the markup does not mark (a "Leave a Comment" paragraph, a "Read more" line)
+  // leaves by the same line rules as in the other formats.
+  RemoveFurniture(article.body, article);
 
   std::vector<Result<Article>> articles;
   articles.emplace_back(std::move(article));

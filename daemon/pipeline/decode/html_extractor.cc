@@ -997,32 +997,39 @@ BodyText ExtractBody(std::vector<NodeInfo>& nodes, std::string_view title) {
 
 }  // namespace
 
-HtmlExtraction ExtractHtml(std::string_view utf8_html) {
-  HtmlExtraction out;
-  bool limited = false;
-  const std::string flattened = LimitNesting(utf8_html, limited);
-  const std::string_view html = limited ? std::string_view(flattened) : utf8_html;
-  out.depth_limited = limited;
-  const std::unique_ptr<GumboOutput, GumboDeleter> parsed(
-      gumbo_parse_with_options(&kGumboDefaultOptions, html.data(), html.size()));
-  if (parsed == nullptr) return out;
-  std::vector<NodeInfo> nodes = BuildTable(parsed->document, /*strip_unlikely=*/true);
-  ReadMetadata(nodes, out);
+namespace {
 
-  std::size_t body_chars = 0;
-  std::size_t body_index = 0;
+// The gumbo tree of `utf8_html`, with tags nested deeper than the extractor walks flattened
+// first (LimitNesting); `depth_limited` says whether that happened.
+struct ParsedHtml {
+  std::string flattened;
+  std::unique_ptr<GumboOutput, GumboDeleter> output;
+};
+
+ParsedHtml Parse(std::string_view utf8_html, bool& depth_limited) {
+  ParsedHtml parsed;
+  parsed.flattened = LimitNesting(utf8_html, depth_limited);
+  const std::string_view html = depth_limited ? std::string_view(parsed.flattened) : utf8_html;
+  parsed.output.reset(gumbo_parse_with_options(&kGumboDefaultOptions, html.data(), html.size()));
+  return parsed;
+}
+
+std::size_t BodyIndex(const std::vector<NodeInfo>& nodes) {
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    if (nodes[i].tag == GUMBO_TAG_BODY) {
-      body_index = i;
-      break;
-    }
+    if (nodes[i].tag == GUMBO_TAG_BODY) return i;
   }
-  // Visible text of the page, before any boilerplate removal (for the statistics).
-  for (std::size_t i = body_index; i < nodes[body_index].end; ++i) {
+  return 0;
+}
+
+// Code points of the text a browser would show in the subtree at `root`, before any boilerplate
+// removal (for the statistics).
+std::size_t VisibleCharacters(const std::vector<NodeInfo>& nodes, std::size_t root) {
+  std::size_t characters = 0;
+  for (std::size_t i = root; i < nodes[root].end; ++i) {
     const NodeInfo& info = nodes[i];
     if (!info.is_text) continue;
     bool hidden = false;
-    for (int up = info.parent; up >= 0 && up >= static_cast<int>(body_index);
+    for (int up = info.parent; up >= 0 && up >= static_cast<int>(root);
          up = nodes[static_cast<std::size_t>(up)].parent) {
       const GumboTag tag = nodes[static_cast<std::size_t>(up)].tag;
       if (tag == GUMBO_TAG_SCRIPT || tag == GUMBO_TAG_STYLE || tag == GUMBO_TAG_NOSCRIPT ||
@@ -1031,20 +1038,51 @@ HtmlExtraction ExtractHtml(std::string_view utf8_html) {
         break;
       }
     }
-    if (!hidden) body_chars += CountCodePoints(Collapse(info.node->v.text.text));
+    if (!hidden) characters += CountCodePoints(Collapse(info.node->v.text.text));
   }
+  return characters;
+}
+
+}  // namespace
+
+HtmlExtraction ExtractHtml(std::string_view utf8_html) {
+  HtmlExtraction out;
+  const ParsedHtml parsed = Parse(utf8_html, out.depth_limited);
+  if (parsed.output == nullptr) return out;
+  std::vector<NodeInfo> nodes = BuildTable(parsed.output->document, /*strip_unlikely=*/true);
+  ReadMetadata(nodes, out);
+  const std::size_t body_chars = VisibleCharacters(nodes, BodyIndex(nodes));
 
   // As Readability does: names are a strong but fallible hint ("container penci_sidebar" holds
   // the article on some themes), so a short result is retried without them and the longer wins.
   BodyText body = ExtractBody(nodes, out.title);
   if (body.characters < kMinBodyCharacters) {
-    std::vector<NodeInfo> lenient = BuildTable(parsed->document, /*strip_unlikely=*/false);
+    std::vector<NodeInfo> lenient = BuildTable(parsed.output->document, /*strip_unlikely=*/false);
     BodyText retry = ExtractBody(lenient, out.title);
     if (retry.characters > body.characters) body = std::move(retry);
   }
   const std::size_t kept_chars = body.characters;
   out.paragraphs = std::move(body.paragraphs);
   out.boilerplate_characters = body_chars > kept_chars ? body_chars - kept_chars : 0;
+  return out;
+}
+
+HtmlExtraction ExtractHtmlFragment(std::string_view utf8_html) {
+  HtmlExtraction out;
+  const ParsedHtml parsed = Parse(utf8_html, out.depth_limited);
+  if (parsed.output == nullptr) return out;
+  std::vector<NodeInfo> nodes = BuildTable(parsed.output->document, /*strip_unlikely=*/true);
+  const std::size_t body_index = BodyIndex(nodes);
+  std::vector<Block> blocks;
+  CollectBlocks(nodes, body_index, blocks);
+  std::size_t kept_chars = 0;
+  for (Block& block : blocks) {
+    if (!KeepBlock(block)) continue;
+    kept_chars += CountCodePoints(block.text);
+    out.paragraphs.push_back(std::move(block.text));
+  }
+  const std::size_t visible_chars = VisibleCharacters(nodes, body_index);
+  out.boilerplate_characters = visible_chars > kept_chars ? visible_chars - kept_chars : 0;
   return out;
 }
 

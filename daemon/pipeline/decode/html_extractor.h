@@ -36,4 +36,11 @@ struct HtmlExtraction {
 // tree with explicit stacks, so hostile nesting cannot overflow the thread's stack.
 HtmlExtraction ExtractHtml(std::string_view utf8_html);
 
+// The text of an HTML fragment that is all article: a feed item's description or
+// content:encoded, a JSON article's body. No container is chosen and no metadata is read (only
+// paragraphs, boilerplate_characters and depth_limited are set), but furniture inside the
+// fragment is still dropped: scripts, styles, hidden and boilerplate-named elements, link lists,
+// and blocks that are mostly links ("The post X appeared first on Y", "Read more").
+HtmlExtraction ExtractHtmlFragment(std::string_view utf8_html);
+
 }  // namespace newswire::pipeline

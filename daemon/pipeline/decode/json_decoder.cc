@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "daemon/pipeline/decode/markup_text.h"
+#include "daemon/pipeline/decode/text_decoder.h"
 #include "daemon/pipeline/unicode_text.h"
 
 namespace newswire::pipeline {
@@ -98,13 +99,13 @@ std::string WithoutNul(std::string_view text) {
   return out;
 }
 
-std::string BodyText(const rapidjson::Value& value) {
-  if (value.IsString()) return MarkupToText(WithoutNul(AsView(value)));
+std::string BodyText(const rapidjson::Value& value, std::size_t& boilerplate_characters) {
+  if (value.IsString()) return FragmentText(WithoutNul(AsView(value)), boilerplate_characters);
   std::string body;
   for (const auto& paragraph : value.GetArray()) {
     if (!paragraph.IsString()) continue;
     if (!body.empty()) body.append("\n\n");
-    body.append(MarkupToText(WithoutNul(AsView(paragraph))));
+    body.append(FragmentText(WithoutNul(AsView(paragraph)), boilerplate_characters));
   }
   return body;
 }
@@ -145,7 +146,8 @@ Result<Article> ArticleFromObject(const RawArticle& raw, const rapidjson::Value&
     return value.IsString() || value.IsArray();
   });
   if (body != nullptr) {
-    article.body = BodyText(*body);
+    article.body = BodyText(*body, article.stats.boilerplate_characters);
+    RemoveFurniture(article.body, article);
     if (!article.body.empty()) article.provenance["body"] = "json";
   }
   if (const auto* url = FindString(object, mapping.url)) {

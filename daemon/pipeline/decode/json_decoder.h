@@ -23,7 +23,8 @@ struct JsonFieldMapping {
 
 // How one JSON object becomes an article (both decoders):
 // - title, url, language: strings; body: a string, or an array of strings (one paragraph each),
-//   with HTML tags stripped to text and character references decoded (MarkupToText);
+//   HTML turned into text (FragmentText: block markup through the HTML5 parser, furniture inside
+//   it dropped and counted as boilerplate) and character references decoded;
 // - author: a string, an object with a string "name", or an array of those;
 // - published: a date NormalizeDate understands becomes published_time in UTC; otherwise
 //   published_time stays empty and the text is kept in metadata["published_raw"];

@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <utility>
+
+#include "daemon/pipeline/decode/html_extractor.h"
 
 namespace newswire::pipeline {
 namespace {
@@ -419,6 +422,35 @@ std::optional<std::string> ParseRfc822(std::string_view text) {
   return FormatUtc(time);
 }
 
+// Whether `markup` holds a start or end tag of a block-level element, which the HTML5 parser
+// handles better than the simple stripper (paragraphs, lists, tables, furniture inside).
+bool HasBlockMarkup(std::string_view markup) {
+  static constexpr std::array<std::string_view, 24> kBlockTags = {
+      "p",  "div",   "br",         "li",      "ul",      "ol",  "h1",     "h2",
+      "h3", "h4",    "h5",         "h6",      "hr",      "dl",  "dt",     "dd",
+      "tr", "table", "blockquote", "section", "article", "pre", "figure", "aside"};
+  for (std::size_t index = markup.find('<'); index != std::string_view::npos;
+       index = markup.find('<', index + 1)) {
+    std::size_t name_begin = index + 1;
+    if (name_begin < markup.size() && markup[name_begin] == '/') ++name_begin;
+    std::size_t name_end = name_begin;
+    while (name_end < markup.size() &&
+           (IsAsciiAlpha(markup[name_end]) || IsAsciiDigit(markup[name_end]))) {
+      ++name_end;
+    }
+    if (name_end == name_begin || name_end == markup.size()) continue;
+    const char after = markup[name_end];
+    if (after != '>' && after != '/' && after != ' ' && after != '\t' && after != '\n' &&
+        after != '\r') {
+      continue;
+    }
+    std::string name;
+    for (std::size_t at = name_begin; at < name_end; ++at) name.push_back(ToLowerAscii(markup[at]));
+    if (std::find(kBlockTags.begin(), kBlockTags.end(), name) != kBlockTags.end()) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string DecodeHtmlEntities(std::string_view text) {
@@ -503,6 +535,18 @@ std::optional<std::string> NormalizeDate(std::string_view text) {
   while (!text.empty() && IsAsciiSpace(text.back())) text.remove_suffix(1);
   if (text.size() >= 10 && IsAsciiDigit(text[0]) && text[4] == '-') return ParseRfc3339(text);
   return ParseRfc822(text);
+}
+
+std::string FragmentText(std::string_view markup, std::size_t& boilerplate_characters) {
+  if (!HasBlockMarkup(markup)) return MarkupToText(markup);
+  HtmlExtraction extraction = ExtractHtmlFragment(markup);
+  boilerplate_characters += extraction.boilerplate_characters;
+  std::string text;
+  for (const std::string& paragraph : extraction.paragraphs) {
+    if (!text.empty()) text.push_back('\n');
+    text.append(paragraph);
+  }
+  return text;
 }
 
 }  // namespace newswire::pipeline

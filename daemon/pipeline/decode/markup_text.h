@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -9,12 +10,19 @@
 // beyond constant tables.
 namespace newswire::pipeline {
 
-// The text of an HTML fragment, simply: tags and comments are removed, the contents of script,
+// The text of an HTML fragment that is all article (a feed item's description or
+// content:encoded, a JSON article's body), paragraphs separated by line breaks. A fragment with
+// block-level markup (<p>, <div>, <br>, <li>, headings, tables, ...) goes through the HTML5
+// parser and ExtractHtmlFragment, which also drops furniture inside it; the code points dropped
+// are added to `boilerplate_characters`. Text with inline markup only, or none, goes through
+// MarkupToText, which keeps its line breaks as they are.
+std::string FragmentText(std::string_view markup, std::size_t& boilerplate_characters);
+
+// The text of inline markup, simply: tags and comments are removed, the contents of script,
 // style, template and noscript elements are dropped, block-level elements and <br> become line
 // breaks (the normalizer turns those into paragraphs), and character references are decoded.
 // A '<' that does not start a tag ("a < b") is kept. An unterminated tag or comment drops the
-// rest of the input. This is a stop-gap, not an HTML parser: a later change routes these
-// fragments through the HTML extractor.
+// rest of the input. Not an HTML parser: FragmentText uses it only where no block markup is.
 std::string MarkupToText(std::string_view markup);
 
 // `text` with HTML character references decoded: decimal and hexadecimal ones, and the named

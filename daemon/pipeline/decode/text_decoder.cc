@@ -207,6 +207,7 @@ constexpr std::string_view kTrailerPhrases[] = {
     "sent to your email",
     "akismet",
     "your comment data",
+    "appeared first on",  // WordPress's feed footer: "The post X appeared first on Y."
 };
 constexpr std::string_view kPaywallPhrases[] = {
     "subscribers only",     "for subscribers",      "subscribe to continue", "subscribe to read",
@@ -458,6 +459,70 @@ Furniture ClassifyFurniture(std::string_view line) {
   return Furniture::kNone;
 }
 
+std::string RemoveFurnitureLines(std::vector<std::string_view>& lines, Article& article) {
+  std::size_t& boilerplate = article.stats.boilerplate_characters;
+  // Pass 2: labels go wherever they stand.
+  std::erase_if(lines, [&boilerplate](std::string_view line) {
+    if (ClassifyFurniture(line) != Furniture::kLabel) return false;
+    boilerplate += CountCodePoints(line);
+    return true;
+  });
+
+  // Pass 3: the run of end-of-page furniture.
+  std::string heuristic_publisher;
+  while (!lines.empty()) {
+    const std::string_view line = lines.back();
+    const Furniture furniture = ClassifyFurniture(line);
+    if (furniture == Furniture::kNone) break;
+    // A paragraph that only ends in a call to comment keeps its text; the cut is made below.
+    if (furniture == Furniture::kTrailer) {
+      const std::size_t keep = WithoutTrailingCallToAction(line);
+      if (keep > 0 && keep < line.size() &&
+          ClassifyFurniture(line.substr(0, keep)) == Furniture::kNone) {
+        break;
+      }
+    }
+    if (furniture == Furniture::kPaywall) article.flags.paywall = true;
+    if (furniture == Furniture::kTeaser) article.flags.truncated = true;
+    // Newsletter blocks ("Discover more from <site>") name the site that published the page.
+    if (StartsWithNoCase(line, kDiscoverMoreFrom)) {
+      heuristic_publisher.assign(TrimSpace(line.substr(kDiscoverMoreFrom.size())));
+    }
+    boilerplate += CountCodePoints(line);
+    lines.pop_back();
+  }
+  if (!lines.empty()) {
+    const std::size_t keep = WithoutTrailingCallToAction(lines.back());
+    boilerplate += CountCodePoints(lines.back().substr(keep));
+    lines.back() = lines.back().substr(0, keep);
+    if (lines.back().empty()) lines.pop_back();
+  }
+  if (!lines.empty() && LastCodePoint(lines.back()) == 0x2026) article.flags.truncated = true;
+
+  return heuristic_publisher;
+}
+
+void RemoveFurniture(std::string& body, Article& article) {
+  std::vector<std::string_view> lines;
+  for (std::size_t at = 0; at < body.size();) {
+    std::size_t end = body.find('\n', at);
+    if (end == std::string::npos) end = body.size();
+    if (const std::string_view line = TrimSpace(std::string_view(body).substr(at, end - at));
+        !line.empty()) {
+      lines.push_back(line);
+    }
+    at = end + 1;
+  }
+  RemoveFurnitureLines(lines, article);
+  std::string kept;
+  kept.reserve(body.size());
+  for (const std::string_view line : lines) {
+    if (!kept.empty()) kept.push_back('\n');
+    kept.append(line);
+  }
+  body = std::move(kept);
+}
+
 std::vector<std::string_view> ParseBreadcrumb(std::string_view line) {
   constexpr std::size_t kMaxBreadcrumbBytes = 400;
   std::vector<std::string_view> segments;
@@ -555,43 +620,8 @@ Result<std::vector<Result<Article>>> DecodeText(const RawArticle& raw) {
     }
     lines.push_back(line);
   }
-  // Pass 2: labels go wherever they stand.
-  std::erase_if(lines, [&boilerplate](std::string_view line) {
-    if (ClassifyFurniture(line) != Furniture::kLabel) return false;
-    boilerplate += CountCodePoints(line);
-    return true;
-  });
-
-  // Pass 3: the run of end-of-page furniture.
-  std::string heuristic_publisher;
-  while (!lines.empty()) {
-    const std::string_view line = lines.back();
-    const Furniture furniture = ClassifyFurniture(line);
-    if (furniture == Furniture::kNone) break;
-    // A paragraph that only ends in a call to comment keeps its text; the cut is made below.
-    if (furniture == Furniture::kTrailer) {
-      const std::size_t keep = WithoutTrailingCallToAction(line);
-      if (keep > 0 && keep < line.size() &&
-          ClassifyFurniture(line.substr(0, keep)) == Furniture::kNone) {
-        break;
-      }
-    }
-    if (furniture == Furniture::kPaywall) article.flags.paywall = true;
-    if (furniture == Furniture::kTeaser) article.flags.truncated = true;
-    // Newsletter blocks ("Discover more from <site>") name the site that published the page.
-    if (StartsWithNoCase(line, kDiscoverMoreFrom)) {
-      heuristic_publisher.assign(TrimSpace(line.substr(kDiscoverMoreFrom.size())));
-    }
-    boilerplate += CountCodePoints(line);
-    lines.pop_back();
-  }
-  if (!lines.empty()) {
-    const std::size_t keep = WithoutTrailingCallToAction(lines.back());
-    boilerplate += CountCodePoints(lines.back().substr(keep));
-    lines.back() = lines.back().substr(0, keep);
-    if (lines.back().empty()) lines.pop_back();
-  }
-  if (!lines.empty() && LastCodePoint(lines.back()) == 0x2026) article.flags.truncated = true;
+  // Passes 2 and 3: labels, and the run of end-of-page furniture.
+  std::string heuristic_publisher = RemoveFurnitureLines(lines, article);
 
   // Pass 4: the head. `first_body` moves past each head line that is taken.
   std::size_t first_body = 0;

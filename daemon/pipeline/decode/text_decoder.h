@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -52,6 +53,18 @@ enum class Furniture {
   kTeaser,   // "Read more", "[...]": a trailer that also sets flags.truncated
 };
 Furniture ClassifyFurniture(std::string_view line);
+
+// The furniture passes of DecodeText, shared with the decoders whose bodies come from HTML
+// fragments (feed items, JSON articles): labels are removed wherever they stand, then the run of
+// trailers at the end (setting flags.paywall and flags.truncated), then a call to comment that
+// ends the last line; a last line ending in "…" sets flags.truncated. Removed code points are
+// added to article.stats.boilerplate_characters. `lines` are trimmed and not blank. Returns the
+// site a "Discover more from X" line names, or "".
+std::string RemoveFurnitureLines(std::vector<std::string_view>& lines, Article& article);
+
+// RemoveFurnitureLines on a body whose lines are separated by '\n'; the body keeps its other
+// lines, trimmed and joined by '\n'.
+void RemoveFurniture(std::string& body, Article& article);
 
 // The segments of a breadcrumb line ("Home » world » Title" gives {"Home", "world", "Title"}),
 // or an empty vector when the line is not one.

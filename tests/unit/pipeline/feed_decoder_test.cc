@@ -97,9 +97,38 @@ TEST(FeedDecoderTest, RssDescriptionIsTheBodyWithoutContentEncoded) {
       Rss("<item><title>T</title><description>&lt;p&gt;One&lt;/p&gt;&lt;p&gt;Two &amp;amp; "
           "three&lt;/p&gt;</description><pubDate>someday</pubDate></item>"));
   ASSERT_EQ(articles.size(), 1U);
-  EXPECT_EQ(articles[0].body, "\nOne\n\nTwo & three\n");
+  EXPECT_EQ(articles[0].body, "One\nTwo & three");
   EXPECT_EQ(articles[0].published_time, "");
   EXPECT_EQ(articles[0].metadata.at("published_raw"), "someday");
+}
+
+TEST(FeedDecoderTest, FurnitureInsideContentEncodedIsDroppedAndCounted) {
+  const auto articles = DecodeAll(
+      Rss("<item><title>T</title><content:encoded><![CDATA["
+          "<div class=\"share-buttons\"><a href=\"#\">Share on X</a> <a href=\"#\">Email</a></div>"
+          "<p>The council voted on Tuesday, after a long debate, to close the bridge.</p>"
+          "<script>track('view')</script>"
+          "<ul><li>First point made.</li><li>Second point made.</li></ul>"
+          "<p>The post <a href=\"https://news.example/bridge\">Bridge closes</a> appeared first on "
+          "<a href=\"https://news.example\">News Example</a>.</p>"
+          "]]></content:encoded></item>"));
+  ASSERT_EQ(articles.size(), 1U);
+  EXPECT_EQ(articles[0].body,
+            "The council voted on Tuesday, after a long debate, to close the bridge.\n"
+            "First point made.\nSecond point made.");
+  // "Share on X Email" and the "The post ... appeared first on ..." line.
+  EXPECT_GE(articles[0].stats.boilerplate_characters, 16U + 50U);
+}
+
+TEST(FeedDecoderTest, AtomHtmlContentGoesThroughTheFragmentExtractor) {
+  const auto articles = DecodeAll(
+      "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><title>T</title>"
+      "<summary type=\"html\">&lt;p&gt;Teaser only.&lt;/p&gt;</summary>"
+      "<content type=\"html\">&lt;p&gt;Full text, first part.&lt;/p&gt;&lt;aside&gt;Related "
+      "stories&lt;/aside&gt;&lt;p&gt;Second part.&lt;/p&gt;</content></entry></feed>");
+  ASSERT_EQ(articles.size(), 1U);
+  EXPECT_EQ(articles[0].body, "Full text, first part.\nSecond part.");
+  EXPECT_EQ(articles[0].stats.boilerplate_characters, 15U);
 }
 
 TEST(FeedDecoderTest, ItemWithoutTitleAndBodyIsAnInnerError) {

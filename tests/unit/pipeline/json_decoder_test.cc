@@ -97,11 +97,36 @@ TEST(JsonDecoderTest, AuthorsMayBeStringsObjectsOrArrays) {
 }
 
 TEST(JsonDecoderTest, BodyMayBeAnArrayOfParagraphs) {
-  EXPECT_EQ(DecodeOne(R"({"title": "t", "body": ["one", 2, "<b>three</b>"]})").body,
-            "one\n\nthree");
+  EXPECT_EQ(DecodeOne(R"({"title": "t", "body": ["one", 2, "<b>three</b>"]})").body, "one\nthree");
 }
 
 // The rule: the first occurrence of a duplicate key wins (see json_decoder.h).
+TEST(JsonDecoderTest, HtmlBodyGoesThroughTheFragmentExtractor) {
+  const Article article = DecodeOne(
+      R"({"title": "T", "body": "<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>)"
+      R"(<p>Rain fell all day &amp; night.</p><p style='display:none'>hidden</p>)"
+      R"(<table><tr><td>Monday</td><td>12 mm</td></tr></table>"})");
+  EXPECT_EQ(article.body, "Rain fell all day & night.\nMonday 12 mm");
+  // "Home", "World" and "hidden", give or take the spaces between them.
+  EXPECT_GE(article.stats.boilerplate_characters, 4U + 5U + 6U - 1U);
+  EXPECT_LE(article.stats.boilerplate_characters, 4U + 5U + 6U + 1U);
+}
+
+TEST(JsonDecoderTest, PlainTextBodyKeepsItsLineBreaks) {
+  const Article article =
+      DecodeOne(R"({"title": "T", "body": "First paragraph, 3 < 4.\n\nSecond <b>bold</b>."})");
+  EXPECT_EQ(article.body, "First paragraph, 3 < 4.\nSecond bold.");
+  EXPECT_EQ(article.stats.boilerplate_characters, 0U);
+}
+
+TEST(JsonDecoderTest, TrailingFurnitureLeavesTheBody) {
+  const Article article =
+      DecodeOne(R"({"title": "T", "body": "<p>The bridge reopens in May.</p><p>Read more</p>"})");
+  EXPECT_EQ(article.body, "The bridge reopens in May.");
+  EXPECT_TRUE(article.flags.truncated);
+  EXPECT_EQ(article.stats.boilerplate_characters, 9U);
+}
+
 TEST(JsonDecoderTest, DuplicateKeysFirstOccurrenceWins) {
   const Article article = DecodeOne(
       R"({"title": "first", "body": "b1", "title": "second", "body": "b2", "title": "third"})");
