@@ -517,7 +517,7 @@ void RemoveFurniture(std::string& body, Article& article) {
   std::string kept;
   kept.reserve(body.size());
   for (const std::string_view line : lines) {
-    if (!kept.empty()) kept.push_back('\n');
+    if (!kept.empty()) kept.append("\n\n");
     kept.append(line);
   }
   body = std::move(kept);

@@ -63,7 +63,7 @@ Furniture ClassifyFurniture(std::string_view line);
 std::string RemoveFurnitureLines(std::vector<std::string_view>& lines, Article& article);
 
 // RemoveFurnitureLines on a body whose lines are separated by '\n'; the body keeps its other
-// lines, trimmed and joined by '\n'.
+// lines, trimmed and joined by "\n\n" (one paragraph each, as DecodeText writes bodies).
 void RemoveFurniture(std::string& body, Article& article);
 
 // The segments of a breadcrumb line ("Home » world » Title" gives {"Home", "world", "Title"}),

@@ -97,7 +97,7 @@ TEST(FeedDecoderTest, RssDescriptionIsTheBodyWithoutContentEncoded) {
       Rss("<item><title>T</title><description>&lt;p&gt;One&lt;/p&gt;&lt;p&gt;Two &amp;amp; "
           "three&lt;/p&gt;</description><pubDate>someday</pubDate></item>"));
   ASSERT_EQ(articles.size(), 1U);
-  EXPECT_EQ(articles[0].body, "One\nTwo & three");
+  EXPECT_EQ(articles[0].body, "One\n\nTwo & three");
   EXPECT_EQ(articles[0].published_time, "");
   EXPECT_EQ(articles[0].metadata.at("published_raw"), "someday");
 }
@@ -114,8 +114,8 @@ TEST(FeedDecoderTest, FurnitureInsideContentEncodedIsDroppedAndCounted) {
           "]]></content:encoded></item>"));
   ASSERT_EQ(articles.size(), 1U);
   EXPECT_EQ(articles[0].body,
-            "The council voted on Tuesday, after a long debate, to close the bridge.\n"
-            "First point made.\nSecond point made.");
+            "The council voted on Tuesday, after a long debate, to close the bridge.\n\n"
+            "First point made.\n\nSecond point made.");
   // "Share on X Email" and the "The post ... appeared first on ..." line.
   EXPECT_GE(articles[0].stats.boilerplate_characters, 16U + 50U);
 }
@@ -127,7 +127,7 @@ TEST(FeedDecoderTest, AtomHtmlContentGoesThroughTheFragmentExtractor) {
       "<content type=\"html\">&lt;p&gt;Full text, first part.&lt;/p&gt;&lt;aside&gt;Related "
       "stories&lt;/aside&gt;&lt;p&gt;Second part.&lt;/p&gt;</content></entry></feed>");
   ASSERT_EQ(articles.size(), 1U);
-  EXPECT_EQ(articles[0].body, "Full text, first part.\nSecond part.");
+  EXPECT_EQ(articles[0].body, "Full text, first part.\n\nSecond part.");
   EXPECT_EQ(articles[0].stats.boilerplate_characters, 15U);
 }
 

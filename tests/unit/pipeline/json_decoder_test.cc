@@ -97,7 +97,8 @@ TEST(JsonDecoderTest, AuthorsMayBeStringsObjectsOrArrays) {
 }
 
 TEST(JsonDecoderTest, BodyMayBeAnArrayOfParagraphs) {
-  EXPECT_EQ(DecodeOne(R"({"title": "t", "body": ["one", 2, "<b>three</b>"]})").body, "one\nthree");
+  EXPECT_EQ(DecodeOne(R"({"title": "t", "body": ["one", 2, "<b>three</b>"]})").body,
+            "one\n\nthree");
 }
 
 // The rule: the first occurrence of a duplicate key wins (see json_decoder.h).
@@ -106,7 +107,7 @@ TEST(JsonDecoderTest, HtmlBodyGoesThroughTheFragmentExtractor) {
       R"({"title": "T", "body": "<nav><a href='/'>Home</a> <a href='/world'>World</a></nav>)"
       R"(<p>Rain fell all day &amp; night.</p><p style='display:none'>hidden</p>)"
       R"(<table><tr><td>Monday</td><td>12 mm</td></tr></table>"})");
-  EXPECT_EQ(article.body, "Rain fell all day & night.\nMonday 12 mm");
+  EXPECT_EQ(article.body, "Rain fell all day & night.\n\nMonday 12 mm");
   // "Home", "World" and "hidden", give or take the spaces between them.
   EXPECT_GE(article.stats.boilerplate_characters, 4U + 5U + 6U - 1U);
   EXPECT_LE(article.stats.boilerplate_characters, 4U + 5U + 6U + 1U);
@@ -115,7 +116,7 @@ TEST(JsonDecoderTest, HtmlBodyGoesThroughTheFragmentExtractor) {
 TEST(JsonDecoderTest, PlainTextBodyKeepsItsLineBreaks) {
   const Article article =
       DecodeOne(R"({"title": "T", "body": "First paragraph, 3 < 4.\n\nSecond <b>bold</b>."})");
-  EXPECT_EQ(article.body, "First paragraph, 3 < 4.\nSecond bold.");
+  EXPECT_EQ(article.body, "First paragraph, 3 < 4.\n\nSecond bold.");
   EXPECT_EQ(article.stats.boilerplate_characters, 0U);
 }
 
