@@ -60,9 +60,36 @@ LanguageGuess DetectLanguage(std::string_view title, std::string_view body) {
   return guess;
 }
 
+namespace {
+
+// "en-GB", "EN_us" and "en" name one language; CLD2's "zh-Hant" is "zh". Also maps withdrawn
+// codes a page may still declare ("iw") to current ones.
+std::string PrimaryLanguage(std::string_view tag) {
+  std::string primary(tag.substr(0, tag.find_first_of("-_")));
+  std::transform(primary.begin(), primary.end(), primary.begin(), [](char c) {
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+  });
+  primary = CurrentCode(primary);
+  // Norwegian: CLD2 says "no", pages say "nb" (Bokmål) or "nn" (Nynorsk).
+  if (primary == "nb" || primary == "nn") return "no";
+  return primary;
+}
+
+}  // namespace
+
 void AssignLanguage(Article& article) {
-  if (!article.language.empty()) return;
   LanguageGuess guess = DetectLanguage(article.title, article.body);
+  if (!article.language.empty()) {
+    if (guess.code.empty()) return;  // kept as declared, unconfirmed: confidence 0
+    if (PrimaryLanguage(guess.code) == PrimaryLanguage(article.language)) {
+      article.language_confidence = guess.confidence;  // the declared tag keeps its region
+      return;
+    }
+    if (guess.confidence < kOverrideDeclaredLanguageConfidence) return;
+    // Templates declare one language for a whole site ("en" on a French article); the text
+    // itself is the better witness when detection is sure.
+    article.metadata["declared_language"] = std::move(article.language);
+  }
   if (guess.code.empty()) return;
   article.language = std::move(guess.code);
   article.language_confidence = guess.confidence;

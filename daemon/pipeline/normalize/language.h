@@ -23,9 +23,19 @@ inline constexpr std::size_t kLanguageSampleBytes = 16 * 1024;
 // body gives {"", 0}: a headline alone is mostly names and too short to tell.
 LanguageGuess DetectLanguage(std::string_view title, std::string_view body);
 
-// Sets article.language, language_confidence and provenance["language"] = "heuristic" from
-// DetectLanguage, unless the input already gave a language (<html lang>, a JSON field), which
-// is kept with the provenance its decoder set. Nothing is set when detection finds nothing.
+// Detection at least this sure overrides a language the input declared.
+inline constexpr double kOverrideDeclaredLanguageConfidence = 0.9;
+
+// Sets article.language, language_confidence and provenance["language"] from DetectLanguage.
+// A language the input declared (<html lang>, xml:lang, a JSON field) is checked against it:
+// - detection agrees (same primary language): the declared tag is kept ("en-GB" stays) with the
+//   provenance its decoder set, and the confidence is detection's;
+// - detection disagrees with confidence >= kOverrideDeclaredLanguageConfidence: the detected
+//   language wins (provenance "heuristic"), the declared one is kept in
+//   metadata["declared_language"];
+// - otherwise the declared tag is kept unconfirmed, with confidence 0.
+// Without a declared language, a detected one is set with provenance "heuristic"; nothing is
+// set when detection finds nothing.
 void AssignLanguage(Article& article);
 
 }  // namespace newswire::pipeline

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <string_view>
 
 #include "daemon/pipeline/decode/text_decoder.h"
 #include "daemon/pipeline/normalize/normalizer.h"
@@ -53,15 +54,43 @@ TEST(LanguageTest, AnEmptyBodyGivesNoLanguage) {
   EXPECT_EQ(DetectLanguage("", "").code, "");
 }
 
-TEST(LanguageTest, ALanguageFromTheInputIsKept) {
+Article Declared(std::string language, std::string body) {
   Article article;
   article.title = "Title";
-  article.body = "This is clearly an English sentence about the economy and the markets today.";
-  article.language = "de";
+  article.body = std::move(body);
+  article.language = std::move(language);
   article.provenance["language"] = "meta";
   AssignLanguage(article);
+  return article;
+}
+
+constexpr std::string_view kEnglishBody =
+    "The central bank kept interest rates unchanged on Thursday, saying inflation was falling "
+    "more slowly than it had expected, and warned that the housing market remained fragile.";
+
+TEST(LanguageTest, ADeclaredLanguageThatDetectionConfirmsKeepsItsTagAndGetsAConfidence) {
+  const Article article = Declared("en-GB", std::string(kEnglishBody));
+  EXPECT_EQ(article.language, "en-GB");
+  EXPECT_EQ(article.provenance.at("language"), "meta");
+  EXPECT_GT(article.language_confidence, 0.5);
+  EXPECT_FALSE(article.metadata.contains("declared_language"));
+  EXPECT_EQ(Declared("EN_us", std::string(kEnglishBody)).language, "EN_us");
+}
+
+TEST(LanguageTest, ASureDetectionOverridesAWrongDeclaration) {
+  const Article article = Declared("de", std::string(kEnglishBody));
+  EXPECT_EQ(article.language, "en");
+  EXPECT_EQ(article.provenance.at("language"), "heuristic");
+  EXPECT_GE(article.language_confidence, kOverrideDeclaredLanguageConfidence);
+  EXPECT_EQ(article.metadata.at("declared_language"), "de");
+}
+
+TEST(LanguageTest, AnUnconfirmedDeclarationIsKeptWithConfidenceZero) {
+  // Too little text to detect anything: the declaration stands, unconfirmed.
+  const Article article = Declared("de", "");
   EXPECT_EQ(article.language, "de");
   EXPECT_EQ(article.provenance.at("language"), "meta");
+  EXPECT_EQ(article.language_confidence, 0.0);
 }
 
 TEST(LanguageTest, HebrewGetsItsCurrentCode) {
