@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -87,6 +88,35 @@ TEST(CliTest, ProcessPrintsOneJsonLinePerArticle) {
   EXPECT_EQ(std::string(line["value"]["id"].GetString()), line["key"].GetString());
   EXPECT_EQ(std::string(line["headers"]["ce_id"].GetString()),
             line["value"]["fingerprints"]["revision"].GetString());
+}
+
+// What a user sees for each sample: the cleaned article with its metadata, one line each.
+TEST(CliTest, ProcessShowsTheCleanArticleOfEverySample) {
+  std::size_t samples = 0;
+  for (const auto& entry : fs::directory_iterator(kSourceDir / "tests/data/articles")) {
+    SCOPED_TRACE(entry.path().filename().string());
+    ++samples;
+    auto result = RunNewswire({"process", entry.path().string()});
+    ASSERT_EQ(result.exit_code, 0) << result.output;
+    EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1);
+    rapidjson::Document line;
+    line.Parse(result.output.c_str());
+    ASSERT_FALSE(line.HasParseError()) << result.output;
+    const rapidjson::Value& value = line["value"];
+    EXPECT_EQ(std::string(value["format"].GetString()), "text");
+    EXPECT_EQ(std::string(value["language"].GetString()), "en");
+    EXPECT_GT(value["stats"]["words"].GetUint64(), 200U);
+    const std::string body = value["body"].GetString();
+    for (const char* furniture : {"@context", "Leave a Comment", "Full Transcript"}) {
+      EXPECT_EQ(body.find(furniture), std::string::npos) << furniture;
+    }
+    if (entry.path().filename().string().starts_with("004")) {
+      EXPECT_EQ(std::string(value["published_time"].GetString()), "2024-02-29T10:06:26Z");
+      EXPECT_EQ(std::string(value["publisher"].GetString()), "Archyworldys");
+      EXPECT_EQ(std::string(value["authors"][0]["name"].GetString()), "Archyworldys Staff");
+    }
+  }
+  EXPECT_EQ(samples, 5U);
 }
 
 TEST(CliTest, ProcessReadsStandardInputAndRejectsBadInputWith65) {

@@ -1,5 +1,5 @@
 // Golden tests of the five plain-text samples: what decode and normalize make of each, field by
-// field. Language is not asserted here (language detection has its own tests).
+// field, language included (every sample is English, which CLD2 must find with confidence).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -28,6 +28,7 @@ struct Golden {
   std::string body_begins{};
   std::string body_ends{};
   std::size_t faq_pairs = 0;
+  std::string language = "en";
 };
 
 Article Process(const test_helpers::Sample& sample) {
@@ -62,6 +63,9 @@ void ExpectMatches(const Article& article, const Golden& golden) {
   EXPECT_EQ(article.sections, golden.sections);
   EXPECT_THAT(article.body, StartsWith(golden.body_begins));
   EXPECT_THAT(article.body, EndsWith(golden.body_ends));
+  EXPECT_EQ(article.language, golden.language);
+  EXPECT_GE(article.language_confidence, 0.9);
+  EXPECT_EQ(article.provenance.at("language"), "heuristic");
   EXPECT_EQ(article.faq.size(), golden.faq_pairs);
   EXPECT_EQ(article.flags.faq, golden.faq_pairs > 0);
   EXPECT_FALSE(article.flags.paywall);
