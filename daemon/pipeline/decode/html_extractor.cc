@@ -474,15 +474,29 @@ int TagBaseScore(GumboTag tag) {
   }
 }
 
+// Whether the element at `index` holds text beside block children: a div, section or article
+// whose text paragraphs are not wrapped in <p>. (Without block children, the element itself is
+// the paragraph.)
+bool IsBareTextContainer(const std::vector<NodeInfo>& nodes, std::size_t index) {
+  const GumboTag tag = nodes[index].tag;
+  return (tag == GUMBO_TAG_DIV || tag == GUMBO_TAG_SECTION || tag == GUMBO_TAG_ARTICLE) &&
+         HasBlockChild(nodes, index);
+}
+
 // Readability-style scoring: every paragraph gives points for its length and commas to its
 // ancestors, less the further up they are; the best-scoring container, discounted by its link
 // density, holds the article.
 int ChooseContainer(std::vector<NodeInfo>& nodes) {
   for (std::size_t i = 0; i < nodes.size(); ++i) {
     NodeInfo& info = nodes[i];
-    if (info.is_text || info.removed || info.text_chars < 25) continue;
+    if (info.removed || info.text_chars < 25) continue;
+    // Text standing directly in a div beside block children ("text<br><div></div>text") is a
+    // paragraph without its <p>, as Readability treats it.
+    const bool bare_text = info.is_text && info.parent >= 0 &&
+                           IsBareTextContainer(nodes, static_cast<std::size_t>(info.parent));
     const bool paragraph =
-        info.tag == GUMBO_TAG_P || info.tag == GUMBO_TAG_PRE || info.tag == GUMBO_TAG_TD ||
+        bare_text || info.tag == GUMBO_TAG_P || info.tag == GUMBO_TAG_PRE ||
+        info.tag == GUMBO_TAG_TD ||
         ((info.tag == GUMBO_TAG_DIV || info.tag == GUMBO_TAG_SECTION) && !HasBlockChild(nodes, i));
     if (!paragraph) continue;
     const double points = 1.0 + static_cast<double>(info.commas) +

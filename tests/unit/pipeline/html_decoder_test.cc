@@ -69,6 +69,16 @@ Article DecodeOne(std::string html) {
   return std::move(*decoded->front());
 }
 
+// Some CMSs write paragraphs as bare text separated by <br> and empty divs, without <p>.
+TEST(HtmlDecoderTest, FindsParagraphsThatAreBareTextInADiv) {
+  const Article article = DecodeOne(
+      "<html><body><nav><a href=\"/\">Home</a> <a href=\"/world\">World</a></nav>"
+      "<div class=\"story\"><h1>Tram plan</h1><div class=\"body\">" +
+      std::string(kParagraphOne) + "<div class=\"spacer\"></div>" + std::string(kParagraphTwo) +
+      "<br><div class=\"spacer\"></div></div></div><footer>Copyright</footer></body></html>");
+  EXPECT_EQ(article.body, std::string(kParagraphOne) + "\n\n" + std::string(kParagraphTwo));
+}
+
 TEST(HtmlDecoderTest, KeepsArticleParagraphsListsAndTablesInOrder) {
   const Article article = DecodeOne(ArticlePage());
   EXPECT_EQ(article.format, "html");
