@@ -4,6 +4,8 @@
 #include <array>
 #include <string>
 
+#include "daemon/pipeline/decode/markup_text.h"
+
 namespace newswire::pipeline {
 namespace {
 
@@ -28,27 +30,12 @@ bool IsNameCharacter(char character) {
          character == ':' || character == '-' || character == '_' || character == '.';
 }
 
-// A tag name (already lowercase) that only HTML uses; one in the window makes a document that
-// starts with '<' HTML rather than some other XML.
-bool HasHtmlTag(std::string_view lowered) {
-  static constexpr std::array<std::string_view, 24> kTags{
-      "p",      "div",    "br",  "span",  "a",  "title",   "meta",    "link",
-      "script", "style",  "h1",  "h2",    "h3", "article", "section", "main",
-      "header", "footer", "nav", "table", "ul", "ol",      "img",     "strong"};
-  for (std::size_t at = lowered.find('<'); at != std::string_view::npos;
-       at = lowered.find('<', at + 1)) {
-    std::size_t end = at + 1;
-    while (end < lowered.size() && IsNameCharacter(lowered[end])) ++end;
-    // The name must end the tag's name: "<pre" is not "<p", "<a:b" (XML prefix) is not "<a".
-    if (end < lowered.size() && lowered[end] != '>' && lowered[end] != '/' &&
-        !IsAsciiSpace(lowered[end])) {
-      continue;
-    }
-    const std::string_view name = lowered.substr(at + 1, end - at - 1);
-    if (std::find(kTags.begin(), kTags.end(), name) != kTags.end()) return true;
-  }
-  return false;
-}
+// Tag names only HTML uses; one in the window makes a document that starts with '<' HTML
+// rather than some other XML.
+constexpr std::array<std::string_view, 24> kHtmlOnlyTags{
+    "p",      "div",    "br",  "span",  "a",  "title",   "meta",    "link",
+    "script", "style",  "h1",  "h2",    "h3", "article", "section", "main",
+    "header", "footer", "nav", "table", "ul", "ol",      "img",     "strong"};
 
 // Markup: walks past the XML prolog (declaration, processing instructions, comments, doctype)
 // to the root element and judges by it.
@@ -94,7 +81,7 @@ InputFormat SniffMarkup(std::string_view window) {
     }
   }
   if (root == "html" || root == "head" || root == "body") return InputFormat::kHtml;
-  return HasHtmlTag(text.substr(index)) ? InputFormat::kHtml : InputFormat::kText;
+  return ContainsTag(text.substr(index), kHtmlOnlyTags) ? InputFormat::kHtml : InputFormat::kText;
 }
 
 // At least two non-empty lines, and every complete non-empty line in the window a '{'...'}'

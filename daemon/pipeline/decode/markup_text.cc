@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <span>
 #include <utility>
 
 #include "daemon/pipeline/decode/html_extractor.h"
@@ -422,33 +423,15 @@ std::optional<std::string> ParseRfc822(std::string_view text) {
   return FormatUtc(time);
 }
 
-// Whether `markup` holds a start or end tag of a block-level element, which the HTML5 parser
-// handles better than the simple stripper (paragraphs, lists, tables, furniture inside).
-bool HasBlockMarkup(std::string_view markup) {
-  static constexpr std::array<std::string_view, 24> kBlockTags = {
-      "p",  "div",   "br",         "li",      "ul",      "ol",  "h1",     "h2",
-      "h3", "h4",    "h5",         "h6",      "hr",      "dl",  "dt",     "dd",
-      "tr", "table", "blockquote", "section", "article", "pre", "figure", "aside"};
-  for (std::size_t index = markup.find('<'); index != std::string_view::npos;
-       index = markup.find('<', index + 1)) {
-    std::size_t name_begin = index + 1;
-    if (name_begin < markup.size() && markup[name_begin] == '/') ++name_begin;
-    std::size_t name_end = name_begin;
-    while (name_end < markup.size() &&
-           (IsAsciiAlpha(markup[name_end]) || IsAsciiDigit(markup[name_end]))) {
-      ++name_end;
-    }
-    if (name_end == name_begin || name_end == markup.size()) continue;
-    const char after = markup[name_end];
-    if (after != '>' && after != '/' && after != ' ' && after != '\t' && after != '\n' &&
-        after != '\r') {
-      continue;
-    }
-    std::string name;
-    for (std::size_t at = name_begin; at < name_end; ++at) name.push_back(ToLowerAscii(markup[at]));
-    if (std::find(kBlockTags.begin(), kBlockTags.end(), name) != kBlockTags.end()) return true;
-  }
-  return false;
+// Block-level elements: markup with one of these is better read by the HTML5 parser than by
+// the simple stripper (paragraphs, lists, tables, furniture inside).
+constexpr std::array<std::string_view, 24> kBlockTags = {
+    "p",  "div",   "br",         "li",      "ul",      "ol",  "h1",     "h2",
+    "h3", "h4",    "h5",         "h6",      "hr",      "dl",  "dt",     "dd",
+    "tr", "table", "blockquote", "section", "article", "pre", "figure", "aside"};
+
+bool IsTagNameCharacter(char c) {
+  return IsAsciiAlpha(c) || IsAsciiDigit(c) || c == ':' || c == '-' || c == '_' || c == '.';
 }
 
 }  // namespace
@@ -538,7 +521,7 @@ std::optional<std::string> NormalizeDate(std::string_view text) {
 }
 
 std::string FragmentText(std::string_view markup, std::size_t& boilerplate_characters) {
-  if (!HasBlockMarkup(markup)) return MarkupToText(markup);
+  if (!ContainsTag(markup, kBlockTags)) return MarkupToText(markup);
   HtmlExtraction extraction = ExtractHtmlFragment(markup);
   boilerplate_characters += extraction.boilerplate_characters;
   std::string text;
@@ -547,6 +530,32 @@ std::string FragmentText(std::string_view markup, std::size_t& boilerplate_chara
     text.append(paragraph);
   }
   return text;
+}
+
+bool ContainsTag(std::string_view markup, std::span<const std::string_view> lowercase_names) {
+  for (std::size_t at = markup.find('<'); at != std::string_view::npos;
+       at = markup.find('<', at + 1)) {
+    std::size_t name_begin = at + 1;
+    if (name_begin < markup.size() && markup[name_begin] == '/') ++name_begin;
+    std::size_t name_end = name_begin;
+    while (name_end < markup.size() && IsTagNameCharacter(markup[name_end])) ++name_end;
+    // The name must end the tag's name: "<pre" is not "<p", "<a:b" (XML prefix) is not "<a".
+    if (name_end == name_begin || name_end == markup.size()) continue;
+    const char after = markup[name_end];
+    if (after != '>' && after != '/' && after != ' ' && after != '\t' && after != '\n' &&
+        after != '\r' && after != '\f') {
+      continue;
+    }
+    const std::string_view name = markup.substr(name_begin, name_end - name_begin);
+    for (const std::string_view wanted : lowercase_names) {
+      if (wanted.size() == name.size() &&
+          std::equal(name.begin(), name.end(), wanted.begin(),
+                     [](char have, char want) { return ToLowerAscii(have) == want; })) {
+        return true;
+      }
+    }
+  }
+  return false;
 }
 
 }  // namespace newswire::pipeline

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -24,6 +25,11 @@ std::string FragmentText(std::string_view markup, std::size_t& boilerplate_chara
 // A '<' that does not start a tag ("a < b") is kept. An unterminated tag or comment drops the
 // rest of the input. Not an HTML parser: FragmentText uses it only where no block markup is.
 std::string MarkupToText(std::string_view markup);
+
+// Whether `markup` holds a start or end tag ("<p>", "</P>", "<br/>", "<div class=x>") whose name
+// is one of `lowercase_names`, compared without regard to ASCII case. A name must be the whole
+// tag name: "<pre>" is not "p", "<a:b>" (an XML prefix) is not "a".
+bool ContainsTag(std::string_view markup, std::span<const std::string_view> lowercase_names);
 
 // `text` with HTML character references decoded: decimal and hexadecimal ones, and the named
 // ones of HTML 4 Latin-1 plus common typography (&amp; &nbsp; &eacute; &mdash; &rsquo; ...).
