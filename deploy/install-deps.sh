@@ -9,7 +9,9 @@ packages=(
   # libraries newswire links
   librdkafka-dev libasio-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libicu-dev
   libexpected-dev libsystemd-dev rapidjson-dev libxxhash-dev libgumbo-dev libpugixml-dev
-  libcld2-dev
+  libcld2-dev libvectorscan-dev libfasttext-dev liblmdb-dev
+  # data newswire reads: ISO 3166 country names and codes
+  iso-codes
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev systemd util-linux
   # the demo: reading events back

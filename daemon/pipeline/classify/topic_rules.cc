@@ -1,0 +1,639 @@
+#include "daemon/pipeline/classify/topic_rules.h"
+
+#include <fmt/format.h>
+#include <hs/hs.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <tuple>
+#include <unordered_map>
+#include <utility>
+
+#include "daemon/pipeline/classify/folding.h"
+
+namespace newswire::pipeline {
+namespace {
+
+enum class Role : std::uint8_t { kAny, kAll, kNone };
+
+// One use of a pattern by a rule. A pattern shared by several rules ("sanctions") is compiled
+// once and fans out to every use.
+struct PatternUse {
+  std::uint32_t rule = 0;
+  std::uint32_t slot = 0;  // global index of the rule's counter for this pattern
+  Role role = Role::kAny;
+  std::uint32_t group = 0;  // for kAll: which group
+};
+
+struct CompiledPattern {
+  bool left_boundary = true;   // the match must start at a word start
+  bool right_boundary = true;  // the match must end at a word end
+  std::vector<PatternUse> uses;
+};
+
+struct Rule {
+  std::string id;
+  std::uint32_t topic = 0;  // index into Compiled::topics
+  unsigned scope = 0;       // RuleScope bits
+  std::size_t min_count = 1;
+  std::size_t min_distinct = 1;
+  double weight = 1.0;
+  std::uint32_t any_patterns = 0;
+  std::uint32_t groups = 0;
+};
+
+struct Topic {
+  std::string code;
+  std::string label;
+  std::vector<std::string> ancestors;
+};
+
+constexpr std::size_t kMaxGroups = 32;  // groups are tracked as bits
+
+std::atomic<std::uint64_t> next_generation{1};
+
+}  // namespace
+
+struct TopicRules::Compiled {
+  std::vector<Rule> rules;
+  std::vector<Topic> topics;
+  std::vector<CompiledPattern> patterns;  // by Vectorscan id
+  std::size_t slots = 0;
+  hs_database_t* database = nullptr;
+  // Identifies this database to the per-thread scratch, which must be grown for each new one;
+  // never reused, unlike an address.
+  std::uint64_t generation = 0;
+
+  ~Compiled() {
+    if (database != nullptr) hs_free_database(database);
+  }
+};
+
+namespace {
+
+// --- Parsing ---------------------------------------------------------------------------------
+
+// Collects "file:line:col: message" lines; yaml-cpp marks are 0-based.
+class Problems {
+ public:
+  explicit Problems(std::string_view file) : file_(file) {}
+
+  void Add(const YAML::Mark& mark, std::string_view message) {
+    lines_.push_back(fmt::format("{}:{}:{}: {}", file_, mark.line + 1, mark.column + 1, message));
+  }
+  void AddAt(const std::string& location, std::string_view message) {
+    lines_.push_back(fmt::format("{}: {}", location, message));
+  }
+  std::string Location(const YAML::Mark& mark) const {
+    return fmt::format("{}:{}:{}", file_, mark.line + 1, mark.column + 1);
+  }
+  std::vector<std::string>& lines() { return lines_; }
+
+ private:
+  std::string file_;
+  std::vector<std::string> lines_;
+};
+
+struct PatternSource {
+  std::string text;      // as written
+  std::string location;  // file:line:col
+};
+
+struct ParsedRule {
+  std::string id;
+  std::string location;
+  std::string topic;
+  unsigned scope = 0;
+  std::size_t min_count = 1;
+  std::size_t min_distinct = 1;
+  double weight = 1.0;
+  std::vector<PatternSource> any;
+  std::vector<std::vector<PatternSource>> all;
+  std::vector<PatternSource> none;
+};
+
+constexpr std::string_view kRuleKeys[] = {"id",    "topic",     "any",          "all",   "none",
+                                          "scope", "min_count", "min_distinct", "weight"};
+
+std::vector<PatternSource> ReadPatterns(const YAML::Node& node, std::string_view key,
+                                        Problems& problems) {
+  std::vector<PatternSource> patterns;
+  if (!node.IsSequence()) {
+    problems.Add(node.Mark(), fmt::format("'{}' must be a list of patterns", key));
+    return patterns;
+  }
+  for (const YAML::Node& item : node) {
+    if (!item.IsScalar() || item.Scalar().empty()) {
+      problems.Add(item.Mark(), fmt::format("'{}' holds an empty or non-text pattern", key));
+      continue;
+    }
+    patterns.push_back({item.Scalar(), problems.Location(item.Mark())});
+  }
+  return patterns;
+}
+
+template <typename Number>
+bool ReadNumber(const YAML::Node& node, std::string_view key, Number minimum, Number& out,
+                Problems& problems) {
+  Number value{};
+  if (!node.IsScalar() || !YAML::convert<Number>::decode(node, value) || value < minimum) {
+    problems.Add(node.Mark(), fmt::format("'{}' must be a number of at least {}", key, minimum));
+    return false;
+  }
+  out = value;
+  return true;
+}
+
+void ReadRule(const YAML::Node& node, Problems& problems, std::vector<ParsedRule>& rules) {
+  if (!node.IsMap()) {
+    problems.Add(node.Mark(), "a rule must be a mapping with id, topic and patterns");
+    return;
+  }
+  ParsedRule rule;
+  rule.location = problems.Location(node.Mark());
+  rule.scope = static_cast<unsigned>(RuleScope::kTitle) | static_cast<unsigned>(RuleScope::kLead) |
+               static_cast<unsigned>(RuleScope::kBody);
+  for (const auto& entry : node) {
+    const std::string key = entry.first.Scalar();
+    if (std::find(std::begin(kRuleKeys), std::end(kRuleKeys), key) == std::end(kRuleKeys)) {
+      problems.Add(entry.first.Mark(),
+                   fmt::format("unknown key '{}' (known: id, topic, any, all, none, scope, "
+                               "min_count, min_distinct, weight)",
+                               key));
+    }
+  }
+  if (const YAML::Node id = node["id"]; id && id.IsScalar() && !id.Scalar().empty()) {
+    rule.id = id.Scalar();
+  } else {
+    problems.Add(node.Mark(), "the rule has no 'id'");
+  }
+  if (const YAML::Node topic = node["topic"]; topic && topic.IsScalar()) {
+    rule.topic = topic.Scalar();
+  } else {
+    problems.Add(node.Mark(), "the rule has no 'topic'");
+  }
+  if (const YAML::Node any = node["any"]) rule.any = ReadPatterns(any, "any", problems);
+  if (const YAML::Node none = node["none"]) rule.none = ReadPatterns(none, "none", problems);
+  if (const YAML::Node all = node["all"]) {
+    if (!all.IsSequence()) {
+      problems.Add(all.Mark(), "'all' must be a list of pattern lists");
+    } else {
+      for (const YAML::Node& group : all) {
+        rule.all.push_back(ReadPatterns(group, "all", problems));
+        if (rule.all.back().empty()) {
+          problems.Add(group.Mark(), "an 'all' group needs at least one pattern");
+        }
+      }
+      if (rule.all.size() > kMaxGroups) {
+        problems.Add(all.Mark(), fmt::format("at most {} 'all' groups", kMaxGroups));
+      }
+    }
+  }
+  if (rule.any.empty() && rule.all.empty()) {
+    problems.Add(node.Mark(), "the rule needs patterns in 'any' or 'all'");
+  }
+  if (const YAML::Node scope = node["scope"]) {
+    rule.scope = 0;
+    if (!scope.IsSequence() || scope.size() == 0) {
+      problems.Add(scope.Mark(), "'scope' must be a list of title, lead, body");
+    } else {
+      for (const YAML::Node& item : scope) {
+        const std::string name = item.IsScalar() ? item.Scalar() : "";
+        if (name == "title") {
+          rule.scope |= static_cast<unsigned>(RuleScope::kTitle);
+        } else if (name == "lead") {
+          rule.scope |= static_cast<unsigned>(RuleScope::kLead);
+        } else if (name == "body") {
+          rule.scope |= static_cast<unsigned>(RuleScope::kBody);
+        } else {
+          problems.Add(item.Mark(), fmt::format("unknown scope '{}' (title, lead, body)", name));
+        }
+      }
+    }
+  }
+  if (const YAML::Node count = node["min_count"]) {
+    ReadNumber<std::size_t>(count, "min_count", 1, rule.min_count, problems);
+  }
+  if (const YAML::Node distinct = node["min_distinct"]) {
+    ReadNumber<std::size_t>(distinct, "min_distinct", 1, rule.min_distinct, problems);
+    if (!rule.any.empty() && rule.min_distinct > rule.any.size()) {
+      problems.Add(distinct.Mark(), fmt::format("'min_distinct' is {} but 'any' has only {} "
+                                                "patterns",
+                                                rule.min_distinct, rule.any.size()));
+    }
+  }
+  if (const YAML::Node weight = node["weight"]) {
+    ReadNumber<double>(weight, "weight", 0.0, rule.weight, problems);
+  }
+  rules.push_back(std::move(rule));
+}
+
+void ReadFile(const RuleSource& source, std::vector<ParsedRule>& rules, Problems& problems) {
+  YAML::Node document;
+  try {
+    document = YAML::Load(source.text);
+  } catch (const YAML::Exception& error) {
+    problems.Add(error.mark, fmt::format("YAML syntax: {}", error.msg));
+    return;
+  }
+  if (!document.IsMap() || !document["rules"] || !document["rules"].IsSequence()) {
+    problems.Add(document.Mark(), "a rule file is a mapping with a list 'rules'");
+    return;
+  }
+  for (const auto& entry : document) {
+    if (entry.first.Scalar() != "rules") {
+      problems.Add(entry.first.Mark(),
+                   fmt::format("unknown key '{}' (known: rules)", entry.first.Scalar()));
+    }
+  }
+  for (const YAML::Node& rule : document["rules"]) ReadRule(rule, problems, rules);
+}
+
+// --- Compiling -------------------------------------------------------------------------------
+
+bool IsAsciiAlphanumeric(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// A folded term as a Vectorscan expression that matches it literally.
+std::string EscapeLiteral(std::string_view text) {
+  std::string escaped;
+  escaped.reserve(text.size() * 2);
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x80 && !IsAsciiAlphanumeric(c)) {
+      if (byte < 0x20 || byte == 0x7F) {
+        escaped += fmt::format("\\x{:02x}", byte);
+        continue;
+      }
+      escaped.push_back('\\');
+    }
+    escaped.push_back(c);
+  }
+  return escaped;
+}
+
+struct Expression {
+  std::string text;
+  bool left_boundary = true;
+  bool right_boundary = true;
+  bool operator<(const Expression& other) const {
+    return std::tie(text, left_boundary, right_boundary) <
+           std::tie(other.text, other.left_boundary, other.right_boundary);
+  }
+};
+
+constexpr std::string_view kRegexPrefix = "re:";
+
+// How a pattern as written becomes a Vectorscan expression: terms are folded like the text and
+// escaped; a trailing '*' drops the right word boundary; "re:" passes the rest through.
+std::optional<Expression> ToExpression(std::string_view pattern) {
+  if (pattern.starts_with(kRegexPrefix)) {
+    Expression expression{std::string(pattern.substr(kRegexPrefix.size())), false, false};
+    if (expression.text.empty()) return std::nullopt;
+    return expression;
+  }
+  Expression expression;
+  if (pattern.ends_with('*')) {
+    pattern.remove_suffix(1);
+    expression.right_boundary = false;
+  }
+  const FoldedText folded = Fold(pattern);
+  std::string_view text = folded.text;
+  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
+  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
+  if (text.empty()) return std::nullopt;
+  expression.text = EscapeLiteral(text);
+  return expression;
+}
+
+struct Builder {
+  std::map<Expression, std::uint32_t> ids;
+  std::vector<Expression> expressions;
+  std::vector<std::string> locations;  // where each expression was first written
+  std::vector<CompiledPattern> patterns;
+
+  // Adds one use; false when the pattern is empty after folding.
+  bool Add(const PatternSource& source, PatternUse use) {
+    auto expression = ToExpression(source.text);
+    if (!expression) return false;
+    auto [found, inserted] =
+        ids.emplace(*expression, static_cast<std::uint32_t>(expressions.size()));
+    if (inserted) {
+      expressions.push_back(*expression);
+      locations.push_back(source.location);
+      patterns.push_back({expression->left_boundary, expression->right_boundary, {}});
+    }
+    patterns[found->second].uses.push_back(use);
+    return true;
+  }
+};
+
+// Compiles every expression into one database; on failure, names the pattern Vectorscan
+// refused.
+hs_database_t* CompileDatabase(const Builder& builder, Problems& problems) {
+  std::vector<const char*> expressions;
+  std::vector<unsigned> flags;
+  std::vector<unsigned> ids;
+  for (std::size_t index = 0; index < builder.expressions.size(); ++index) {
+    expressions.push_back(builder.expressions[index].text.c_str());
+    flags.push_back(HS_FLAG_SOM_LEFTMOST | HS_FLAG_UTF8);
+    ids.push_back(static_cast<unsigned>(index));
+  }
+  hs_database_t* database = nullptr;
+  hs_compile_error_t* compile_error = nullptr;
+  if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
+                       static_cast<unsigned>(expressions.size()), HS_MODE_BLOCK, nullptr, &database,
+                       &compile_error) != HS_SUCCESS) {
+    const int index = compile_error != nullptr ? compile_error->expression : -1;
+    const std::string message = compile_error != nullptr && compile_error->message != nullptr
+                                    ? compile_error->message
+                                    : "unknown error";
+    if (index >= 0 && static_cast<std::size_t>(index) < builder.locations.size()) {
+      problems.AddAt(builder.locations[static_cast<std::size_t>(index)],
+                     fmt::format("Vectorscan refuses the pattern: {}", message));
+    } else {
+      problems.lines().push_back(fmt::format("the rules do not compile: {}", message));
+    }
+    hs_free_compile_error(compile_error);
+    return nullptr;
+  }
+  return database;
+}
+
+// --- Matching --------------------------------------------------------------------------------
+
+struct Hit {
+  std::uint32_t pattern = 0;
+  RuleScope where = RuleScope::kBody;
+  std::size_t begin = 0;  // in the normalized field
+  std::size_t end = 0;
+};
+
+bool IsWordByte(char c) {
+  return IsAsciiAlphanumeric(c) || (static_cast<unsigned char>(c) & 0x80) != 0;
+}
+
+// Per thread, reused for every article: Vectorscan scratch (grown once per database) and the
+// folding and hit buffers.
+struct MatchState {
+  hs_scratch_t* scratch = nullptr;
+  std::uint64_t scratch_generation = 0;
+  FoldedText folded;
+  std::vector<Hit> hits;
+  std::vector<std::uint8_t> slot_counts;
+
+  ~MatchState() {
+    if (scratch != nullptr) hs_free_scratch(scratch);
+  }
+};
+
+struct ScanContext {
+  const TopicRules::Compiled* compiled;
+  MatchState* state;
+  RuleScope field;
+  std::size_t lead_end;  // body bytes before this are the lead
+};
+
+int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
+            void* context_pointer) {
+  auto& context = *static_cast<ScanContext*>(context_pointer);
+  const CompiledPattern& pattern = context.compiled->patterns[id];
+  const std::string& text = context.state->folded.text;
+  if (pattern.left_boundary && from > 0 && IsWordByte(text[from - 1])) return 0;
+  if (pattern.right_boundary && to < text.size() && IsWordByte(text[to])) return 0;
+  const ByteRange original = OriginalRange(context.state->folded, from, to);
+  RuleScope where = context.field;
+  if (where == RuleScope::kBody && original.begin < context.lead_end) where = RuleScope::kLead;
+  context.state->hits.push_back({id, where, original.begin, original.end});
+  return 0;
+}
+
+double PointsFor(RuleScope where) {
+  switch (where) {
+    case RuleScope::kTitle:
+      return kTitleMatchPoints;
+    case RuleScope::kLead:
+      return kLeadMatchPoints;
+    case RuleScope::kBody:
+      return kBodyMatchPoints;
+  }
+  return kBodyMatchPoints;
+}
+
+}  // namespace
+
+TopicRules::TopicRules(std::unique_ptr<Compiled> compiled) : compiled_(std::move(compiled)) {}
+TopicRules::~TopicRules() = default;
+
+std::size_t TopicRules::rule_count() const { return compiled_->rules.size(); }
+std::size_t TopicRules::pattern_count() const { return compiled_->patterns.size(); }
+
+Result<std::shared_ptr<const TopicRules>> TopicRules::Compile(
+    const std::vector<RuleSource>& sources, const Taxonomy& taxonomy) {
+  std::vector<std::string> problem_lines;
+  std::vector<ParsedRule> parsed;
+  for (const RuleSource& source : sources) {
+    Problems problems(source.name);
+    ReadFile(source, parsed, problems);
+    for (auto& line : problems.lines()) problem_lines.push_back(std::move(line));
+  }
+
+  auto compiled = std::make_unique<Compiled>();
+  Builder builder;
+  std::unordered_map<std::string, std::string> first_location_of_id;
+  std::unordered_map<std::string, std::uint32_t> topic_index;
+  for (ParsedRule& rule : parsed) {
+    if (rule.id.empty() || rule.topic.empty()) continue;  // already reported
+    if (auto [found, inserted] = first_location_of_id.emplace(rule.id, rule.location); !inserted) {
+      problem_lines.push_back(fmt::format("{}: duplicate rule id '{}' (first at {})", rule.location,
+                                          rule.id, found->second));
+      continue;
+    }
+    const MediaTopic* topic = taxonomy.Find(rule.topic);
+    if (topic == nullptr) {
+      problem_lines.push_back(fmt::format("{}: rule '{}': topic '{}' is not in the taxonomy",
+                                          rule.location, rule.id, rule.topic));
+      continue;
+    }
+    if (topic->retired) {
+      problem_lines.push_back(fmt::format("{}: rule '{}': topic {} ({}) is retired", rule.location,
+                                          rule.id, topic->code, topic->label));
+      continue;
+    }
+    auto [topic_entry, new_topic] =
+        topic_index.emplace(topic->code, static_cast<std::uint32_t>(compiled->topics.size()));
+    if (new_topic) {
+      compiled->topics.push_back({topic->code, topic->label, taxonomy.Ancestors(topic->code)});
+    }
+
+    Rule compiled_rule;
+    compiled_rule.id = rule.id;
+    compiled_rule.topic = topic_entry->second;
+    compiled_rule.scope = rule.scope;
+    compiled_rule.min_count = rule.min_count;
+    compiled_rule.min_distinct = rule.min_distinct;
+    compiled_rule.weight = rule.weight;
+    compiled_rule.any_patterns = static_cast<std::uint32_t>(rule.any.size());
+    compiled_rule.groups = static_cast<std::uint32_t>(rule.all.size());
+    const auto rule_index = static_cast<std::uint32_t>(compiled->rules.size());
+    auto add = [&](const PatternSource& source, Role role, std::uint32_t group) {
+      const PatternUse use{rule_index, static_cast<std::uint32_t>(compiled->slots++), role, group};
+      if (!builder.Add(source, use)) {
+        problem_lines.push_back(
+            fmt::format("{}: pattern '{}' is empty once folded", source.location, source.text));
+      }
+    };
+    for (const PatternSource& source : rule.any) add(source, Role::kAny, 0);
+    for (std::uint32_t group = 0; group < rule.all.size(); ++group) {
+      for (const PatternSource& source : rule.all[group]) add(source, Role::kAll, group);
+    }
+    for (const PatternSource& source : rule.none) add(source, Role::kNone, 0);
+    compiled->rules.push_back(std::move(compiled_rule));
+  }
+  if (problem_lines.empty() && builder.expressions.empty()) {
+    problem_lines.push_back("no topic rules: every rule file is empty");
+  }
+  if (problem_lines.empty()) {
+    Problems problems("");
+    compiled->database = CompileDatabase(builder, problems);
+    for (auto& line : problems.lines()) problem_lines.push_back(std::move(line));
+  }
+  if (!problem_lines.empty()) {
+    std::string message = fmt::format("{} problem{} in the topic rules:", problem_lines.size(),
+                                      problem_lines.size() == 1 ? "" : "s");
+    for (const std::string& line : problem_lines) message += "\n" + line;
+    return MakeError(Stage::kConfig, ErrorCode::kInvalidArgument, std::move(message));
+  }
+  compiled->patterns = std::move(builder.patterns);
+  compiled->generation = next_generation.fetch_add(1);
+  return std::shared_ptr<const TopicRules>(new TopicRules(std::move(compiled)));
+}
+
+Result<std::vector<TopicTag>> TopicRules::Match(const Article& article) const {
+  thread_local MatchState state;
+  const Compiled& compiled = *compiled_;
+  if (state.scratch_generation != compiled.generation) {
+    if (hs_alloc_scratch(compiled.database, &state.scratch) != HS_SUCCESS) {
+      return MakeError(Stage::kClassify, ErrorCode::kInternal,
+                       "Vectorscan could not allocate its scratch space");
+    }
+    state.scratch_generation = compiled.generation;
+  }
+  state.hits.clear();
+  const std::size_t first_break = article.body.find("\n\n");
+  const std::size_t lead_end = first_break == std::string::npos ? article.body.size() : first_break;
+  for (const auto& [field, text] : {std::pair{RuleScope::kTitle, std::string_view(article.title)},
+                                    std::pair{RuleScope::kBody, std::string_view(article.body)}}) {
+    if (text.empty()) continue;
+    FoldInto(text, state.folded);
+    ScanContext context{&compiled, &state, field, lead_end};
+    const hs_error_t status = hs_scan(compiled.database, state.folded.text.data(),
+                                      static_cast<unsigned int>(state.folded.text.size()), 0,
+                                      state.scratch, OnMatch, &context);
+    if (status != HS_SUCCESS) {
+      return MakeError(Stage::kClassify, ErrorCode::kInternal,
+                       fmt::format("Vectorscan scan failed with code {}", status));
+    }
+  }
+
+  // Count per rule: occurrences per pattern slot (capped), points, groups seen, vetoes.
+  struct RuleTally {
+    double points = 0.0;
+    std::size_t any_matches = 0;
+    std::size_t any_distinct = 0;
+    std::uint32_t groups_seen = 0;
+    bool vetoed = false;
+  };
+  if (state.slot_counts.size() < compiled.slots) state.slot_counts.resize(compiled.slots);
+  std::unordered_map<std::uint32_t, RuleTally> tallies;
+  std::vector<std::uint32_t> touched_slots;
+  for (const Hit& hit : state.hits) {
+    for (const PatternUse& use : compiled.patterns[hit.pattern].uses) {
+      const Rule& rule = compiled.rules[use.rule];
+      if ((rule.scope & static_cast<unsigned>(hit.where)) == 0) continue;
+      RuleTally& tally = tallies[use.rule];
+      if (use.role == Role::kNone) {
+        tally.vetoed = true;
+        continue;
+      }
+      std::uint8_t& count = state.slot_counts[use.slot];
+      if (count == 0) touched_slots.push_back(use.slot);
+      if (count >= kMaxCountedOccurrences) continue;
+      ++count;
+      tally.points += PointsFor(hit.where) * rule.weight;
+      if (use.role == Role::kAll) {
+        tally.groups_seen |= 1U << use.group;
+      } else {
+        ++tally.any_matches;
+        if (count == 1) ++tally.any_distinct;
+      }
+    }
+  }
+  for (const std::uint32_t slot : touched_slots) state.slot_counts[slot] = 0;
+
+  // Fired rules add their points to their topic.
+  std::map<std::uint32_t, double> topic_points;
+  std::vector<bool> fired(compiled.rules.size(), false);
+  for (const auto& [rule_index, tally] : tallies) {
+    const Rule& rule = compiled.rules[rule_index];
+    if (tally.vetoed) continue;
+    const std::uint32_t all_groups = rule.groups == 32 ? ~0U : (1U << rule.groups) - 1;
+    if ((tally.groups_seen & all_groups) != all_groups) continue;
+    if (rule.any_patterns > 0 &&
+        (tally.any_matches < rule.min_count || tally.any_distinct < rule.min_distinct)) {
+      continue;
+    }
+    fired[rule_index] = true;
+    topic_points[rule.topic] += tally.points;
+  }
+
+  std::vector<TopicTag> tags;
+  tags.reserve(topic_points.size());
+  std::map<std::uint32_t, std::size_t> tag_of_topic;
+  for (const auto& [topic_index, points] : topic_points) {
+    const Topic& topic = compiled.topics[topic_index];
+    TopicTag tag;
+    tag.scheme = "iptc-medtop";
+    tag.code = topic.code;
+    tag.label = topic.label;
+    tag.score = 1.0 - std::exp(-points / kScorePointsScale);
+    tag.ancestors = topic.ancestors;
+    tag.method = "rule";
+    tag_of_topic[topic_index] = tags.size();
+    tags.push_back(std::move(tag));
+  }
+  // Evidence in text order (title first, then body), one entry per hit and tag even when
+  // several rules of the tag's topic share the pattern.
+  std::vector<std::size_t> tags_of_hit;
+  for (const Hit& hit : state.hits) {
+    tags_of_hit.clear();
+    for (const PatternUse& use : compiled.patterns[hit.pattern].uses) {
+      if (use.role == Role::kNone || !fired[use.rule]) continue;
+      const Rule& rule = compiled.rules[use.rule];
+      if ((rule.scope & static_cast<unsigned>(hit.where)) == 0) continue;
+      const std::size_t tag_index = tag_of_topic[rule.topic];
+      TopicTag& tag = tags[tag_index];
+      if (tag.evidence.size() >= kMaxEvidencePerTag ||
+          std::find(tags_of_hit.begin(), tags_of_hit.end(), tag_index) != tags_of_hit.end()) {
+        continue;
+      }
+      tags_of_hit.push_back(tag_index);
+      const bool in_title = hit.where == RuleScope::kTitle;
+      const std::string& field_text = in_title ? article.title : article.body;
+      tag.evidence.push_back({in_title ? "title" : "body", hit.begin, hit.end,
+                              field_text.substr(hit.begin, hit.end - hit.begin), rule.id});
+    }
+  }
+  std::sort(tags.begin(), tags.end(), [](const TopicTag& left, const TopicTag& right) {
+    return left.score != right.score ? left.score > right.score : left.code < right.code;
+  });
+  return tags;
+}
+
+}  // namespace newswire::pipeline
