@@ -24,6 +24,7 @@
 #include <thread>
 #include <vector>
 
+#include "daemon/app/classifier_loader.h"
 #include "daemon/app/logging.h"
 #include "daemon/app/systemd_notifier.h"
 #include "daemon/kafka/embedded_broker.h"
@@ -253,9 +254,16 @@ Result<void> App::Build() {
                             : std::max(1u, std::thread::hardware_concurrency());
   workers_ = std::make_unique<asio::thread_pool>(threads);
 
+  auto classifier = LoadClassifier(config_.classify.data_dir);
+  if (!classifier) return tl::unexpected(classifier.error());
+  spdlog::info("classifier: {} IPTC Media Topics, {} topic rules ({} patterns) from {}",
+               (*classifier)->taxonomy().size(), (*classifier)->topic_rules().rule_count(),
+               (*classifier)->topic_rules().pattern_count(), config_.classify.data_dir);
+
   for (const auto& directory : config_.directories) {
     pipeline::PipelineOptions pipeline_options;
     pipeline_options.source_uri = source_uri_;
+    pipeline_options.classifier = *classifier;
     const config::JsonFieldNames& fields = directory.json_fields;
     pipeline_options.json_fields = {fields.title,  fields.body,      fields.url,
                                     fields.author, fields.published, fields.language};

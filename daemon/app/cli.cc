@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -17,6 +18,8 @@
 #include <vector>
 
 #include "daemon/app/app.h"
+#include "daemon/app/classifier_loader.h"
+#include "daemon/app/evaluate_command.h"
 #include "daemon/app/logging.h"
 #include "daemon/config/config.h"
 #include "daemon/pipeline/encode/event_encoder.h"
@@ -49,6 +52,11 @@ Usage:
       Run the pipeline once on the files, or on standard input when none is given or FILE is
       "-", and print each event as one JSON line {"key", "headers", "value"}. No Kafka involved:
       the way to see what newswire makes of an article. Exits 65 if any input was rejected.
+  newswire evaluate --input FILE [--labels FILE] [--min-macro-f1 X] [-c FILE]
+      Classify labelled articles (TSV with columns category, headline, text) and print per-class
+      precision, recall and F1, macro-F1 and the confusion table. --labels maps the dataset's
+      categories to IPTC Media Topic codes (YAML `labels: {business: medtop:04000000}`), e.g.
+      config/labels/masakhanews.yaml. Exits 1 when macro-F1 is below --min-macro-f1.
   newswire config-reference
       Print every config key with its type, default, bounds and description (Markdown).
   newswire version
@@ -77,6 +85,10 @@ struct Arguments {
   std::optional<std::string> log_format;
   std::optional<std::string> log_level;
   std::vector<std::string> files;
+  // evaluate
+  std::string input;
+  std::string labels;
+  std::optional<double> min_macro_f1;
 };
 
 // Returns the parsed arguments or an error sentence for a usage error.
@@ -105,6 +117,24 @@ tl::expected<Arguments, std::string> Parse(int argc, char** argv) {
       }
       continue;
     }
+    if (word == "--input" || word == "--labels" || word == "--min-macro-f1") {
+      auto given = value(word);
+      if (!given) return tl::unexpected(given.error());
+      if (word == "--input") {
+        arguments.input = *given;
+      } else if (word == "--labels") {
+        arguments.labels = *given;
+      } else {
+        char* end = nullptr;
+        const double threshold = std::strtod(given->c_str(), &end);
+        if (end == given->c_str() || *end != '\0' || threshold < 0.0 || threshold > 1.0) {
+          return tl::unexpected(
+              fmt::format("--min-macro-f1 wants a number from 0 to 1, not '{}'", *given));
+        }
+        arguments.min_macro_f1 = threshold;
+      }
+      continue;
+    }
     if (word.size() > 1 && word.front() == '-' && word != "-") {
       return tl::unexpected(fmt::format("unknown option '{}'", word));
     }
@@ -117,6 +147,9 @@ tl::expected<Arguments, std::string> Parse(int argc, char** argv) {
     }
   }
   if (arguments.command.empty()) return tl::unexpected(std::string("no command given"));
+  if (arguments.command == "evaluate" && arguments.input.empty()) {
+    return tl::unexpected(std::string("evaluate needs --input FILE"));
+  }
   return arguments;
 }
 
@@ -168,11 +201,19 @@ Result<std::string> ReadInput(const std::string& name) {
 int Process(const Arguments& arguments) {
   pipeline::PipelineOptions options;
   options.source_uri = "newswire://process";
+  std::string data_dir = config::DefaultDataDirectory();
   if (!arguments.config_path.empty()) {
     auto config = LoadOrReport(arguments.config_path);
     if (!config) return kExitConfig;
     if (!config->daemon.source_uri.empty()) options.source_uri = config->daemon.source_uri;
+    data_dir = config->classify.data_dir;
   }
+  auto classifier = LoadClassifier(data_dir);
+  if (!classifier) {
+    std::cerr << classifier.error().Describe() << "\n";
+    return kExitConfig;
+  }
+  options.classifier = std::move(*classifier);
   pipeline::Pipeline pipeline(options);
   std::vector<std::string> inputs = arguments.files;
   if (inputs.empty()) inputs.emplace_back("-");
@@ -217,7 +258,8 @@ int RunCommandLine(int argc, char** argv) {
     std::cerr << "newswire: " << arguments.error() << "\n\n" << kUsage;
     return kExitUsage;
   }
-  if (arguments->config_path.empty() && arguments->command != "process") {
+  if (arguments->config_path.empty() && arguments->command != "process" &&
+      arguments->command != "evaluate") {
     arguments->config_path = std::string(kDefaultConfigPath);
   }
   const std::string& command = arguments->command;
@@ -237,6 +279,16 @@ int RunCommandLine(int argc, char** argv) {
   if (command == "check-config") return CheckConfig(*arguments);
   if (command == "run") return Run(*arguments);
   if (command == "process") return Process(*arguments);
+  if (command == "evaluate") {
+    EvaluateOptions options{arguments->input, arguments->labels, config::DefaultDataDirectory(),
+                            arguments->min_macro_f1};
+    if (!arguments->config_path.empty()) {
+      auto config = LoadOrReport(arguments->config_path);
+      if (!config) return kExitConfig;
+      options.data_dir = config->classify.data_dir;
+    }
+    return Evaluate(options);
+  }
   std::cerr << fmt::format("newswire: unknown command '{}'\n\n", command) << kUsage;
   return kExitUsage;
 }

@@ -73,9 +73,20 @@ struct DaemonConfig {
   std::int64_t retry_backoff_ms = 5000;  // wait before re-processing an item whose delivery failed
 };
 
+struct ClassifyConfig {
+  // The classifier's data: taxonomy/iptc-mediatopics.tsv and rules/topics/*.yaml.
+  std::string data_dir;  // default: DefaultDataDirectory()
+};
+
+// The shipped classifier data: next to an installed binary (/usr/bin/newswire ->
+// /usr/share/newswire), else the source tree's config/ for a binary run from its build tree,
+// else /usr/share/newswire.
+std::string DefaultDataDirectory();
+
 struct Config {
   std::string file;  // the file it was loaded from
   KafkaConfig kafka;
+  ClassifyConfig classify;
   std::vector<DirectorySourceConfig> directories;
   LimitsConfig limits;
   LogConfig log;

@@ -105,6 +105,10 @@ std::string DefaultSourceUri(const Config& /*config*/, const DirectorySourceConf
   return fmt::format("newswire://{}", host_name.data());
 }
 
+std::string DefaultDataDir(const Config& /*config*/, const DirectorySourceConfig& /*directory*/) {
+  return DefaultDataDirectory();
+}
+
 // Keys of one section stay together: RenderConfig emits them in this order.
 constexpr auto kOptions = std::to_array<Option>({
     // kafka
@@ -370,6 +374,20 @@ constexpr auto kOptions = std::to_array<Option>({
      .description = "Log every delivered event; for demos, too noisy for production",
      .field = SectionField<&Config::log, &LogConfig::events>},
 
+    // classify
+    {.key = "classify.data_dir",
+     .type = OptionType::kPath,
+     .default_rule = DefaultRule::kComputed,
+     .default_value = "`<binary>/../share/newswire` when it exists (an installed newswire), "
+                      "else the source tree's `config/` (a build-tree binary)",
+     .compute_default = DefaultDataDir,
+     .check = CheckNotEmpty,
+     .bounds_text = "not empty",
+     .description = "Directory of the classifier's data: the IPTC taxonomy "
+                    "`taxonomy/iptc-mediatopics.tsv` and the topic rules `rules/topics/*.yaml` "
+                    "(docs/rules.md)",
+     .field = SectionField<&Config::classify, &ClassifyConfig::data_dir>},
+
     // daemon
     {.key = "daemon.source_uri",
      .type = OptionType::kString,
@@ -423,5 +441,19 @@ std::vector<std::string_view> ChildKeys(std::string_view prefix) {
 }
 
 bool IsDirectoryOption(const Option& option) { return option.key.starts_with(kDirectoryPrefix); }
+
+std::string DefaultDataDirectory() {
+  namespace fs = std::filesystem;
+  constexpr std::string_view kMarker = "taxonomy/iptc-mediatopics.tsv";
+  std::error_code error;
+  const fs::path binary = fs::read_symlink("/proc/self/exe", error);
+  if (!error) {
+    const fs::path installed = binary.parent_path().parent_path() / "share" / "newswire";
+    if (fs::exists(installed / kMarker, error)) return installed.string();
+  }
+  const fs::path source_tree = NEWSWIRE_SOURCE_DATA_DIR;
+  if (fs::exists(source_tree / kMarker, error)) return source_tree.string();
+  return "/usr/share/newswire";
+}
 
 }  // namespace newswire::config

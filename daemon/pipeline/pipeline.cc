@@ -24,10 +24,15 @@ ProcessResult Pipeline::Process(const RawArticle& raw,
       events.emplace_back(tl::unexpected<Error>(std::move(article.error())));
       continue;
     }
-    events.push_back(
-        Normalize(std::move(*article)).and_then(Classify).and_then([&](const Article& classified) {
-          return Encode(classified, encode_options_, now);
-        }));
+    events.push_back(Normalize(std::move(*article))
+                         .and_then([this](Article normalized) {
+                           return options_.classifier != nullptr
+                                      ? options_.classifier->Classify(std::move(normalized))
+                                      : Classify(std::move(normalized));
+                         })
+                         .and_then([&](const Article& classified) {
+                           return Encode(classified, encode_options_, now);
+                         }));
   }
   return events;
 }

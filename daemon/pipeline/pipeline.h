@@ -1,12 +1,14 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "daemon/core/error.h"
 #include "daemon/core/outbound_event.h"
 #include "daemon/core/raw_article.h"
+#include "daemon/pipeline/classify/classifier.h"
 #include "daemon/pipeline/decode/json_decoder.h"
 #include "daemon/pipeline/encode/event_encoder.h"
 
@@ -17,6 +19,8 @@ struct PipelineOptions {
   std::string source_uri = "newswire://localhost";
   // Which JSON members hold which article fields, for JSON and JSON Lines items.
   JsonFieldMapping json_fields;
+  // Topics (and later entities); without one, articles get fingerprints only.
+  std::shared_ptr<const Classifier> classifier;
 };
 
 // What became of one source item: either the whole item was rejected (outer error: it could not

@@ -116,4 +116,25 @@ Result<Article> Classify(Article article) {
   return article;
 }
 
+Classifier::Classifier(Taxonomy taxonomy, std::shared_ptr<const TopicRules> topic_rules)
+    : taxonomy_(std::move(taxonomy)), topic_rules_(std::move(topic_rules)) {}
+
+Result<std::shared_ptr<const Classifier>> Classifier::Build(const ClassifierSources& sources) {
+  auto taxonomy = Taxonomy::Parse(sources.taxonomy.text, sources.taxonomy.name);
+  if (!taxonomy) return tl::unexpected<Error>(std::move(taxonomy.error()));
+  auto topic_rules = TopicRules::Compile(sources.topic_rules, *taxonomy);
+  if (!topic_rules) return tl::unexpected<Error>(std::move(topic_rules.error()));
+  return std::shared_ptr<const Classifier>(
+      new Classifier(std::move(*taxonomy), std::move(*topic_rules)));
+}
+
+Result<Article> Classifier::Classify(Article article) const {
+  auto fingerprinted = pipeline::Classify(std::move(article));
+  if (!fingerprinted) return fingerprinted;
+  auto topics = topic_rules_->Match(*fingerprinted);
+  if (!topics) return tl::unexpected<Error>(std::move(topics.error()));
+  fingerprinted->topics = std::move(*topics);
+  return fingerprinted;
+}
+
 }  // namespace newswire::pipeline

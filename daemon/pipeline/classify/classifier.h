@@ -1,17 +1,46 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
+#include <vector>
 
 #include "daemon/core/article.h"
 #include "daemon/core/error.h"
+#include "daemon/pipeline/classify/taxonomy.h"
+#include "daemon/pipeline/classify/topic_rules.h"
 
 namespace newswire::pipeline {
 
-// The third stage, after Normalize: will add IPTC topics and named entities (a later issue; no
-// tags are made up until then). Today it sets fingerprints.simhash = SimHash(article.body).
-// Called by Pipeline::Process; pure and thread-safe.
+// The fingerprints every article gets, with or without a classifier:
+// fingerprints.simhash = SimHash(article.body). Pure and thread-safe.
 Result<Article> Classify(Article article);
+
+// What a classifier is built from: the contents of its data files, read by the daemon at start
+// (and on reload), so that building one needs no file system.
+struct ClassifierSources {
+  RuleSource taxonomy;                  // IPTC Media Topics, config/taxonomy/iptc-mediatopics.tsv
+  std::vector<RuleSource> topic_rules;  // config/rules/topics/*.yaml
+};
+
+// The third stage, after Normalize: fingerprints (Classify above), then IPTC topic tags from the
+// topic rules. Immutable once built and shared by every worker thread; Classify is thread-safe.
+class Classifier {
+ public:
+  // Fails (stage config) with every problem of every file, each as "file:line:col: message".
+  static Result<std::shared_ptr<const Classifier>> Build(const ClassifierSources& sources);
+
+  Result<Article> Classify(Article article) const;
+
+  const Taxonomy& taxonomy() const { return taxonomy_; }
+  const TopicRules& topic_rules() const { return *topic_rules_; }
+
+ private:
+  Classifier(Taxonomy taxonomy, std::shared_ptr<const TopicRules> topic_rules);
+
+  Taxonomy taxonomy_;
+  std::shared_ptr<const TopicRules> topic_rules_;
+};
 
 // 64-bit SimHash (Charikar) over the word 3-shingles of `text`: the text is case-folded (ICU full
 // case folding), split into words at every character that is not a letter, combining mark or

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "daemon/core/error.h"
+#include "daemon/pipeline/classify/classifier.h"
+
+namespace newswire {
+
+// Reads the classifier's data files from `data_dir` (classify.data_dir) and builds the
+// classifier: taxonomy/iptc-mediatopics.tsv and every rules/topics/*.yaml, in name order. Called
+// at start by the daemon and by the `process` and `evaluate` commands; the file I/O lives here so
+// that the pipeline stays pure. Fails (stage config) naming the unreadable file, or with every
+// problem in the data as "path:line:col: message".
+Result<std::shared_ptr<const pipeline::Classifier>> LoadClassifier(const std::string& data_dir);
+
+}  // namespace newswire
