@@ -6,13 +6,19 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
 #include <vector>
 
+#include "daemon/pipeline/classify/classifier.h"
 #include "daemon/pipeline/classify/folding.h"
+#include "daemon/pipeline/decode/text_decoder.h"
+#include "daemon/pipeline/normalize/normalizer.h"
+#include "tests/bench/ratio_reporter.h"
+#include "tests/support/shipped_classifier.h"
 
 namespace {
 
@@ -76,46 +82,73 @@ void BM_Fold(benchmark::State& state) {
   SetRates(state, texts);
 }
 
+// The sample articles as the classify stage receives them: decoded and normalized.
+std::vector<newswire::Article> NormalizedArticles() {
+  std::vector<newswire::Article> articles;
+  for (std::string& text : Articles()) {
+    newswire::RawArticle raw;
+    raw.bytes = std::move(text);
+    auto decoded = newswire::pipeline::DecodeText(raw);
+    if (!decoded || decoded->empty() || !decoded->front()) std::abort();
+    auto normalized = newswire::pipeline::Normalize(std::move(*decoded->front()));
+    if (!normalized) std::abort();
+    articles.push_back(std::move(*normalized));
+  }
+  return articles;
+}
+
+std::size_t TotalBytes(const std::vector<newswire::Article>& articles) {
+  std::size_t bytes = 0;
+  for (const auto& article : articles) bytes += article.title.size() + article.body.size();
+  return bytes;
+}
+
+const newswire::pipeline::Classifier& Shipped() {
+  static const auto classifier = [] {
+    auto built = newswire::test_support::BuildShippedClassifier();
+    if (!built) {
+      std::fprintf(stderr, "%s\n", built.error().Describe().c_str());
+      std::abort();
+    }
+    return *built;
+  }();
+  return *classifier;
+}
+
+// The topic rules alone: folding both fields, one Vectorscan scan each, tallying and tags.
+void BM_TopicRules(benchmark::State& state) {
+  const auto articles = NormalizedArticles();
+  const auto& rules = Shipped().topic_rules();
+  for (auto _ : state) {
+    for (const auto& article : articles) {
+      auto tags = rules.Match(article);
+      benchmark::DoNotOptimize(tags);
+    }
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * TotalBytes(articles)));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * articles.size()));
+}
+
+// The whole classify stage with the shipped data, as a worker thread runs it (the article is
+// copied in, as the pipeline moves one in).
+void BM_Classify(benchmark::State& state) {
+  const auto articles = NormalizedArticles();
+  const auto& classifier = Shipped();
+  for (auto _ : state) {
+    for (const auto& article : articles) {
+      auto classified = classifier.Classify(article);
+      benchmark::DoNotOptimize(classified);
+    }
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * TotalBytes(articles)));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * articles.size()));
+}
+
 BENCHMARK(BM_Baseline_CopyBytes);
 BENCHMARK(BM_Fold);
-
-// Prints the usual console table, and remembers each run's rates for the ratio table (the same
-// reporter as in normalize_bench.cc).
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const auto& run : runs) {
-      if (run.error_occurred) continue;
-      auto bytes = run.counters.find("bytes_per_second");
-      auto items = run.counters.find("items_per_second");
-      if (bytes == run.counters.end() || items == run.counters.end()) continue;
-      rates_[run.benchmark_name()] = {bytes->second.value, items->second.value};
-    }
-  }
-  void PrintRatios() const {
-    auto baseline = rates_.find("BM_Baseline_CopyBytes");
-    if (baseline == rates_.end()) return;
-    std::printf("\n%-28s %12s %14s %22s\n", "benchmark", "MB/s", "articles/s",
-                "times slower than copy");
-    for (const auto& [name, rate] : rates_) {
-      std::printf("%-28s %12.1f %14.0f %22.1f\n", name.c_str(), rate.first / 1e6, rate.second,
-                  baseline->second.first / rate.first);
-    }
-  }
-
- private:
-  std::map<std::string, std::pair<double, double>> rates_;
-};
+BENCHMARK(BM_TopicRules);
+BENCHMARK(BM_Classify);
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  RatioReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  reporter.PrintRatios();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return newswire::bench::RunWithRatios(argc, argv); }

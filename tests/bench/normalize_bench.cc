@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "daemon/pipeline/pipeline.h"
+#include "tests/bench/ratio_reporter.h"
 
 namespace {
 
@@ -164,42 +165,6 @@ BENCHMARK(BM_Pipeline_Text);
 BENCHMARK(BM_Pipeline_Html);
 BENCHMARK(BM_Pipeline_Json);
 
-// Prints the usual console table, and remembers each run's rates for the ratio table.
-class RatioReporter : public benchmark::ConsoleReporter {
- public:
-  void ReportRuns(const std::vector<Run>& runs) override {
-    ConsoleReporter::ReportRuns(runs);
-    for (const auto& run : runs) {
-      if (run.error_occurred) continue;
-      auto bytes = run.counters.find("bytes_per_second");
-      auto items = run.counters.find("items_per_second");
-      if (bytes == run.counters.end() || items == run.counters.end()) continue;
-      rates_[run.benchmark_name()] = {bytes->second.value, items->second.value};
-    }
-  }
-  void PrintRatios() const {
-    auto baseline = rates_.find("BM_Baseline_CopyBytes");
-    if (baseline == rates_.end()) return;
-    std::printf("\n%-28s %12s %14s %22s\n", "benchmark", "MB/s", "articles/s",
-                "times slower than copy");
-    for (const auto& [name, rate] : rates_) {
-      std::printf("%-28s %12.1f %14.0f %22.1f\n", name.c_str(), rate.first / 1e6, rate.second,
-                  baseline->second.first / rate.first);
-    }
-  }
-
- private:
-  std::map<std::string, std::pair<double, double>> rates_;
-};
-
 }  // namespace
 
-int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  RatioReporter reporter;
-  benchmark::RunSpecifiedBenchmarks(&reporter);
-  reporter.PrintRatios();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return newswire::bench::RunWithRatios(argc, argv); }

@@ -1,8 +1,6 @@
 #include "daemon/pipeline/classify/classifier.h"
 
 #include <fmt/format.h>
-#include <unicode/bytestream.h>
-#include <unicode/casemap.h>
 #include <unicode/uchar.h>
 #include <xxhash.h>
 
@@ -15,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/pipeline/classify/folding.h"
 #include "daemon/pipeline/unicode_text.h"
 
 namespace newswire::pipeline {
@@ -22,6 +21,17 @@ namespace {
 
 constexpr std::size_t kShingleWords = 3;
 constexpr int kSimHashBits = 64;
+
+// Byte v spread out: bit b of v becomes byte b (0 or 1) of the result.
+constexpr std::array<std::uint64_t, 256> kSpreadBits = [] {
+  std::array<std::uint64_t, 256> table{};
+  for (std::size_t value = 0; value < table.size(); ++value) {
+    for (std::size_t bit = 0; bit < 8; ++bit) {
+      if (((value >> bit) & 1U) != 0) table[value] |= std::uint64_t{1} << (8 * bit);
+    }
+  }
+  return table;
+}();
 
 bool IsWordCharacter(char32_t code_point) {
   if (code_point < 0x80) {
@@ -40,14 +50,18 @@ struct WordList {
   std::vector<std::size_t> word_begin_offsets;
 };
 
-WordList SplitWords(std::string_view folded) {
-  WordList words;
+void SplitWords(std::string_view folded, WordList& words) {
+  words.joined.clear();
+  words.word_begin_offsets.clear();
   words.joined.reserve(folded.size());
   bool in_word = false;
   std::size_t byte_index = 0;
   while (byte_index < folded.size()) {
     const std::size_t code_point_begin = byte_index;
-    const char32_t code_point = NextCodePoint(folded, byte_index);
+    // ASCII, most of the text, without decoding.
+    const auto byte = static_cast<unsigned char>(folded[byte_index]);
+    const char32_t code_point =
+        byte < 0x80 ? folded[byte_index++] : NextCodePoint(folded, byte_index);
     if (!IsWordCharacter(code_point)) {
       in_word = false;
       continue;
@@ -59,30 +73,22 @@ WordList SplitWords(std::string_view folded) {
     }
     words.joined.append(folded.substr(code_point_begin, byte_index - code_point_begin));
   }
-  return words;
 }
 
 }  // namespace
 
 Result<std::uint64_t> SimHash(std::string_view text) {
   if (text.empty()) return 0;
-  if (text.size() > static_cast<std::size_t>(std::numeric_limits<int32_t>::max())) {
-    return MakeError(Stage::kClassify, ErrorCode::kTooLarge,
-                     fmt::format("body has {} bytes, more than ICU can case-fold", text.size()));
+  if (text.size() > std::numeric_limits<std::uint32_t>::max()) {
+    return MakeError(
+        Stage::kClassify, ErrorCode::kTooLarge,
+        fmt::format("body has {} bytes, more than folding takes (4 GiB)", text.size()));
   }
-  std::string folded;
-  folded.reserve(text.size());
-  icu::StringByteSink<std::string> sink(&folded);
-  UErrorCode status = U_ZERO_ERROR;
-  icu::CaseMap::utf8Fold(U_FOLD_CASE_DEFAULT,
-                         icu::StringPiece(text.data(), static_cast<int32_t>(text.size())), sink,
-                         nullptr, status);
-  if (U_FAILURE(status)) {
-    return MakeError(Stage::kClassify, ErrorCode::kInternal,
-                     fmt::format("ICU case folding failed: {}", u_errorName(status)));
-  }
-
-  const WordList words = SplitWords(folded);
+  // Per worker thread, reused for every article: no allocation in the steady state.
+  thread_local FoldedText folded;
+  thread_local WordList words;
+  FoldInto(text, folded);
+  SplitWords(folded.text, words);
   const std::size_t word_count = words.word_begin_offsets.size();
   if (word_count == 0) return 0;
   // A short text is one shingle of all its words rather than none, so it still has a hash.
@@ -90,7 +96,23 @@ Result<std::uint64_t> SimHash(std::string_view text) {
       word_count >= kShingleWords ? word_count - kShingleWords + 1 : 1;
   const std::size_t shingle_words = std::min(word_count, kShingleWords);
 
-  std::array<std::int64_t, kSimHashBits> votes{};
+  // Counting the set bits per position and comparing with half the shingles is the same vote as
+  // adding +1/-1 per shingle. The counting is byte-sliced: each hash byte adds its 8 bits to 8
+  // byte-wide counters at once (kSpreadBits), 8 additions a shingle instead of 64; the byte
+  // counters are emptied into set_bits before they can overflow.
+  std::array<std::uint32_t, kSimHashBits> set_bits{};
+  std::array<std::uint64_t, 8> byte_counters{};
+  std::size_t pending = 0;
+  auto flush = [&] {
+    for (std::size_t byte = 0; byte < byte_counters.size(); ++byte) {
+      for (std::size_t lane = 0; lane < 8; ++lane) {
+        set_bits[8 * byte + lane] +=
+            static_cast<std::uint32_t>((byte_counters[byte] >> (8 * lane)) & 0xFF);
+      }
+      byte_counters[byte] = 0;
+    }
+    pending = 0;
+  };
   for (std::size_t first = 0; first < shingle_count; ++first) {
     const std::size_t begin = words.word_begin_offsets[first];
     const std::size_t after_last = first + shingle_words;
@@ -98,13 +120,18 @@ Result<std::uint64_t> SimHash(std::string_view text) {
     const std::size_t end =
         after_last < word_count ? words.word_begin_offsets[after_last] - 1 : words.joined.size();
     const std::uint64_t hash = XXH3_64bits(words.joined.data() + begin, end - begin);
-    for (int bit = 0; bit < kSimHashBits; ++bit) {
-      votes[bit] += ((hash >> bit) & 1U) != 0 ? 1 : -1;
+    for (std::size_t byte = 0; byte < byte_counters.size(); ++byte) {
+      byte_counters[byte] += kSpreadBits[(hash >> (8 * byte)) & 0xFF];
     }
+    if (++pending == 255) flush();
   }
+  flush();
   std::uint64_t simhash = 0;
   for (int bit = 0; bit < kSimHashBits; ++bit) {
-    if (votes[bit] > 0) simhash |= std::uint64_t{1} << bit;
+    // More shingles with the bit set than without: 2 * set > count.
+    if (2 * static_cast<std::uint64_t>(set_bits[bit]) > shingle_count) {
+      simhash |= std::uint64_t{1} << bit;
+    }
   }
   return simhash;
 }

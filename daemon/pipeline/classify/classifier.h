@@ -42,12 +42,13 @@ class Classifier {
   std::shared_ptr<const TopicRules> topic_rules_;
 };
 
-// 64-bit SimHash (Charikar) over the word 3-shingles of `text`: the text is case-folded (ICU full
-// case folding), split into words at every character that is not a letter, combining mark or
-// decimal digit, and each run of three consecutive words, joined by single spaces, is hashed with
-// XXH3_64bits; every shingle votes on each of the 64 bits. Near-duplicate texts differ in few
-// bits (compare with std::popcount(a ^ b)). A text of one or two words is one shingle; a text
-// without words gives 0. Fails (stage classify) only if ICU does.
+// 64-bit SimHash (Charikar) over the word 3-shingles of `text`: the text is folded as rules match
+// it (folding.h: case, accents, typographic quotes and dashes), split into words at every character
+// that is not a letter, combining mark or decimal digit, and each run of three consecutive words,
+// joined by single spaces, is hashed with XXH3_64bits; every shingle votes on each of the 64 bits.
+// Near-duplicate texts differ in few bits (compare with std::popcount(a ^ b)). A text of one or two
+// words is one shingle; a text without words gives 0. Fails (stage classify) only for a text over 4
+// GiB.
 Result<std::uint64_t> SimHash(std::string_view text);
 
 }  // namespace newswire::pipeline
