@@ -1,20 +1,17 @@
 #include "daemon/pipeline/classify/topic_rules.h"
 
 #include <fmt/format.h>
-#include <hs/hs.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <map>
-#include <optional>
-#include <tuple>
 #include <unordered_map>
 #include <utility>
 
 #include "daemon/pipeline/classify/folding.h"
+#include "daemon/pipeline/classify/pattern_matcher.h"
 
 namespace newswire::pipeline {
 namespace {
@@ -28,12 +25,6 @@ struct PatternUse {
   std::uint32_t slot = 0;  // global index of the rule's counter for this pattern
   Role role = Role::kAny;
   std::uint32_t group = 0;  // for kAll: which group
-};
-
-struct CompiledPattern {
-  bool left_boundary = true;   // the match must start at a word start
-  bool right_boundary = true;  // the match must end at a word end
-  std::vector<PatternUse> uses;
 };
 
 struct Rule {
@@ -55,23 +46,14 @@ struct Topic {
 
 constexpr std::size_t kMaxGroups = 32;  // groups are tracked as bits
 
-std::atomic<std::uint64_t> next_generation{1};
-
 }  // namespace
 
 struct TopicRules::Compiled {
   std::vector<Rule> rules;
   std::vector<Topic> topics;
-  std::vector<CompiledPattern> patterns;  // by Vectorscan id
+  std::shared_ptr<const PatternMatcher> matcher;
+  std::vector<std::vector<PatternUse>> uses;  // by pattern id: the rules that use the pattern
   std::size_t slots = 0;
-  hs_database_t* database = nullptr;
-  // Identifies this database to the per-thread scratch, which must be grown for each new one;
-  // never reused, unlike an address.
-  std::uint64_t generation = 0;
-
-  ~Compiled() {
-    if (database != nullptr) hs_free_database(database);
-  }
 };
 
 namespace {
@@ -85,9 +67,6 @@ class Problems {
 
   void Add(const YAML::Mark& mark, std::string_view message) {
     lines_.push_back(fmt::format("{}:{}:{}: {}", file_, mark.line + 1, mark.column + 1, message));
-  }
-  void AddAt(const std::string& location, std::string_view message) {
-    lines_.push_back(fmt::format("{}: {}", location, message));
   }
   std::string Location(const YAML::Mark& mark) const {
     return fmt::format("{}:{}:{}", file_, mark.line + 1, mark.column + 1);
@@ -254,118 +233,6 @@ void ReadFile(const RuleSource& source, std::vector<ParsedRule>& rules, Problems
   for (const YAML::Node& rule : document["rules"]) ReadRule(rule, problems, rules);
 }
 
-// --- Compiling -------------------------------------------------------------------------------
-
-bool IsAsciiAlphanumeric(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-}
-
-// A folded term as a Vectorscan expression that matches it literally.
-std::string EscapeLiteral(std::string_view text) {
-  std::string escaped;
-  escaped.reserve(text.size() * 2);
-  for (const char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x80 && !IsAsciiAlphanumeric(c)) {
-      if (byte < 0x20 || byte == 0x7F) {
-        escaped += fmt::format("\\x{:02x}", byte);
-        continue;
-      }
-      escaped.push_back('\\');
-    }
-    escaped.push_back(c);
-  }
-  return escaped;
-}
-
-struct Expression {
-  std::string text;
-  bool left_boundary = true;
-  bool right_boundary = true;
-  bool operator<(const Expression& other) const {
-    return std::tie(text, left_boundary, right_boundary) <
-           std::tie(other.text, other.left_boundary, other.right_boundary);
-  }
-};
-
-constexpr std::string_view kRegexPrefix = "re:";
-
-// How a pattern as written becomes a Vectorscan expression: terms are folded like the text and
-// escaped; a trailing '*' drops the right word boundary; "re:" passes the rest through.
-std::optional<Expression> ToExpression(std::string_view pattern) {
-  if (pattern.starts_with(kRegexPrefix)) {
-    Expression expression{std::string(pattern.substr(kRegexPrefix.size())), false, false};
-    if (expression.text.empty()) return std::nullopt;
-    return expression;
-  }
-  Expression expression;
-  if (pattern.ends_with('*')) {
-    pattern.remove_suffix(1);
-    expression.right_boundary = false;
-  }
-  const FoldedText folded = Fold(pattern);
-  std::string_view text = folded.text;
-  while (!text.empty() && text.front() == ' ') text.remove_prefix(1);
-  while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
-  if (text.empty()) return std::nullopt;
-  expression.text = EscapeLiteral(text);
-  return expression;
-}
-
-struct Builder {
-  std::map<Expression, std::uint32_t> ids;
-  std::vector<Expression> expressions;
-  std::vector<std::string> locations;  // where each expression was first written
-  std::vector<CompiledPattern> patterns;
-
-  // Adds one use; false when the pattern is empty after folding.
-  bool Add(const PatternSource& source, PatternUse use) {
-    auto expression = ToExpression(source.text);
-    if (!expression) return false;
-    auto [found, inserted] =
-        ids.emplace(*expression, static_cast<std::uint32_t>(expressions.size()));
-    if (inserted) {
-      expressions.push_back(*expression);
-      locations.push_back(source.location);
-      patterns.push_back({expression->left_boundary, expression->right_boundary, {}});
-    }
-    patterns[found->second].uses.push_back(use);
-    return true;
-  }
-};
-
-// Compiles every expression into one database; on failure, names the pattern Vectorscan
-// refused.
-hs_database_t* CompileDatabase(const Builder& builder, Problems& problems) {
-  std::vector<const char*> expressions;
-  std::vector<unsigned> flags;
-  std::vector<unsigned> ids;
-  for (std::size_t index = 0; index < builder.expressions.size(); ++index) {
-    expressions.push_back(builder.expressions[index].text.c_str());
-    flags.push_back(HS_FLAG_SOM_LEFTMOST | HS_FLAG_UTF8);
-    ids.push_back(static_cast<unsigned>(index));
-  }
-  hs_database_t* database = nullptr;
-  hs_compile_error_t* compile_error = nullptr;
-  if (hs_compile_multi(expressions.data(), flags.data(), ids.data(),
-                       static_cast<unsigned>(expressions.size()), HS_MODE_BLOCK, nullptr, &database,
-                       &compile_error) != HS_SUCCESS) {
-    const int index = compile_error != nullptr ? compile_error->expression : -1;
-    const std::string message = compile_error != nullptr && compile_error->message != nullptr
-                                    ? compile_error->message
-                                    : "unknown error";
-    if (index >= 0 && static_cast<std::size_t>(index) < builder.locations.size()) {
-      problems.AddAt(builder.locations[static_cast<std::size_t>(index)],
-                     fmt::format("Vectorscan refuses the pattern: {}", message));
-    } else {
-      problems.lines().push_back(fmt::format("the rules do not compile: {}", message));
-    }
-    hs_free_compile_error(compile_error);
-    return nullptr;
-  }
-  return database;
-}
-
 // --- Matching --------------------------------------------------------------------------------
 
 struct Hit {
@@ -375,44 +242,13 @@ struct Hit {
   std::size_t end = 0;
 };
 
-bool IsWordByte(char c) {
-  return IsAsciiAlphanumeric(c) || (static_cast<unsigned char>(c) & 0x80) != 0;
-}
-
-// Per thread, reused for every article: Vectorscan scratch (grown once per database) and the
-// folding and hit buffers.
+// Per thread, reused for every article: the folding and hit buffers.
 struct MatchState {
-  hs_scratch_t* scratch = nullptr;
-  std::uint64_t scratch_generation = 0;
   FoldedText folded;
+  std::vector<PatternMatcher::Hit> folded_hits;
   std::vector<Hit> hits;
   std::vector<std::uint8_t> slot_counts;
-
-  ~MatchState() {
-    if (scratch != nullptr) hs_free_scratch(scratch);
-  }
 };
-
-struct ScanContext {
-  const TopicRules::Compiled* compiled;
-  MatchState* state;
-  RuleScope field;
-  std::size_t lead_end;  // body bytes before this are the lead
-};
-
-int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, unsigned int,
-            void* context_pointer) {
-  auto& context = *static_cast<ScanContext*>(context_pointer);
-  const CompiledPattern& pattern = context.compiled->patterns[id];
-  const std::string& text = context.state->folded.text;
-  if (pattern.left_boundary && from > 0 && IsWordByte(text[from - 1])) return 0;
-  if (pattern.right_boundary && to < text.size() && IsWordByte(text[to])) return 0;
-  const ByteRange original = OriginalRange(context.state->folded, from, to);
-  RuleScope where = context.field;
-  if (where == RuleScope::kBody && original.begin < context.lead_end) where = RuleScope::kLead;
-  context.state->hits.push_back({id, where, original.begin, original.end});
-  return 0;
-}
 
 double PointsFor(RuleScope where) {
   switch (where) {
@@ -432,7 +268,7 @@ TopicRules::TopicRules(std::unique_ptr<Compiled> compiled) : compiled_(std::move
 TopicRules::~TopicRules() = default;
 
 std::size_t TopicRules::rule_count() const { return compiled_->rules.size(); }
-std::size_t TopicRules::pattern_count() const { return compiled_->patterns.size(); }
+std::size_t TopicRules::pattern_count() const { return compiled_->matcher->pattern_count(); }
 
 Result<std::shared_ptr<const TopicRules>> TopicRules::Compile(
     const std::vector<RuleSource>& sources, const Taxonomy& taxonomy) {
@@ -445,7 +281,7 @@ Result<std::shared_ptr<const TopicRules>> TopicRules::Compile(
   }
 
   auto compiled = std::make_unique<Compiled>();
-  Builder builder;
+  PatternMatcher::Builder builder;
   std::unordered_map<std::string, std::string> first_location_of_id;
   std::unordered_map<std::string, std::uint32_t> topic_index;
   for (ParsedRule& rule : parsed) {
@@ -484,10 +320,14 @@ Result<std::shared_ptr<const TopicRules>> TopicRules::Compile(
     const auto rule_index = static_cast<std::uint32_t>(compiled->rules.size());
     auto add = [&](const PatternSource& source, Role role, std::uint32_t group) {
       const PatternUse use{rule_index, static_cast<std::uint32_t>(compiled->slots++), role, group};
-      if (!builder.Add(source, use)) {
+      const auto id = builder.Add(source.text, source.location);
+      if (!id) {
         problem_lines.push_back(
             fmt::format("{}: pattern '{}' is empty once folded", source.location, source.text));
+        return;
       }
+      if (*id >= compiled->uses.size()) compiled->uses.resize(*id + 1);
+      compiled->uses[*id].push_back(use);
     };
     for (const PatternSource& source : rule.any) add(source, Role::kAny, 0);
     for (std::uint32_t group = 0; group < rule.all.size(); ++group) {
@@ -496,13 +336,16 @@ Result<std::shared_ptr<const TopicRules>> TopicRules::Compile(
     for (const PatternSource& source : rule.none) add(source, Role::kNone, 0);
     compiled->rules.push_back(std::move(compiled_rule));
   }
-  if (problem_lines.empty() && builder.expressions.empty()) {
+  if (problem_lines.empty() && builder.size() == 0) {
     problem_lines.push_back("no topic rules: every rule file is empty");
   }
   if (problem_lines.empty()) {
-    Problems problems("");
-    compiled->database = CompileDatabase(builder, problems);
-    for (auto& line : problems.lines()) problem_lines.push_back(std::move(line));
+    auto matcher = builder.Build();
+    if (matcher) {
+      compiled->matcher = std::move(*matcher);
+    } else {
+      problem_lines.push_back(std::move(matcher.error().message));
+    }
   }
   if (!problem_lines.empty()) {
     std::string message = fmt::format("{} problem{} in the topic rules:", problem_lines.size(),
@@ -510,21 +353,12 @@ Result<std::shared_ptr<const TopicRules>> TopicRules::Compile(
     for (const std::string& line : problem_lines) message += "\n" + line;
     return MakeError(Stage::kConfig, ErrorCode::kInvalidArgument, std::move(message));
   }
-  compiled->patterns = std::move(builder.patterns);
-  compiled->generation = next_generation.fetch_add(1);
   return std::shared_ptr<const TopicRules>(new TopicRules(std::move(compiled)));
 }
 
 Result<std::vector<TopicTag>> TopicRules::Match(const Article& article) const {
   thread_local MatchState state;
   const Compiled& compiled = *compiled_;
-  if (state.scratch_generation != compiled.generation) {
-    if (hs_alloc_scratch(compiled.database, &state.scratch) != HS_SUCCESS) {
-      return MakeError(Stage::kClassify, ErrorCode::kInternal,
-                       "Vectorscan could not allocate its scratch space");
-    }
-    state.scratch_generation = compiled.generation;
-  }
   state.hits.clear();
   const std::size_t first_break = article.body.find("\n\n");
   const std::size_t lead_end = first_break == std::string::npos ? article.body.size() : first_break;
@@ -532,13 +366,15 @@ Result<std::vector<TopicTag>> TopicRules::Match(const Article& article) const {
                                     std::pair{RuleScope::kBody, std::string_view(article.body)}}) {
     if (text.empty()) continue;
     FoldInto(text, state.folded);
-    ScanContext context{&compiled, &state, field, lead_end};
-    const hs_error_t status = hs_scan(compiled.database, state.folded.text.data(),
-                                      static_cast<unsigned int>(state.folded.text.size()), 0,
-                                      state.scratch, OnMatch, &context);
-    if (status != HS_SUCCESS) {
-      return MakeError(Stage::kClassify, ErrorCode::kInternal,
-                       fmt::format("Vectorscan scan failed with code {}", status));
+    state.folded_hits.clear();
+    if (auto scanned = compiled.matcher->Scan(state.folded, state.folded_hits); !scanned) {
+      return tl::unexpected<Error>(std::move(scanned.error()));
+    }
+    for (const PatternMatcher::Hit& folded_hit : state.folded_hits) {
+      const ByteRange original = OriginalRange(state.folded, folded_hit.begin, folded_hit.end);
+      RuleScope where = field;
+      if (where == RuleScope::kBody && original.begin < lead_end) where = RuleScope::kLead;
+      state.hits.push_back({folded_hit.pattern, where, original.begin, original.end});
     }
   }
 
@@ -554,7 +390,7 @@ Result<std::vector<TopicTag>> TopicRules::Match(const Article& article) const {
   std::unordered_map<std::uint32_t, RuleTally> tallies;
   std::vector<std::uint32_t> touched_slots;
   for (const Hit& hit : state.hits) {
-    for (const PatternUse& use : compiled.patterns[hit.pattern].uses) {
+    for (const PatternUse& use : compiled.uses[hit.pattern]) {
       const Rule& rule = compiled.rules[use.rule];
       if ((rule.scope & static_cast<unsigned>(hit.where)) == 0) continue;
       RuleTally& tally = tallies[use.rule];
@@ -613,7 +449,7 @@ Result<std::vector<TopicTag>> TopicRules::Match(const Article& article) const {
   std::vector<std::size_t> tags_of_hit;
   for (const Hit& hit : state.hits) {
     tags_of_hit.clear();
-    for (const PatternUse& use : compiled.patterns[hit.pattern].uses) {
+    for (const PatternUse& use : compiled.uses[hit.pattern]) {
       if (use.role == Role::kNone || !fired[use.rule]) continue;
       const Rule& rule = compiled.rules[use.rule];
       if ((rule.scope & static_cast<unsigned>(hit.where)) == 0) continue;
