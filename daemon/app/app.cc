@@ -33,6 +33,7 @@
 #include "daemon/sinks/kafka/kafka_sink.h"
 #include "daemon/sources/directory/directory_source.h"
 #include "daemon/sources/in_flight_budget.h"
+#include "daemon/state/article_store.h"
 
 namespace newswire::app {
 namespace {
@@ -191,6 +192,8 @@ class App {
   std::unique_ptr<sinks::KafkaSink> sink_;
   // One per source, by source name: each feed directory has its own JSON field mapping. Built
   // before the workers start and read-only after, so workers share them without locks.
+  // Shared by every pipeline; outlives the workers (declared before them).
+  std::shared_ptr<state::ArticleStore> article_store_;
   std::map<std::string, std::unique_ptr<pipeline::Pipeline>, std::less<>> pipelines_;
   std::unique_ptr<asio::thread_pool> workers_;
   sources::InFlightBudget budget_;
@@ -260,10 +263,22 @@ Result<void> App::Build() {
                (*classifier)->taxonomy().size(), (*classifier)->topic_rules().rule_count(),
                (*classifier)->topic_rules().pattern_count(), config_.classify.data_dir);
 
+  state::ArticleStoreOptions store_options;
+  store_options.directory = (std::filesystem::path(config_.daemon.state_dir) / "articles").string();
+  store_options.memory = MemoryOptionsFrom(config_);
+  auto store = state::ArticleStore::Open(store_options);
+  if (!store) return tl::unexpected(store.error());
+  article_store_ = std::move(*store);
+  spdlog::info("article memory: {} recent articles from {} (window {} articles, {} days)",
+               article_store_->replayed(), store_options.directory,
+               config_.duplicates.window_articles,
+               config_.duplicates.window_ms / (24 * 3600 * 1000));
+
   for (const auto& directory : config_.directories) {
     pipeline::PipelineOptions pipeline_options;
     pipeline_options.source_uri = source_uri_;
     pipeline_options.classifier = *classifier;
+    pipeline_options.memory = article_store_;
     const config::JsonFieldNames& fields = directory.json_fields;
     pipeline_options.json_fields = {fields.title,  fields.body,      fields.url,
                                     fields.author, fields.published, fields.language};

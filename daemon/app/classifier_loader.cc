@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -26,6 +27,35 @@ Result<pipeline::RuleSource> ReadSource(const fs::path& path) {
   return pipeline::RuleSource{path.string(), std::move(contents).str()};
 }
 
+// ISO 3166-1 country names and codes, read from Debian's iso-codes package at run time.
+constexpr char kIso3166Path[] = "/usr/share/iso-codes/json/iso_3166-1.json";
+
+// Every *.yaml file directly in `directory`, sorted by name.
+Result<std::vector<pipeline::RuleSource>> ReadYamlFiles(const fs::path& directory,
+                                                        std::string_view what) {
+  std::error_code error;
+  std::vector<fs::path> files;
+  for (fs::directory_iterator entry(directory, error), end; !error && entry != end;
+       entry.increment(error)) {
+    if (entry->path().extension() == ".yaml" && entry->is_regular_file()) {
+      files.push_back(entry->path());
+    }
+  }
+  if (error) {
+    return MakeError(Stage::kConfig, ErrorCode::kIo,
+                     fmt::format("cannot list the {} in {}: {} (classify.data_dir)", what,
+                                 directory.string(), error.message()));
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<pipeline::RuleSource> sources;
+  for (const fs::path& path : files) {
+    auto source = ReadSource(path);
+    if (!source) return tl::unexpected<Error>(std::move(source.error()));
+    sources.push_back(std::move(*source));
+  }
+  return sources;
+}
+
 }  // namespace
 
 Result<std::shared_ptr<const pipeline::Classifier>> LoadClassifier(const std::string& data_dir) {
@@ -35,27 +65,33 @@ Result<std::shared_ptr<const pipeline::Classifier>> LoadClassifier(const std::st
   if (!taxonomy) return tl::unexpected<Error>(std::move(taxonomy.error()));
   sources.taxonomy = std::move(*taxonomy);
 
-  const fs::path rules_dir = root / "rules" / "topics";
-  std::error_code error;
-  std::vector<fs::path> rule_files;
-  for (fs::directory_iterator entry(rules_dir, error), end; !error && entry != end;
-       entry.increment(error)) {
-    if (entry->path().extension() == ".yaml" && entry->is_regular_file()) {
-      rule_files.push_back(entry->path());
-    }
-  }
-  if (error) {
+  auto rules = ReadYamlFiles(root / "rules" / "topics", "topic rules");
+  if (!rules) return tl::unexpected<Error>(std::move(rules.error()));
+  sources.topic_rules = std::move(*rules);
+
+  auto iso_3166 = ReadSource(kIso3166Path);
+  if (!iso_3166) {
     return MakeError(Stage::kConfig, ErrorCode::kIo,
-                     fmt::format("cannot list the topic rules in {}: {} (classify.data_dir)",
-                                 rules_dir.string(), error.message()));
+                     fmt::format("{}; the country names come from Debian's iso-codes package: "
+                                 "install it (apt-get install iso-codes, deploy/install-deps.sh)",
+                                 iso_3166.error().message));
   }
-  std::sort(rule_files.begin(), rule_files.end());
-  for (const fs::path& path : rule_files) {
-    auto source = ReadSource(path);
-    if (!source) return tl::unexpected<Error>(std::move(source.error()));
-    sources.topic_rules.push_back(std::move(*source));
-  }
+  sources.iso_3166 = std::move(*iso_3166);
+  auto gazetteers = ReadYamlFiles(root / "gazetteers", "entity gazetteers");
+  if (!gazetteers) return tl::unexpected<Error>(std::move(gazetteers.error()));
+  sources.gazetteers = std::move(*gazetteers);
   return pipeline::Classifier::Build(sources);
+}
+
+pipeline::MemoryOptions MemoryOptionsFrom(const config::Config& config) {
+  pipeline::MemoryOptions options;
+  options.max_articles = static_cast<std::size_t>(config.duplicates.window_articles);
+  options.max_age_ms = config.duplicates.window_ms;
+  options.max_distance = static_cast<int>(config.duplicates.max_distance);
+  options.story_window_ms = config.stories.window_ms;
+  options.story_min_similarity = static_cast<double>(config.stories.min_shared_percent) / 100.0;
+  options.max_stories = static_cast<std::size_t>(config.stories.max_stories);
+  return options;
 }
 
 }  // namespace newswire

@@ -21,6 +21,7 @@
 #include "daemon/app/classifier_loader.h"
 #include "daemon/app/evaluate_command.h"
 #include "daemon/app/logging.h"
+#include "daemon/app/train_command.h"
 #include "daemon/config/config.h"
 #include "daemon/pipeline/encode/event_encoder.h"
 #include "daemon/pipeline/pipeline.h"
@@ -52,11 +53,20 @@ Usage:
       Run the pipeline once on the files, or on standard input when none is given or FILE is
       "-", and print each event as one JSON line {"key", "headers", "value"}. No Kafka involved:
       the way to see what newswire makes of an article. Exits 65 if any input was rejected.
-  newswire evaluate --input FILE [--labels FILE] [--min-macro-f1 X] [-c FILE]
+  newswire evaluate --input FILE [--labels FILE] [--model FILE] [--classifier rules|model|both]
+                    [--model-weight X] [--min-macro-f1 X] [-c FILE]
       Classify labelled articles (TSV with columns category, headline, text) and print per-class
       precision, recall and F1, macro-F1 and the confusion table. --labels maps the dataset's
       categories to IPTC Media Topic codes (YAML `labels: {business: medtop:04000000}`), e.g.
-      config/labels/masakhanews.yaml. Exits 1 when macro-F1 is below --min-macro-f1.
+      config/labels/masakhanews.yaml. --model (default classify.model_file) adds a topic model
+      from `newswire train`; --classifier picks the rules, the model or both fused (the default
+      is both when there is a model, else rules); --model-weight (0 to 1, default 1) is the
+      model's weight in the fusion. Exits 1 when macro-F1 is below --min-macro-f1.
+  newswire train --input FILE [--labels FILE] --output FILE [-c FILE] [--epochs N]
+                 [--learning-rate X] [--word-ngrams N] [--dimensions N]
+      Train a fastText topic model on labelled articles (same input as evaluate) and write it to
+      --output, for classify.model_file. Deterministic: the same input gives the same model.
+      Exits 66 when the input cannot be read, 70 when training fails, 78 on invalid labels.
   newswire config-reference
       Print every config key with its type, default, bounds and description (Markdown).
   newswire version
@@ -72,9 +82,9 @@ Options:
   -h, --help            print this text
 
 Exit codes:
-  0 success, 64 wrong usage, 65 input rejected (process), 69 Kafka fatal error or unreachable at
-  start, 70 internal error, 74 a feed directory was removed while running, 78 invalid
-  configuration.
+  0 success, 1 macro-F1 below the minimum (evaluate), 64 wrong usage, 65 input rejected
+  (process), 66 input unreadable (evaluate, train), 69 Kafka fatal error or unreachable at start,
+  70 internal error, 74 a feed directory was removed while running, 78 invalid configuration.
 
 Documentation: docs/operations.md, docs/configuration.md, docs/events.md
 )";
@@ -85,11 +95,39 @@ struct Arguments {
   std::optional<std::string> log_format;
   std::optional<std::string> log_level;
   std::vector<std::string> files;
-  // evaluate
+  // evaluate and train
   std::string input;
   std::string labels;
   std::optional<double> min_macro_f1;
+  std::string model;
+  std::optional<ClassifierChoice> classifier;
+  double model_weight = pipeline::kDefaultModelWeight;
+  std::string output;
+  pipeline::TrainOptions train;
 };
+
+// A number from `minimum` to `maximum`, or the usage error for `option`.
+tl::expected<double, std::string> ParseNumber(std::string_view option, const std::string& text,
+                                              double minimum, double maximum) {
+  char* end = nullptr;
+  const double number = std::strtod(text.c_str(), &end);
+  if (end == text.c_str() || *end != '\0' || !(number >= minimum && number <= maximum)) {
+    return tl::unexpected(
+        fmt::format("{} wants a number from {} to {}, not '{}'", option, minimum, maximum, text));
+  }
+  return number;
+}
+
+// A whole number from 1 to `maximum`, or the usage error for `option`.
+tl::expected<int, std::string> ParseCount(std::string_view option, const std::string& text,
+                                          int maximum) {
+  auto number = ParseNumber(option, text, 1, maximum);
+  if (!number) return tl::unexpected(number.error());
+  if (*number != static_cast<int>(*number)) {
+    return tl::unexpected(fmt::format("{} wants a whole number, not '{}'", option, text));
+  }
+  return static_cast<int>(*number);
+}
 
 // Returns the parsed arguments or an error sentence for a usage error.
 tl::expected<Arguments, std::string> Parse(int argc, char** argv) {
@@ -117,22 +155,57 @@ tl::expected<Arguments, std::string> Parse(int argc, char** argv) {
       }
       continue;
     }
-    if (word == "--input" || word == "--labels" || word == "--min-macro-f1") {
+    if (word == "--input" || word == "--labels" || word == "--min-macro-f1" || word == "--model" ||
+        word == "--classifier" || word == "--model-weight" || word == "--output" ||
+        word == "--epochs" || word == "--learning-rate" || word == "--word-ngrams" ||
+        word == "--dimensions") {
       auto given = value(word);
       if (!given) return tl::unexpected(given.error());
+      tl::expected<void, std::string> stored;
       if (word == "--input") {
         arguments.input = *given;
       } else if (word == "--labels") {
         arguments.labels = *given;
-      } else {
-        char* end = nullptr;
-        const double threshold = std::strtod(given->c_str(), &end);
-        if (end == given->c_str() || *end != '\0' || threshold < 0.0 || threshold > 1.0) {
+      } else if (word == "--model") {
+        arguments.model = *given;
+      } else if (word == "--output") {
+        arguments.output = *given;
+      } else if (word == "--classifier") {
+        if (*given == "rules") {
+          arguments.classifier = ClassifierChoice::kRules;
+        } else if (*given == "model") {
+          arguments.classifier = ClassifierChoice::kModel;
+        } else if (*given == "both") {
+          arguments.classifier = ClassifierChoice::kBoth;
+        } else {
           return tl::unexpected(
-              fmt::format("--min-macro-f1 wants a number from 0 to 1, not '{}'", *given));
+              fmt::format("--classifier wants rules, model or both, not '{}'", *given));
         }
-        arguments.min_macro_f1 = threshold;
+      } else if (word == "--min-macro-f1") {
+        stored = ParseNumber(word, *given, 0, 1).map([&](double number) {
+          arguments.min_macro_f1 = number;
+        });
+      } else if (word == "--model-weight") {
+        stored = ParseNumber(word, *given, 0, 1).map([&](double number) {
+          arguments.model_weight = number;
+        });
+      } else if (word == "--learning-rate") {
+        stored = ParseNumber(word, *given, 0.001, 10).map([&](double number) {
+          arguments.train.learning_rate = number;
+        });
+      } else if (word == "--epochs") {
+        stored =
+            ParseCount(word, *given, 10000).map([&](int count) { arguments.train.epochs = count; });
+      } else if (word == "--word-ngrams") {
+        stored = ParseCount(word, *given, 5).map([&](int count) {
+          arguments.train.word_ngrams = count;
+        });
+      } else {
+        stored = ParseCount(word, *given, 1000).map([&](int count) {
+          arguments.train.dimensions = count;
+        });
       }
+      if (!stored) return tl::unexpected(stored.error());
       continue;
     }
     if (word.size() > 1 && word.front() == '-' && word != "-") {
@@ -147,8 +220,12 @@ tl::expected<Arguments, std::string> Parse(int argc, char** argv) {
     }
   }
   if (arguments.command.empty()) return tl::unexpected(std::string("no command given"));
-  if (arguments.command == "evaluate" && arguments.input.empty()) {
-    return tl::unexpected(std::string("evaluate needs --input FILE"));
+  if ((arguments.command == "evaluate" || arguments.command == "train") &&
+      arguments.input.empty()) {
+    return tl::unexpected(fmt::format("{} needs --input FILE", arguments.command));
+  }
+  if (arguments.command == "train" && arguments.output.empty()) {
+    return tl::unexpected(std::string("train needs --output FILE"));
   }
   return arguments;
 }
@@ -202,11 +279,13 @@ int Process(const Arguments& arguments) {
   pipeline::PipelineOptions options;
   options.source_uri = "newswire://process";
   std::string data_dir = config::DefaultDataDirectory();
+  pipeline::MemoryOptions memory_options;
   if (!arguments.config_path.empty()) {
     auto config = LoadOrReport(arguments.config_path);
     if (!config) return kExitConfig;
     if (!config->daemon.source_uri.empty()) options.source_uri = config->daemon.source_uri;
     data_dir = config->classify.data_dir;
+    memory_options = MemoryOptionsFrom(*config);
   }
   auto classifier = LoadClassifier(data_dir);
   if (!classifier) {
@@ -214,6 +293,8 @@ int Process(const Arguments& arguments) {
     return kExitConfig;
   }
   options.classifier = std::move(*classifier);
+  // Duplicates and stories among the inputs of this run only; nothing is kept.
+  options.memory = std::make_shared<pipeline::InMemoryArticleMemory>(memory_options);
   pipeline::Pipeline pipeline(options);
   std::vector<std::string> inputs = arguments.files;
   if (inputs.empty()) inputs.emplace_back("-");
@@ -259,7 +340,7 @@ int RunCommandLine(int argc, char** argv) {
     return kExitUsage;
   }
   if (arguments->config_path.empty() && arguments->command != "process" &&
-      arguments->command != "evaluate") {
+      arguments->command != "evaluate" && arguments->command != "train") {
     arguments->config_path = std::string(kDefaultConfigPath);
   }
   const std::string& command = arguments->command;
@@ -280,14 +361,35 @@ int RunCommandLine(int argc, char** argv) {
   if (command == "run") return Run(*arguments);
   if (command == "process") return Process(*arguments);
   if (command == "evaluate") {
-    EvaluateOptions options{arguments->input, arguments->labels, config::DefaultDataDirectory(),
-                            arguments->min_macro_f1};
+    EvaluateOptions options;
+    options.input = arguments->input;
+    options.labels = arguments->labels;
+    options.data_dir = config::DefaultDataDirectory();
+    options.classifier = arguments->classifier;
+    options.model_weight = arguments->model_weight;
+    options.min_macro_f1 = arguments->min_macro_f1;
+    if (!arguments->config_path.empty()) {
+      auto config = LoadOrReport(arguments->config_path);
+      if (!config) return kExitConfig;
+      options.data_dir = config->classify.data_dir;
+      options.model_file = config->classify.model_file;
+    }
+    if (!arguments->model.empty()) options.model_file = arguments->model;
+    return Evaluate(options);
+  }
+  if (command == "train") {
+    TrainCommandOptions options;
+    options.input = arguments->input;
+    options.labels = arguments->labels;
+    options.output = arguments->output;
+    options.data_dir = config::DefaultDataDirectory();
+    options.train = arguments->train;
     if (!arguments->config_path.empty()) {
       auto config = LoadOrReport(arguments->config_path);
       if (!config) return kExitConfig;
       options.data_dir = config->classify.data_dir;
     }
-    return Evaluate(options);
+    return Train(options);
   }
   std::cerr << fmt::format("newswire: unknown command '{}'\n\n", command) << kUsage;
   return kExitUsage;

@@ -67,8 +67,21 @@ struct LogConfig {
   bool events = false;  // log every delivered event (the demo turns it on)
 };
 
+struct DuplicatesConfig {
+  std::int64_t window_articles = 100000;
+  std::int64_t window_ms = std::int64_t{7} * 24 * 3600 * 1000;
+  std::int64_t max_distance = 3;
+};
+
+struct StoriesConfig {
+  std::int64_t window_ms = std::int64_t{3} * 24 * 3600 * 1000;
+  std::int64_t min_shared_percent = 50;
+  std::int64_t max_stories = 20000;
+};
+
 struct DaemonConfig {
   std::string source_uri;  // CloudEvents `source`; default "newswire://<hostname>"
+  std::string state_dir = "/var/lib/newswire";  // the article memory lives in <state_dir>/articles
   std::int64_t shutdown_timeout_ms = 30000;
   std::int64_t retry_backoff_ms = 5000;  // wait before re-processing an item whose delivery failed
 };
@@ -76,6 +89,8 @@ struct DaemonConfig {
 struct ClassifyConfig {
   // The classifier's data: taxonomy/iptc-mediatopics.tsv and rules/topics/*.yaml.
   std::string data_dir;  // default: DefaultDataDirectory()
+  // A topic model from `newswire train` (pipeline::TopicModel); "" = rules only.
+  std::string model_file;
 };
 
 // The shipped classifier data: next to an installed binary (/usr/bin/newswire ->
@@ -87,6 +102,8 @@ struct Config {
   std::string file;  // the file it was loaded from
   KafkaConfig kafka;
   ClassifyConfig classify;
+  DuplicatesConfig duplicates;
+  StoriesConfig stories;
   std::vector<DirectorySourceConfig> directories;
   LimitsConfig limits;
   LogConfig log;

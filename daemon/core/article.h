@@ -45,8 +45,11 @@ struct Entity {
   std::string type;  // "country", "person", "organization"
   std::string name;
   std::string identifier;  // ISO 3166 code, Wikidata id, ...
-  double score = 0.0;
-  std::vector<Evidence> mentions;
+  double score = 0.0;      // salience times confidence (lower for people found by a role word)
+  std::vector<Evidence> mentions;  // the first few (kMaxMentionsPerEntity)
+  std::size_t mention_count = 0;   // every mention, in title and body
+  std::size_t first_offset = 0;    // byte offset of the first mention in the body; 0 if title only
+  double salience = 0.0;           // 0..1: title, lead and frequency (docs/entities.md)
 };
 
 // Identities of the article's content, for duplicate and story detection.
@@ -120,6 +123,8 @@ struct Article {
 
   std::vector<TopicTag> topics;
   std::vector<Entity> entities;
+  std::string primary_country;  // ISO 3166-1 alpha-2 of the most salient country; empty if none
+  std::string primary_region;   // its region (docs/entities.md); empty when none or unknown
   Fingerprints fingerprints;
   NormalizationStats stats;
 };

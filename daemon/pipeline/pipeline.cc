@@ -11,6 +11,18 @@ namespace newswire::pipeline {
 Pipeline::Pipeline(PipelineOptions options)
     : options_(std::move(options)), encode_options_{options_.source_uri} {}
 
+Result<Article> Pipeline::Remember(Article article,
+                                   std::chrono::system_clock::time_point now) const {
+  if (options_.memory == nullptr) return article;
+  const auto now_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  auto verdict = options_.memory->Remember(article, now_ms);
+  if (!verdict) return tl::unexpected<Error>(std::move(verdict.error()));
+  if (verdict->duplicate) article.fingerprints.duplicate_of = std::move(verdict->duplicate->id);
+  article.fingerprints.story_id = std::move(verdict->story_id);
+  return article;
+}
+
 ProcessResult Pipeline::Process(const RawArticle& raw,
                                 std::chrono::system_clock::time_point now) const {
   auto decoded = Decode(raw, options_.json_fields);
@@ -24,15 +36,17 @@ ProcessResult Pipeline::Process(const RawArticle& raw,
       events.emplace_back(tl::unexpected<Error>(std::move(article.error())));
       continue;
     }
-    events.push_back(Normalize(std::move(*article))
-                         .and_then([this](Article normalized) {
-                           return options_.classifier != nullptr
-                                      ? options_.classifier->Classify(std::move(normalized))
-                                      : Classify(std::move(normalized));
-                         })
-                         .and_then([&](const Article& classified) {
-                           return Encode(classified, encode_options_, now);
-                         }));
+    events.push_back(
+        Normalize(std::move(*article))
+            .and_then([this](Article normalized) {
+              return options_.classifier != nullptr
+                         ? options_.classifier->Classify(std::move(normalized))
+                         : Classify(std::move(normalized));
+            })
+            .and_then([&](Article classified) { return Remember(std::move(classified), now); })
+            .and_then([&](const Article& classified) {
+              return Encode(classified, encode_options_, now);
+            }));
   }
   return events;
 }

@@ -8,6 +8,7 @@
 #include "daemon/core/error.h"
 #include "daemon/core/outbound_event.h"
 #include "daemon/core/raw_article.h"
+#include "daemon/pipeline/classify/article_memory.h"
 #include "daemon/pipeline/classify/classifier.h"
 #include "daemon/pipeline/decode/json_decoder.h"
 #include "daemon/pipeline/encode/event_encoder.h"
@@ -21,14 +22,18 @@ struct PipelineOptions {
   JsonFieldMapping json_fields;
   // Topics (and later entities); without one, articles get fingerprints only.
   std::shared_ptr<const Classifier> classifier;
+  // Recent articles, for duplicate_of and story_id; without one, both stay empty.
+  std::shared_ptr<ArticleMemory> memory;
 };
 
 // What became of one source item: either the whole item was rejected (outer error: it could not
 // be decoded at all), or one result per article found in it, each an event or a per-article error.
 using ProcessResult = Result<std::vector<Result<OutboundEvent>>>;
 
-// The pure chain Decode -> Normalize -> Classify -> Encode. No I/O, no Kafka, no Asio, no
-// globals. Immutable after construction, so one instance is shared by all worker threads.
+// The chain Decode -> Normalize -> Classify -> Remember -> Encode. No I/O, no Kafka, no Asio,
+// no globals: its one stateful step, remembering recent articles, goes through the
+// ArticleMemory interface the daemon provides. Immutable after construction, so one instance
+// is shared by all worker threads.
 class Pipeline {
  public:
   explicit Pipeline(PipelineOptions options);
@@ -37,6 +42,9 @@ class Pipeline {
   ProcessResult Process(const RawArticle& raw, std::chrono::system_clock::time_point now) const;
 
  private:
+  // Duplicates and story from options_.memory, remembered as processed at `now`.
+  Result<Article> Remember(Article article, std::chrono::system_clock::time_point now) const;
+
   PipelineOptions options_;
   // Made once from options_, so that Process copies nothing per article.
   EncodeOptions encode_options_;

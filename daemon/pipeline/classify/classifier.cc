@@ -75,20 +75,20 @@ void SplitWords(std::string_view folded, WordList& words) {
   }
 }
 
-}  // namespace
-
-Result<std::uint64_t> SimHash(std::string_view text) {
-  if (text.empty()) return 0;
+Result<void> CheckFoldable(std::string_view text, std::string_view field) {
   if (text.size() > std::numeric_limits<std::uint32_t>::max()) {
     return MakeError(
         Stage::kClassify, ErrorCode::kTooLarge,
-        fmt::format("body has {} bytes, more than folding takes (4 GiB)", text.size()));
+        fmt::format("{} has {} bytes, more than folding takes (4 GiB)", field, text.size()));
   }
+  return {};
+}
+
+// SimHash of a text already folded.
+std::uint64_t SimHashOfFolded(std::string_view folded) {
   // Per worker thread, reused for every article: no allocation in the steady state.
-  thread_local FoldedText folded;
   thread_local WordList words;
-  FoldInto(text, folded);
-  SplitWords(folded.text, words);
+  SplitWords(folded, words);
   const std::size_t word_count = words.word_begin_offsets.size();
   if (word_count == 0) return 0;
   // A short text is one shingle of all its words rather than none, so it still has a hash.
@@ -136,6 +136,19 @@ Result<std::uint64_t> SimHash(std::string_view text) {
   return simhash;
 }
 
+}  // namespace
+
+Result<std::uint64_t> SimHash(std::string_view text) {
+  if (text.empty()) return 0;
+  if (auto foldable = CheckFoldable(text, "body"); !foldable) {
+    return tl::unexpected<Error>(std::move(foldable.error()));
+  }
+  // Per worker thread, reused for every article: no allocation in the steady state.
+  thread_local FoldedText folded;
+  FoldInto(text, folded);
+  return SimHashOfFolded(folded.text);
+}
+
 Result<Article> Classify(Article article) {
   auto simhash = SimHash(article.body);
   if (!simhash) return tl::unexpected<Error>(std::move(simhash.error()));
@@ -143,25 +156,53 @@ Result<Article> Classify(Article article) {
   return article;
 }
 
-Classifier::Classifier(Taxonomy taxonomy, std::shared_ptr<const TopicRules> topic_rules)
-    : taxonomy_(std::move(taxonomy)), topic_rules_(std::move(topic_rules)) {}
+Classifier::Classifier(Taxonomy taxonomy, std::shared_ptr<const TopicRules> topic_rules,
+                       std::shared_ptr<const EntityRecognizer> entity_recognizer)
+    : taxonomy_(std::move(taxonomy)),
+      topic_rules_(std::move(topic_rules)),
+      entity_recognizer_(std::move(entity_recognizer)) {}
 
 Result<std::shared_ptr<const Classifier>> Classifier::Build(const ClassifierSources& sources) {
   auto taxonomy = Taxonomy::Parse(sources.taxonomy.text, sources.taxonomy.name);
   if (!taxonomy) return tl::unexpected<Error>(std::move(taxonomy.error()));
   auto topic_rules = TopicRules::Compile(sources.topic_rules, *taxonomy);
+  Result<std::shared_ptr<const EntityRecognizer>> entity_recognizer = nullptr;
+  if (!sources.iso_3166.name.empty() || !sources.gazetteers.empty()) {
+    entity_recognizer = EntityRecognizer::Build(sources.iso_3166, sources.gazetteers);
+  }
+  // Both sets of problems at once, so one start shows everything to fix.
+  if (!topic_rules && !entity_recognizer) {
+    return MakeError(Stage::kConfig, ErrorCode::kInvalidArgument,
+                     topic_rules.error().message + "\n" + entity_recognizer.error().message);
+  }
   if (!topic_rules) return tl::unexpected<Error>(std::move(topic_rules.error()));
+  if (!entity_recognizer) return tl::unexpected<Error>(std::move(entity_recognizer.error()));
   return std::shared_ptr<const Classifier>(
-      new Classifier(std::move(*taxonomy), std::move(*topic_rules)));
+      new Classifier(std::move(*taxonomy), std::move(*topic_rules), std::move(*entity_recognizer)));
 }
 
 Result<Article> Classifier::Classify(Article article) const {
-  auto fingerprinted = pipeline::Classify(std::move(article));
-  if (!fingerprinted) return fingerprinted;
-  auto topics = topic_rules_->Match(*fingerprinted);
+  if (auto foldable = CheckFoldable(article.body, "body"); !foldable) {
+    return tl::unexpected<Error>(std::move(foldable.error()));
+  }
+  if (auto foldable = CheckFoldable(article.title, "title"); !foldable) {
+    return tl::unexpected<Error>(std::move(foldable.error()));
+  }
+  // Per worker thread, reused for every article: folded once for fingerprints, topics and
+  // entities.
+  thread_local FoldedText folded_title;
+  thread_local FoldedText folded_body;
+  FoldInto(article.title, folded_title);
+  FoldInto(article.body, folded_body);
+  article.fingerprints.simhash = article.body.empty() ? 0 : SimHashOfFolded(folded_body.text);
+  auto topics = topic_rules_->Match(article, folded_title, folded_body);
   if (!topics) return tl::unexpected<Error>(std::move(topics.error()));
-  fingerprinted->topics = std::move(*topics);
-  return fingerprinted;
+  article.topics = std::move(*topics);
+  if (entity_recognizer_) {
+    auto recognized = entity_recognizer_->Recognize(article, folded_title, folded_body);
+    if (!recognized) return tl::unexpected<Error>(std::move(recognized.error()));
+  }
+  return article;
 }
 
 }  // namespace newswire::pipeline

@@ -7,6 +7,7 @@
 
 #include "daemon/core/article.h"
 #include "daemon/core/error.h"
+#include "daemon/pipeline/classify/entities.h"
 #include "daemon/pipeline/classify/taxonomy.h"
 #include "daemon/pipeline/classify/topic_rules.h"
 
@@ -21,10 +22,16 @@ Result<Article> Classify(Article article);
 struct ClassifierSources {
   RuleSource taxonomy;                  // IPTC Media Topics, config/taxonomy/iptc-mediatopics.tsv
   std::vector<RuleSource> topic_rules;  // config/rules/topics/*.yaml
+  // ISO 3166-1 from Debian's iso-codes (/usr/share/iso-codes/json/iso_3166-1.json) and the
+  // entity gazetteers (config/gazetteers/*.yaml). With neither (an empty iso_3166.name and no
+  // gazetteers) the classifier recognizes no entities.
+  RuleSource iso_3166;
+  std::vector<RuleSource> gazetteers;
 };
 
-// The third stage, after Normalize: fingerprints (Classify above), then IPTC topic tags from the
-// topic rules. Immutable once built and shared by every worker thread; Classify is thread-safe.
+// The third stage, after Normalize: fingerprints (Classify above), IPTC topic tags from the
+// topic rules, then named entities (entities.h); title and body are folded once for all three.
+// Immutable once built and shared by every worker thread; Classify is thread-safe.
 class Classifier {
  public:
   // Fails (stage config) with every problem of every file, each as "file:line:col: message".
@@ -34,12 +41,16 @@ class Classifier {
 
   const Taxonomy& taxonomy() const { return taxonomy_; }
   const TopicRules& topic_rules() const { return *topic_rules_; }
+  // Null when the sources have no entity data.
+  const EntityRecognizer* entity_recognizer() const { return entity_recognizer_.get(); }
 
  private:
-  Classifier(Taxonomy taxonomy, std::shared_ptr<const TopicRules> topic_rules);
+  Classifier(Taxonomy taxonomy, std::shared_ptr<const TopicRules> topic_rules,
+             std::shared_ptr<const EntityRecognizer> entity_recognizer);
 
   Taxonomy taxonomy_;
   std::shared_ptr<const TopicRules> topic_rules_;
+  std::shared_ptr<const EntityRecognizer> entity_recognizer_;
 };
 
 // 64-bit SimHash (Charikar) over the word 3-shingles of `text`: the text is folded as rules match

@@ -139,8 +139,7 @@ Result<std::shared_ptr<const TopicModel>> TopicModel::Load(const std::string& pa
                      fmt::format("topic model {}: {} (classify.model_file)", path, why));
   };
   if (std::ifstream probe(path, std::ios::binary); !probe) {
-    return config_error(ErrorCode::kIo,
-                        std::error_code(errno, std::generic_category()).message());
+    return config_error(ErrorCode::kIo, std::error_code(errno, std::generic_category()).message());
   }
   if (std::error_code error; !fs::is_regular_file(path, error)) {
     return config_error(ErrorCode::kNotRegularFile, "not a regular file");
@@ -176,8 +175,7 @@ Result<std::shared_ptr<const TopicModel>> TopicModel::Load(const std::string& pa
       problems.push_back(fmt::format("label '{}' is a retired IPTC Media Topic", label));
       continue;
     }
-    if (std::find(model->codes_.begin(), model->codes_.end(), topic->code) !=
-        model->codes_.end()) {
+    if (std::find(model->codes_.begin(), model->codes_.end(), topic->code) != model->codes_.end()) {
       problems.push_back(fmt::format("label '{}' repeats the code {}", label, topic->code));
       continue;
     }

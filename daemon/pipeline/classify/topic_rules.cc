@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 
@@ -242,9 +243,8 @@ struct Hit {
   std::size_t end = 0;
 };
 
-// Per thread, reused for every article: the folding and hit buffers.
+// Per thread, reused for every article: the hit and counter buffers.
 struct MatchState {
-  FoldedText folded;
   std::vector<PatternMatcher::Hit> folded_hits;
   std::vector<Hit> hits;
   std::vector<std::uint8_t> slot_counts;
@@ -357,21 +357,31 @@ Result<std::shared_ptr<const TopicRules>> TopicRules::Compile(
 }
 
 Result<std::vector<TopicTag>> TopicRules::Match(const Article& article) const {
+  thread_local FoldedText folded_title;
+  thread_local FoldedText folded_body;
+  FoldInto(article.title, folded_title);
+  FoldInto(article.body, folded_body);
+  return Match(article, folded_title, folded_body);
+}
+
+Result<std::vector<TopicTag>> TopicRules::Match(const Article& article,
+                                                const FoldedText& folded_title,
+                                                const FoldedText& folded_body) const {
   thread_local MatchState state;
   const Compiled& compiled = *compiled_;
   state.hits.clear();
   const std::size_t first_break = article.body.find("\n\n");
   const std::size_t lead_end = first_break == std::string::npos ? article.body.size() : first_break;
-  for (const auto& [field, text] : {std::pair{RuleScope::kTitle, std::string_view(article.title)},
-                                    std::pair{RuleScope::kBody, std::string_view(article.body)}}) {
+  for (const auto& [field, text, folded] :
+       {std::tuple{RuleScope::kTitle, std::string_view(article.title), &folded_title},
+        std::tuple{RuleScope::kBody, std::string_view(article.body), &folded_body}}) {
     if (text.empty()) continue;
-    FoldInto(text, state.folded);
     state.folded_hits.clear();
-    if (auto scanned = compiled.matcher->Scan(state.folded, state.folded_hits); !scanned) {
+    if (auto scanned = compiled.matcher->Scan(*folded, state.folded_hits); !scanned) {
       return tl::unexpected<Error>(std::move(scanned.error()));
     }
     for (const PatternMatcher::Hit& folded_hit : state.folded_hits) {
-      const ByteRange original = OriginalRange(state.folded, folded_hit.begin, folded_hit.end);
+      const ByteRange original = OriginalRange(*folded, folded_hit.begin, folded_hit.end);
       RuleScope where = field;
       if (where == RuleScope::kBody && original.begin < lead_end) where = RuleScope::kLead;
       state.hits.push_back({folded_hit.pattern, where, original.begin, original.end});

@@ -8,6 +8,7 @@
 
 #include "daemon/core/article.h"
 #include "daemon/core/error.h"
+#include "daemon/pipeline/classify/folding.h"
 #include "daemon/pipeline/classify/taxonomy.h"
 
 namespace newswire::pipeline {
@@ -76,6 +77,10 @@ class TopicRules {
   // method "rule" and up to kMaxEvidencePerTag matches as evidence. Fails (stage classify) only
   // if Vectorscan does.
   Result<std::vector<TopicTag>> Match(const Article& article) const;
+  // The same, on title and body already folded (FoldInto) by the caller, who shares them with
+  // the entity recognizer.
+  Result<std::vector<TopicTag>> Match(const Article& article, const FoldedText& folded_title,
+                                      const FoldedText& folded_body) const;
 
   std::size_t rule_count() const;
   std::size_t pattern_count() const;

@@ -204,6 +204,7 @@ std::string DaemonConfig(const std::string& brokers, const fs::path& feed_direct
        << "  stats_interval_ms: 1000\n"
        << "daemon:\n"
        << "  source_uri: \"newswire://test\"\n"
+       << "  state_dir: \"" << (feed_directory.parent_path() / "state").string() << "\"\n"
        << "  shutdown_timeout_ms: 10000\n"
        << "  retry_backoff_ms: 200\n"
        << extra;
