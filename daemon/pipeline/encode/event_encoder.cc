@@ -158,6 +158,12 @@ void WriteEntity(JsonWriter& json, const Entity& entity) {
   json.Number(entity.score, fmt::format("the score of entity {}", entity.name));
   json.Key("mentions");
   WriteEvidenceList(json, entity.mentions);
+  json.Key("mention_count");
+  json.Unsigned(entity.mention_count);
+  json.Key("first_offset");
+  json.Unsigned(entity.first_offset);
+  json.Key("salience");
+  json.Number(entity.salience, fmt::format("the salience of entity {}", entity.name));
   json.EndObject();
 }
 
@@ -309,6 +315,10 @@ void WriteArticle(JsonWriter& json, const Article& article) {
   json.StartArray();
   for (const auto& entity : article.entities) WriteEntity(json, entity);
   json.EndArray();
+  json.Key("primary_country");
+  json.OptionalString(article.primary_country);
+  json.Key("primary_region");
+  json.OptionalString(article.primary_region);
   json.Key("fingerprints");
   WriteFingerprints(json, article.fingerprints);
   json.Key("stats");

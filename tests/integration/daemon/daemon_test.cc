@@ -249,6 +249,39 @@ TEST_F(DaemonTest, JsonLinesUseTheDirectorysFieldMappingAndABadLineIsDeadLettere
   StopDaemonCleanly();
 }
 
+// The duplicate memory lives in the state directory: a copy that arrives after a restart is
+// still recognised, and a rewritten headline over the same body is the same text.
+TEST_F(DaemonTest, DuplicatesAreFoundAcrossARestart) {
+  const std::string body =
+      "The council voted on Tuesday to close the old bridge for two years of repairs.\n"
+      "Drivers will be sent on a detour through the industrial estate, the council said.\n";
+  StartDaemon();
+  auto consumer = Consumer(kTopic);
+  ASSERT_TRUE(consumer);
+  WriteFile(feed_ / "original.txt", "Bridge to close for repairs\n" + body);
+  auto first = consumer->ReadAtLeast(1, 15s);
+  ASSERT_EQ(first.size(), 1u) << daemon_->Log();
+  rapidjson::Document original;
+  original.Parse(first[0].value.c_str());
+  ASSERT_TRUE(original.IsObject());
+  EXPECT_TRUE(original["fingerprints"]["duplicate_of"].IsNull());
+  const std::string original_id = original["id"].GetString();
+  StopDaemonCleanly();
+
+  StartDaemon();
+  WriteFile(feed_ / "copy.txt", "Old bridge shuts for two years\n" + body);
+  auto second = consumer->ReadAtLeast(1, 15s);
+  ASSERT_EQ(second.size(), 1u) << daemon_->Log();
+  rapidjson::Document copy;
+  copy.Parse(second[0].value.c_str());
+  ASSERT_TRUE(copy.IsObject());
+  EXPECT_NE(std::string(copy["id"].GetString()), original_id);
+  ASSERT_TRUE(copy["fingerprints"]["duplicate_of"].IsString()) << second[0].value;
+  EXPECT_EQ(std::string(copy["fingerprints"]["duplicate_of"].GetString()), original_id);
+  EXPECT_NE(daemon_->Log().find("article memory: 1 recent articles"), std::string::npos);
+  StopDaemonCleanly();
+}
+
 TEST_F(DaemonTest, SlowlyWrittenFileIsReadOnceAndComplete) {
   StartDaemon();
   {

@@ -3,12 +3,18 @@
 // organizations each text names, with evidence that points at the text.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <rapidjson/schema.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
 #include "daemon/pipeline/decode/text_decoder.h"
+#include "daemon/pipeline/encode/event_encoder.h"
 #include "daemon/pipeline/normalize/normalizer.h"
 #include "tests/unit/classify/shipped_data.h"
 #include "tests/unit/pipeline/test_helpers.h"
@@ -185,6 +191,43 @@ TEST_F(GoldenEntitiesTest, Sample004ArmsNetwork) {
   ExpectCountries(article, {"CN", "IR", "SY", "MM", "TR", "IN"}, {"UA"});
   ExpectEntities(article, {{"person", "Juan Guaidó"}, {"organization", "Government of Russia"}});
   EXPECT_EQ(Find(article, "person", "Vladimir Putin"), nullptr);
+}
+
+// The entity fields reach the event value, and the value still passes docs/event.schema.json.
+TEST_F(GoldenEntitiesTest, EventsCarryEntitiesAndThePrimaryCountry) {
+  std::ifstream schema_file(std::filesystem::path(NEWSWIRE_SOURCE_DIR) / "docs/event.schema.json");
+  std::stringstream schema_text;
+  schema_text << schema_file.rdbuf();
+  rapidjson::Document schema_document;
+  schema_document.Parse(schema_text.str().c_str());
+  ASSERT_FALSE(schema_document.HasParseError());
+  const rapidjson::SchemaDocument schema(schema_document);
+  for (std::size_t index = 0; index < samples_.size(); ++index) {
+    SCOPED_TRACE(samples_[index].path.filename().string());
+    const Article article = Classified(index);
+    auto event =
+        Encode(article, EncodeOptions{"newswire://test"}, std::chrono::system_clock::time_point{});
+    ASSERT_TRUE(event.has_value()) << event.error().Describe();
+    rapidjson::Document value;
+    value.Parse(event->value.data(), event->value.size());
+    ASSERT_TRUE(value.IsObject());
+    rapidjson::SchemaValidator validator(schema);
+    EXPECT_TRUE(value.Accept(validator)) << validator.GetInvalidSchemaKeyword();
+    EXPECT_EQ(value["primary_country"].GetString(), article.primary_country);
+    EXPECT_EQ(value["primary_region"].GetString(), article.primary_region);
+    const rapidjson::Value& entities = value["entities"];
+    ASSERT_EQ(entities.Size(), article.entities.size());
+    for (rapidjson::SizeType entity = 0; entity < entities.Size(); ++entity) {
+      EXPECT_EQ(entities[entity]["mention_count"].GetUint64(),
+                article.entities[entity].mention_count);
+      EXPECT_EQ(entities[entity]["first_offset"].GetUint64(),
+                article.entities[entity].first_offset);
+      EXPECT_DOUBLE_EQ(entities[entity]["salience"].GetDouble(), article.entities[entity].salience);
+      // Role-introduced people have no identifier: null, never "".
+      EXPECT_EQ(entities[entity]["identifier"].IsNull(),
+                article.entities[entity].identifier.empty());
+    }
+  }
 }
 
 }  // namespace
