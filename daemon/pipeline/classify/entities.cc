@@ -7,8 +7,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <array>
+#include <cctype>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <tuple>
 #include <unordered_map>
@@ -28,99 +29,57 @@ constexpr std::string_view kGazetteerIdentifierPrefix = "gazetteer:";
 // Words that introduce a person by their office or trade: "Foreign Minister Sergei Lavrov",
 // "expert Vladimir Rouvinski". Matched on the folded text like every other pattern; the name
 // after them is read from the original text, where names are capitalized.
+// clang-format off
 constexpr std::string_view kRoleWords[] = {
-    "president",
-    "vice president",
-    "prime minister",
-    "minister",
-    "foreign minister",
-    "defense minister",
-    "defence minister",
-    "interior minister",
-    "finance minister",
-    "deputy minister",
-    "secretary of state",
-    "secretary",
-    "spokesman",
-    "spokeswoman",
-    "spokesperson",
-    "expert",
-    "analyst",
-    "professor",
-    "ambassador",
-    "envoy",
-    "general",
-    "admiral",
-    "commander",
-    "senator",
-    "congressman",
-    "congresswoman",
-    "lawmaker",
-    "governor",
-    "mayor",
-    "chancellor",
-    "opposition leader",
-    "leader",
-    "economist",
-    "researcher",
-    "historian",
-    "diplomat",
-    "chairman",
-    "chairwoman",
-    "director",
-    "king",
-    "queen",
-    "prince",
-    "pope",
-    "judge",
+    "president", "vice president", "prime minister", "minister", "foreign minister",
+    "defense minister", "defence minister", "interior minister", "finance minister",
+    "deputy minister", "secretary of state", "secretary", "spokesman", "spokeswoman",
+    "spokesperson", "expert", "analyst", "professor", "ambassador", "envoy", "general",
+    "admiral", "commander", "senator", "congressman", "congresswoman", "lawmaker", "governor",
+    "mayor", "chancellor", "opposition leader", "leader", "economist", "researcher",
+    "historian", "diplomat", "chairman", "chairwoman", "director", "king", "queen", "prince",
+    "pope", "judge",
 };
+// clang-format on
 
 // Names that contain a country's name or demonym but name no country ("Latin American" is not
 // "American"): matched so that, being longer, they win the overlap, and then credit nothing.
+// clang-format off
 constexpr std::string_view kNotEntities[] = {
-    "Latin America",     "Latin American",   "Latin Americans", "South America",
-    "South American",    "South Americans",  "Central America", "Central American",
-    "Central Americans", "North America",    "North American",  "North Americans",
-    "Native American",   "Native Americans", "Indian Ocean",    "Arabian Sea",
+    "Latin America", "Latin American", "Latin Americans", "South America", "South American",
+    "South Americans", "Central America", "Central American", "Central Americans",
+    "North America", "North American", "North Americans", "Native American", "Native Americans",
+    "Indian Ocean", "Arabian Sea",
 };
+// clang-format on
 
 // Capitalized words that end a name rather than continue it.
-constexpr std::string_view kNameStopWords[] = {"The", "A",   "An",  "And",  "Of", "In",
-                                               "On",  "At",  "For", "From", "To", "With",
-                                               "By",  "But", "As",  "Or",   "If", "When"};
+// clang-format off
+constexpr std::string_view kNameStopWords[] = {
+    "The", "A", "An", "And", "Of", "In", "On", "At", "For", "From", "To", "With", "By", "But",
+    "As", "Or", "If", "When",
+};
+// clang-format on
 // Lowercase particles inside a name ("Luiz Inácio Lula da Silva", "Mohammed bin Salman").
-constexpr std::string_view kNameParticles[] = {"al", "bin", "da", "de", "del", "della", "der",
-                                               "di", "dos", "du", "la", "le",  "van",   "von"};
+// clang-format off
+constexpr std::string_view kNameParticles[] = {
+    "al", "bin", "da", "de", "del", "della", "der", "di", "dos", "du", "la", "le", "van", "von",
+};
+// clang-format on
 constexpr std::size_t kMaxRoleNameWords = 3;
 constexpr std::size_t kMinRoleNameWords = 2;
 
 // M49 sub-regions, with Latin America split into its M49 intermediate regions
 // (docs/entities.md).
+// clang-format off
 constexpr std::string_view kRegions[] = {
-    "Northern Africa",
-    "Eastern Africa",
-    "Middle Africa",
-    "Southern Africa",
-    "Western Africa",
-    "Caribbean",
-    "Central America",
-    "South America",
-    "Northern America",
-    "Central Asia",
-    "Eastern Asia",
-    "South-eastern Asia",
-    "Southern Asia",
-    "Western Asia",
-    "Eastern Europe",
-    "Northern Europe",
-    "Southern Europe",
-    "Western Europe",
-    "Australia and New Zealand",
-    "Melanesia",
-    "Micronesia",
-    "Polynesia",
-    "Antarctica",
+    "Northern Africa", "Eastern Africa", "Middle Africa", "Southern Africa", "Western Africa",
+    "Caribbean", "Central America", "South America", "Northern America", "Central Asia",
+    "Eastern Asia", "South-eastern Asia", "Southern Asia", "Western Asia", "Eastern Europe",
+    "Northern Europe", "Southern Europe", "Western Europe", "Australia and New Zealand",
+    "Melanesia", "Micronesia", "Polynesia", "Antarctica",
 };
+// clang-format on
 
 enum class UseKind : std::uint8_t { kName, kSurname, kRole, kNotEntity };
 
