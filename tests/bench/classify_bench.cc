@@ -17,7 +17,7 @@
 #include "daemon/pipeline/classify/folding.h"
 #include "daemon/pipeline/decode/text_decoder.h"
 #include "daemon/pipeline/normalize/normalizer.h"
-#include "tests/bench/ratio_reporter.h"
+#include "tests/bench/bench_support.h"
 #include "tests/support/shipped_classifier.h"
 
 namespace {
@@ -30,18 +30,8 @@ constexpr char kAccentedSentence[] =
     "bank from Zürich were mentioned — “again”.\n";
 
 std::vector<std::string> Articles() {
-  std::vector<fs::path> paths;
-  for (const auto& entry :
-       fs::directory_iterator(fs::path(NEWSWIRE_SOURCE_DIR) / "tests/data/articles")) {
-    paths.push_back(entry.path());
-  }
-  std::sort(paths.begin(), paths.end());
-  std::vector<std::string> texts;
-  for (const auto& path : paths) {
-    std::ifstream file(path, std::ios::binary);
-    texts.emplace_back(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
-    texts.back() += kAccentedSentence;
-  }
+  std::vector<std::string> texts = newswire::bench::SampleTexts();
+  for (std::string& text : texts) text += kAccentedSentence;
   return texts;
 }
 

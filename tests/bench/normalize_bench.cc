@@ -17,26 +17,13 @@
 #include <vector>
 
 #include "daemon/pipeline/pipeline.h"
-#include "tests/bench/ratio_reporter.h"
+#include "tests/bench/bench_support.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-std::vector<std::string> SampleTexts() {
-  std::vector<fs::path> paths;
-  for (const auto& entry :
-       fs::directory_iterator(fs::path(NEWSWIRE_SOURCE_DIR) / "tests/data/articles")) {
-    paths.push_back(entry.path());
-  }
-  std::sort(paths.begin(), paths.end());
-  std::vector<std::string> texts;
-  for (const auto& path : paths) {
-    std::ifstream file(path, std::ios::binary);
-    texts.emplace_back(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
-  }
-  return texts;
-}
+using newswire::bench::SampleTexts;
 
 std::pair<std::string, std::vector<std::string>> TitleAndParagraphs(const std::string& text) {
   std::istringstream lines(text);

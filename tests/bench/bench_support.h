@@ -2,13 +2,36 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
+// What every benchmark program shares: the sample articles and the ratio table.
 namespace newswire::bench {
+
+// The sample articles (tests/data/articles, about 2-5 KB each), in name order. NEWSWIRE_SOURCE_DIR
+// is a compile definition of every benchmark target.
+inline std::vector<std::string> SampleTexts() {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> paths;
+  for (const auto& entry :
+       fs::directory_iterator(fs::path(NEWSWIRE_SOURCE_DIR) / "tests/data/articles")) {
+    paths.push_back(entry.path());
+  }
+  std::sort(paths.begin(), paths.end());
+  std::vector<std::string> texts;
+  for (const auto& path : paths) {
+    std::ifstream file(path, std::ios::binary);
+    texts.emplace_back(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+  }
+  return texts;
+}
 
 // Prints Google Benchmark's usual console table, remembers each run's rates, and at the end
 // prints MB/s, articles/s and how many times slower than the baseline BM_Baseline_CopyBytes
