@@ -50,6 +50,7 @@ struct Counters {
   std::atomic<std::uint64_t> article_errors{0};
   std::atomic<std::uint64_t> delivery_failures{0};
   std::atomic<std::uint64_t> bytes_read{0};
+  std::atomic<std::uint64_t> reload_failures{0};
 };
 
 // Tracks one source item from dispatch until every record made from it (events and dead letters)
@@ -150,6 +151,7 @@ class App {
         log_each_item_(LogIsTerminal()),
         budget_(config.limits.max_in_flight_files, config.limits.max_in_flight_bytes),
         signals_(io_, SIGINT, SIGTERM),
+        reload_signals_(io_, SIGHUP),
         start_timer_(io_),
         drain_timer_(io_),
         status_timer_(io_),
@@ -177,6 +179,8 @@ class App {
   void Drain(Clock::time_point deadline);
   void FlushStep(Clock::time_point deadline);
   void Fatal(const Error& error);
+  void ListenForReload();
+  void Reload();
   void ScheduleStatus();
   void ScheduleWatchdog(std::chrono::microseconds interval);
   std::string StatusLine() const;
@@ -190,16 +194,18 @@ class App {
   asio::io_context io_;
   std::unique_ptr<kafka::EmbeddedBroker> broker_;
   std::unique_ptr<sinks::KafkaSink> sink_;
-  // One per source, by source name: each feed directory has its own JSON field mapping. Built
-  // before the workers start and read-only after, so workers share them without locks.
   // Shared by every pipeline; outlives the workers (declared before them).
   std::shared_ptr<state::ArticleStore> article_store_;
+  // One per source, by source name: each feed directory has its own JSON field mapping. Built
+  // before the workers start; after that only their classifier changes (SetClassifier, atomic).
   std::map<std::string, std::unique_ptr<pipeline::Pipeline>, std::less<>> pipelines_;
   std::unique_ptr<asio::thread_pool> workers_;
   sources::InFlightBudget budget_;
   std::vector<std::unique_ptr<sources::DirectorySource>> sources_;
 
   asio::signal_set signals_;
+  asio::signal_set reload_signals_;  // SIGHUP: reload the classifier's data
+  bool reloading_ = false;           // io thread only
   asio::steady_timer start_timer_;
   asio::steady_timer drain_timer_;
   asio::steady_timer status_timer_;
@@ -298,6 +304,7 @@ int App::Run() {
     if (error) return;
     Shutdown(signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
   });
+  ListenForReload();
   broker_wait_started_ = Clock::now();
   asio::post(io_, [this] { WaitForBroker(); });
   if (auto interval = SystemdNotifier::WatchdogInterval()) ScheduleWatchdog(*interval);
@@ -529,6 +536,48 @@ std::size_t App::InFlight() const {
   return in_flight;
 }
 
+void App::ListenForReload() {
+  reload_signals_.async_wait([this](const asio::error_code& error, int) {
+    if (error || stopping_) return;
+    Reload();
+    ListenForReload();
+  });
+}
+
+// Rebuilds the classifier from classify.data_dir on a worker, off the io thread and the hot
+// path, then swaps it into every pipeline at once. A bad file keeps the running set.
+void App::Reload() {
+  if (reloading_) {
+    spdlog::warn("SIGHUP: a reload is already running; this one is ignored");
+    return;
+  }
+  reloading_ = true;
+  notifier_.Reloading();
+  spdlog::info("SIGHUP: reloading the taxonomy, rules and gazetteers from {}",
+               config_.classify.data_dir);
+  asio::post(workers_->get_executor(), [this] {
+    const auto started = Clock::now();
+    auto classifier = LoadClassifier(config_.classify.data_dir);
+    const auto elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+    asio::post(io_, [this, classifier = std::move(classifier), elapsed]() mutable {
+      reloading_ = false;
+      notifier_.Ready();
+      if (!classifier) {
+        spdlog::error("reload failed, the running classifier stays: {}",
+                      classifier.error().Describe());
+        ++counters_.reload_failures;
+        return;
+      }
+      for (auto& [name, pipeline] : pipelines_) pipeline->SetClassifier(*classifier);
+      spdlog::info("reloaded in {} ms: {} IPTC Media Topics, {} topic rules ({} patterns)",
+                   elapsed.count(), (*classifier)->taxonomy().size(),
+                   (*classifier)->topic_rules().rule_count(),
+                   (*classifier)->topic_rules().pattern_count());
+    });
+  });
+}
+
 void App::Shutdown(const std::string& reason) {
   if (stopping_) return;
   stopping_ = true;
@@ -548,6 +597,7 @@ void App::Shutdown(const std::string& reason) {
     io_.stop();
   });
   start_timer_.cancel();
+  reload_signals_.cancel();
   Drain(Clock::now() + std::chrono::milliseconds(config_.daemon.shutdown_timeout_ms));
 }
 

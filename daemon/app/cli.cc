@@ -63,7 +63,7 @@ Usage:
       is both when there is a model, else rules); --model-weight (0 to 1, default 1) is the
       model's weight in the fusion. Exits 1 when macro-F1 is below --min-macro-f1.
   newswire train --input FILE [--labels FILE] --output FILE [-c FILE] [--epochs N]
-                 [--learning-rate X] [--word-ngrams N] [--dimensions N]
+                 [--learning-rate X] [--word-ngrams N] [--dimensions N] [--min-count N]
       Train a fastText topic model on labelled articles (same input as evaluate) and write it to
       --output, for classify.model_file. Deterministic: the same input gives the same model.
       Exits 66 when the input cannot be read, 70 when training fails, 78 on invalid labels.
@@ -158,7 +158,7 @@ tl::expected<Arguments, std::string> Parse(int argc, char** argv) {
     if (word == "--input" || word == "--labels" || word == "--min-macro-f1" || word == "--model" ||
         word == "--classifier" || word == "--model-weight" || word == "--output" ||
         word == "--epochs" || word == "--learning-rate" || word == "--word-ngrams" ||
-        word == "--dimensions") {
+        word == "--dimensions" || word == "--min-count") {
       auto given = value(word);
       if (!given) return tl::unexpected(given.error());
       tl::expected<void, std::string> stored;
@@ -199,6 +199,10 @@ tl::expected<Arguments, std::string> Parse(int argc, char** argv) {
       } else if (word == "--word-ngrams") {
         stored = ParseCount(word, *given, 5).map([&](int count) {
           arguments.train.word_ngrams = count;
+        });
+      } else if (word == "--min-count") {
+        stored = ParseCount(word, *given, 1000).map([&](int count) {
+          arguments.train.min_count = count;
         });
       } else {
         stored = ParseCount(word, *given, 1000).map([&](int count) {

@@ -8,6 +8,8 @@ void SystemdNotifier::Ready() { sd_notify(0, "READY=1"); }
 
 void SystemdNotifier::Stopping() { sd_notify(0, "STOPPING=1"); }
 
+void SystemdNotifier::Reloading() { sd_notify(0, "RELOADING=1"); }
+
 void SystemdNotifier::Status(const std::string& status) {
   std::string message = "STATUS=" + status;
   sd_notify(0, message.c_str());

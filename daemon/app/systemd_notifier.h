@@ -13,6 +13,8 @@ class SystemdNotifier {
  public:
   void Ready();
   void Stopping();
+  // RELOADING=1, then Ready() when the reload is done (ExecReload in the unit sends SIGHUP).
+  void Reloading();
   void Status(const std::string& status);
   void Watchdog();
 

@@ -9,7 +9,13 @@
 namespace newswire::pipeline {
 
 Pipeline::Pipeline(PipelineOptions options)
-    : options_(std::move(options)), encode_options_{options_.source_uri} {}
+    : options_(std::move(options)),
+      encode_options_{options_.source_uri},
+      classifier_(options_.classifier) {}
+
+void Pipeline::SetClassifier(std::shared_ptr<const Classifier> classifier) {
+  classifier_.store(std::move(classifier));
+}
 
 Result<Article> Pipeline::Remember(Article article,
                                    std::chrono::system_clock::time_point now) const {
@@ -28,6 +34,7 @@ ProcessResult Pipeline::Process(const RawArticle& raw,
   auto decoded = Decode(raw, options_.json_fields);
   if (!decoded) return tl::unexpected<Error>(std::move(decoded.error()));
 
+  const std::shared_ptr<const Classifier> classifier = classifier_.load();
   std::vector<Result<OutboundEvent>> events;
   events.reserve(decoded->size());
   for (auto& article : *decoded) {
@@ -38,10 +45,9 @@ ProcessResult Pipeline::Process(const RawArticle& raw,
     }
     events.push_back(
         Normalize(std::move(*article))
-            .and_then([this](Article normalized) {
-              return options_.classifier != nullptr
-                         ? options_.classifier->Classify(std::move(normalized))
-                         : Classify(std::move(normalized));
+            .and_then([&classifier](Article normalized) {
+              return classifier != nullptr ? classifier->Classify(std::move(normalized))
+                                           : Classify(std::move(normalized));
             })
             .and_then([&](Article classified) { return Remember(std::move(classified), now); })
             .and_then([&](const Article& classified) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -32,14 +33,18 @@ using ProcessResult = Result<std::vector<Result<OutboundEvent>>>;
 
 // The chain Decode -> Normalize -> Classify -> Remember -> Encode. No I/O, no Kafka, no Asio,
 // no globals: its one stateful step, remembering recent articles, goes through the
-// ArticleMemory interface the daemon provides. Immutable after construction, so one instance
-// is shared by all worker threads.
+// ArticleMemory interface the daemon provides. Shared by all worker threads: immutable after
+// construction except for the classifier, which SetClassifier swaps atomically.
 class Pipeline {
  public:
   explicit Pipeline(PipelineOptions options);
 
   // Thread-safe. `now` becomes the events' ce_time.
   ProcessResult Process(const RawArticle& raw, std::chrono::system_clock::time_point now) const;
+
+  // Swaps the classifier (a reload of rules and gazetteers). Thread-safe: an item being processed
+  // finishes with the classifier it started with, the next one takes the new one.
+  void SetClassifier(std::shared_ptr<const Classifier> classifier);
 
  private:
   // Duplicates and story from options_.memory, remembered as processed at `now`.
@@ -48,6 +53,8 @@ class Pipeline {
   PipelineOptions options_;
   // Made once from options_, so that Process copies nothing per article.
   EncodeOptions encode_options_;
+  // The classifier in use; replaced whole by SetClassifier, read once per item.
+  std::atomic<std::shared_ptr<const Classifier>> classifier_;
 };
 
 }  // namespace newswire::pipeline

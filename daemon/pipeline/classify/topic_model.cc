@@ -30,10 +30,10 @@ constexpr std::string_view kCodePrefix = "medtop:";
 constexpr std::size_t kCodeDigits = 8;
 constexpr std::string_view kScheme = "iptc-medtop";
 constexpr std::string_view kModelMethod = "model";
-// fastText takes one gradient step per training line, spread over the line's words, so a whole
-// article a line learns slowly and poorly; lines of the title and this many body words learn
-// from every part of the body (measured: docs/classification.md).
-constexpr std::size_t kTrainingLineBodyWords = 50;
+// fastText takes one gradient step per training line, spread over the line's words, so an
+// article of a thousand words as one line teaches its words little; lines of the title and this
+// many body words learn from every part of the body (docs/classification.md).
+constexpr std::size_t kBodyWordsPerLine = 50;
 
 // The same word characters as SimHash (classifier.cc): letters, combining marks, decimal digits.
 bool IsWordCharacter(char32_t code_point) {
@@ -108,18 +108,35 @@ Result<fs::path> MakeTemporaryDirectory(const std::string& parent) {
 
 }  // namespace
 
-std::string TopicModelText(std::string_view title, std::string_view body) {
+std::vector<std::string> TopicModelLines(std::string_view title, std::string_view body) {
   // Reused per thread: prediction runs for every article on every classify worker.
   thread_local FoldedText folded;
-  std::string text;
-  text.reserve(2 * title.size() + body.size() + 2);
-  AppendWords(title, folded, text);
-  AppendWords(title, folded, text);
-  AppendWords(body, folded, text);
-  return text;
+  std::string title_words;
+  AppendWords(title, folded, title_words);
+  if (!title_words.empty()) title_words += " " + title_words;
+  std::string body_words;
+  AppendWords(body, folded, body_words);
+
+  std::vector<std::string> lines;
+  std::size_t chunk_begin = 0;
+  std::size_t words_in_chunk = 0;
+  for (std::size_t index = 0; index < body_words.size(); ++index) {
+    const bool last = index + 1 == body_words.size();
+    if (!last && body_words[index] != ' ') continue;
+    if (++words_in_chunk < kBodyWordsPerLine && !last) continue;
+    const std::size_t chunk_end = last ? body_words.size() : index;
+    std::string line = title_words;
+    if (!line.empty()) line.push_back(' ');
+    line.append(body_words, chunk_begin, chunk_end - chunk_begin);
+    lines.push_back(std::move(line));
+    chunk_begin = index + 1;
+    words_in_chunk = 0;
+  }
+  if (lines.empty() && !title_words.empty()) lines.push_back(std::move(title_words));
+  return lines;
 }
 
-Result<std::string> TrainingLine(const TrainingExample& example) {
+Result<std::string> TrainingLines(const TrainingExample& example) {
   std::string_view digits = example.code;
   if (digits.starts_with(kCodePrefix)) digits.remove_prefix(kCodePrefix.size());
   if (!IsCodeDigits(digits)) {
@@ -127,25 +144,9 @@ Result<std::string> TrainingLine(const TrainingExample& example) {
                      fmt::format("'{}' is not an IPTC Media Topic code (medtop: and eight digits)",
                                  example.code));
   }
-  // TopicModelText(title, body) is the title's words, a space and the body's words.
-  const std::string title_words = TopicModelText(example.title, "");
-  const std::string body_words = TopicModelText("", example.body);
-  const std::string prefix = fmt::format("__label__{} {}", digits, title_words);
   std::string lines;
-  std::size_t chunk_begin = 0;
-  std::size_t words_in_chunk = 0;
-  for (std::size_t index = 0; index <= body_words.size(); ++index) {
-    const bool at_end = index == body_words.size();
-    if (!at_end && body_words[index] != ' ') continue;
-    if (++words_in_chunk < kTrainingLineBodyWords && !at_end) continue;
-    const std::string_view chunk =
-        std::string_view(body_words).substr(chunk_begin, index - chunk_begin);
-    lines += prefix;
-    if (!title_words.empty() && !chunk.empty()) lines.push_back(' ');
-    lines.append(chunk);
-    lines.push_back('\n');
-    chunk_begin = index + 1;
-    words_in_chunk = 0;
+  for (const std::string& line : TopicModelLines(example.title, example.body)) {
+    lines += fmt::format("__label__{} {}\n", digits, line);
   }
   return lines;
 }
@@ -222,29 +223,42 @@ Result<std::shared_ptr<const TopicModel>> TopicModel::Load(const std::string& pa
 }
 
 Result<std::vector<TopicTag>> TopicModel::Predict(const Article& article) const {
-  std::string text = TopicModelText(article.title, article.body);
-  if (text.empty()) return std::vector<TopicTag>{};
-  // fastText reads one line and adds its end-of-sentence token for the line break, as it did
-  // for every line of the training file.
-  text.push_back('\n');
-  std::istringstream stream(std::move(text));
+  const std::vector<std::string> lines = TopicModelLines(article.title, article.body);
+  if (lines.empty()) return std::vector<TopicTag>{};
+  // Every label's probability for every line, averaged: the article is judged the way it was
+  // learned, piece by piece. fastText adds its end-of-sentence token for each line break, as it
+  // did for every line of the training file.
+  std::unordered_map<std::string, double> probability_sums;
   std::vector<std::pair<fasttext::real, std::string>> predictions;
-  try {
-    fast_text_->predictLine(stream, predictions, options_.top_k,
-                            static_cast<fasttext::real>(options_.threshold));
-  } catch (const std::exception& exception) {
-    return MakeError(Stage::kClassify, ErrorCode::kInternal,
-                     fmt::format("topic model failed: {}", exception.what()));
+  const auto label_count = static_cast<std::int32_t>(tag_of_label_.size());
+  for (const std::string& line : lines) {
+    std::istringstream stream(line + "\n");
+    try {
+      fast_text_->predictLine(stream, predictions, label_count, 0.0F);
+    } catch (const std::exception& exception) {
+      return MakeError(Stage::kClassify, ErrorCode::kInternal,
+                       fmt::format("topic model failed: {}", exception.what()));
+    }
+    for (const auto& [probability, label] : predictions) {
+      probability_sums[label] += static_cast<double>(probability);
+    }
   }
   std::vector<TopicTag> tags;
-  tags.reserve(predictions.size());
-  for (const auto& [probability, label] : predictions) {
+  for (const auto& [label, sum] : probability_sums) {
+    const double probability = std::clamp(sum / static_cast<double>(lines.size()), 0.0, 1.0);
     const auto found = tag_of_label_.find(label);
-    if (found == tag_of_label_.end()) continue;  // Load checked every label; cannot happen
+    if (found == tag_of_label_.end() || probability < options_.threshold) continue;
     TopicTag tag = found->second;
-    tag.probability = std::clamp(static_cast<double>(probability), 0.0, 1.0);
-    tag.score = tag.probability;
+    tag.probability = probability;
+    tag.score = probability;
     tags.push_back(std::move(tag));
+  }
+  std::sort(tags.begin(), tags.end(), [](const TopicTag& left, const TopicTag& right) {
+    return left.probability != right.probability ? left.probability > right.probability
+                                                 : left.code < right.code;
+  });
+  if (tags.size() > static_cast<std::size_t>(std::max(options_.top_k, 0))) {
+    tags.resize(static_cast<std::size_t>(std::max(options_.top_k, 0)));
   }
   return tags;
 }
@@ -261,9 +275,9 @@ Result<void> TopicModel::Train(const std::vector<TrainingExample>& examples,
   {
     std::ofstream stream(training_file, std::ios::binary);
     for (const TrainingExample& example : examples) {
-      auto line = TrainingLine(example);
-      if (!line) return tl::unexpected<Error>(std::move(line.error()));
-      stream << *line;
+      auto lines = TrainingLines(example);
+      if (!lines) return tl::unexpected<Error>(std::move(lines.error()));
+      stream << *lines;
     }
     stream.flush();
     if (!stream) {

@@ -25,13 +25,15 @@ inline constexpr std::string_view kFusedMethod = "rule+model";
 // chooses otherwise: measured on MasakhaNEWS by cross-validation (docs/classification.md).
 inline constexpr double kDefaultModelWeight = 1.0;
 
-// The text fastText sees for an article, for training and for prediction alike so that the two
-// can never diverge: title and body folded as the rules fold them (folding.h), split into words
-// at every character that is not a letter, combining mark or decimal digit, joined by single
-// spaces. The title comes twice, first, because a headline says more about the topic than any
-// one sentence of the body. The result has neither tabs nor line breaks, so it is always one
-// line of a fastText training file. "" when the article has no words.
-std::string TopicModelText(std::string_view title, std::string_view body);
+// The lines fastText sees for an article, for training and for prediction alike so that the two
+// can never diverge. Title and body are folded as the rules fold them (folding.h) and split into
+// words at every character that is not a letter, combining mark or decimal digit; the body's
+// words are cut into pieces of 50, and each line is the title's words twice (a headline says
+// more about the topic than any one sentence) followed by one piece, words joined by single
+// spaces. fastText takes one step per line, so long articles as single lines would teach it
+// little. A line has neither tabs nor line breaks. Only the title when the body has no words;
+// empty when neither has any.
+std::vector<std::string> TopicModelLines(std::string_view title, std::string_view body);
 
 // One labelled article for TopicModel::Train.
 struct TrainingExample {
@@ -40,9 +42,10 @@ struct TrainingExample {
   std::string body;
 };
 
-// One line of a fastText training file: "__label__04000000 <TopicModelText>\n". Fails (stage
-// classify, invalid argument) when `code` is not "medtop:" and eight digits.
-Result<std::string> TrainingLine(const TrainingExample& example);
+// The example's lines of a fastText training file: "__label__04000000 <line>\n" for each of
+// TopicModelLines. Fails (stage classify, invalid argument) when `code` is not "medtop:" and
+// eight digits.
+Result<std::string> TrainingLines(const TrainingExample& example);
 
 // fastText hyperparameters for a supervised topic model. The defaults suit a few hundred to a
 // few thousand news articles and a handful of top-level classes; they were chosen by 5-fold
@@ -86,7 +89,7 @@ class TopicModel {
                                                         const Taxonomy& taxonomy,
                                                         PredictOptions options = {});
 
-  // Writes a fastText training file (TrainingLine per example) into a temporary directory,
+  // Writes a fastText training file (TrainingLines per example) into a temporary directory,
   // trains on it with `options`, saves the model to `output_path` and removes the directory.
   // For the `newswire train` command, never the daemon. Fails (stage classify) when there are no
   // examples, a code is malformed, a file cannot be written or fastText refuses.
@@ -97,9 +100,10 @@ class TopicModel {
   TopicModel(const TopicModel&) = delete;
   TopicModel& operator=(const TopicModel&) = delete;
 
-  // The model's tags for the normalized article, most probable first: scheme "iptc-medtop",
-  // label and ancestors from the taxonomy, method "model", score = probability, no evidence.
-  // Empty when the article has no words. Fails (stage classify) only if fastText throws.
+  // The model's tags for the normalized article, most probable first: each label's probability
+  // averaged over the article's TopicModelLines; scheme "iptc-medtop", label and ancestors from
+  // the taxonomy, method "model", score = probability, no evidence. Empty when the article has
+  // no words. Fails (stage classify) only if fastText throws.
   Result<std::vector<TopicTag>> Predict(const Article& article) const;
 
   // The codes the model can predict, in the model's label order.

@@ -282,6 +282,48 @@ TEST_F(DaemonTest, DuplicatesAreFoundAcrossARestart) {
   StopDaemonCleanly();
 }
 
+// SIGHUP rebuilds the classifier from classify.data_dir and swaps it in; a broken rule file is
+// reported with its line and the running rules stay.
+TEST_F(DaemonTest, SighupReloadsTheRulesAndABrokenFileKeepsTheRunningSet) {
+  const fs::path data = temp_.path() / "data";
+  fs::copy(fs::path(NEWSWIRE_SOURCE_DIR) / "config", data, fs::copy_options::recursive);
+  StartDaemon("", "classify:\n  data_dir: \"" + data.string() + "\"\n");
+  auto consumer = Consumer(kTopic);
+  ASSERT_TRUE(consumer);
+  auto weather_tag = [&](const std::string& name) -> std::string {
+    WriteFile(feed_ / name,
+              "Zorblax season opens\nThe zorblax came early this year, people said.\n");
+    auto records = consumer->ReadAtLeast(1, 15s);
+    if (records.size() != 1) return "no event";
+    rapidjson::Document event;
+    event.Parse(records[0].value.c_str());
+    for (const auto& topic : event["topics"].GetArray()) {
+      if (std::string(topic["code"].GetString()) == "medtop:17000000") {
+        return topic["evidence"][0]["rule_id"].GetString();
+      }
+    }
+    return "";
+  };
+  EXPECT_EQ(weather_tag("before.txt"), "");
+
+  WriteFile(data / "rules/topics/50-test.yaml",
+            "rules:\n  - id: test.zorblax\n    topic: medtop:17000000\n    any: [zorblax]\n");
+  daemon_->Signal(SIGHUP);
+  ASSERT_TRUE(daemon_->WaitForLog("reloaded in", 20s)) << daemon_->Log();
+  EXPECT_EQ(weather_tag("after.txt"), "test.zorblax");
+
+  WriteFile(data / "rules/topics/51-broken.yaml",
+            "rules:\n  - id: broken\n    topic: medtop:99999999\n    any: [x]\n");
+  daemon_->Signal(SIGHUP);
+  ASSERT_TRUE(daemon_->WaitForLog("reload failed", 20s)) << daemon_->Log();
+  EXPECT_NE(daemon_->Log().find("51-broken.yaml:2:5: rule 'broken': topic 'medtop:99999999' is "
+                                "not in the taxonomy"),
+            std::string::npos)
+      << daemon_->Log();
+  EXPECT_EQ(weather_tag("still.txt"), "test.zorblax");
+  StopDaemonCleanly();
+}
+
 TEST_F(DaemonTest, SlowlyWrittenFileIsReadOnceAndComplete) {
   StartDaemon();
   {
