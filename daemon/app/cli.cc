@@ -60,7 +60,7 @@ Usage:
       categories to IPTC Media Topic codes (YAML `labels: {business: medtop:04000000}`), e.g.
       config/labels/masakhanews.yaml. --model (default classify.model_file) adds a topic model
       from `newswire train`; --classifier picks the rules, the model or both fused (the default
-      is both when there is a model, else rules); --model-weight (0 to 1, default 1) is the
+      is both when there is a model, else rules); --model-weight (0 to 1, default 0.2) is the
       model's weight in the fusion. Exits 1 when macro-F1 is below --min-macro-f1.
   newswire train --input FILE [--labels FILE] --output FILE [-c FILE] [--epochs N]
                  [--learning-rate X] [--word-ngrams N] [--dimensions N] [--min-count N]

@@ -822,9 +822,15 @@ Result<void> EntityRecognizer::Recognize(Article& article, const FoldedText& fol
     if (named == 1) state.mentions.push_back(*chosen);
     index = next;
   }
-  std::stable_sort(
-      state.mentions.begin(), state.mentions.end(),
-      [](const Mention& left, const Mention& right) { return left.candidate < right.candidate; });
+  if (!state.surname_mentions.empty()) {
+    // Back in text order, after the surnames appended at the end; no allocation, unlike
+    // std::stable_sort.
+    std::sort(state.mentions.begin(), state.mentions.end(),
+              [](const Mention& left, const Mention& right) {
+                return left.candidate != right.candidate ? left.candidate < right.candidate
+                                                         : left.entity < right.entity;
+              });
+  }
   for (const std::uint32_t entity : state.touched) state.tallies[entity].count = 0;
   for (const Mention& mention : state.mentions) {
     const Candidate& candidate = state.kept[mention.candidate];
@@ -838,11 +844,15 @@ Result<void> EntityRecognizer::Recognize(Article& article, const FoldedText& fol
       if (candidate.begin < lead_end) tally.in_lead = true;
     }
     if (tally.mentions.size() < kMaxMentionsPerEntity) {
+      // One allocation for all the evidence an entity keeps, rather than one per growth.
+      if (tally.mentions.empty()) tally.mentions.reserve(kMaxMentionsPerEntity);
       const std::string& field = candidate.in_title ? article.title : article.body;
-      tally.mentions.push_back({candidate.in_title ? "title" : "body", candidate.begin,
-                                candidate.end,
-                                field.substr(candidate.begin, candidate.end - candidate.begin),
-                                compiled.rule_ids[mention.rule]});
+      Evidence& evidence = tally.mentions.emplace_back();
+      evidence.field = candidate.in_title ? "title" : "body";
+      evidence.begin_offset = candidate.begin;
+      evidence.end_offset = candidate.end;
+      evidence.text.assign(field, candidate.begin, candidate.end - candidate.begin);
+      evidence.rule_id = compiled.rule_ids[mention.rule];
     }
   }
 
@@ -916,34 +926,36 @@ Result<void> EntityRecognizer::Recognize(Article& article, const FoldedText& fol
   struct Ranked {
     Entity entity;
     std::size_t first_position = 0;  // title first, then body order
-    std::string region;
+    const std::string* region = nullptr;
   };
   std::vector<Ranked> ranked;
   ranked.reserve(state.touched.size() + role_tallies.size());
-  auto add_ranked = [&](EntityTally& tally, std::string type, std::string name,
-                        std::string identifier, double confidence, std::string region) {
-    Ranked item;
-    item.entity.type = std::move(type);
-    item.entity.name = std::move(name);
-    item.entity.identifier = std::move(identifier);
+  auto add_ranked = [&](EntityTally& tally, const EntityRecord& record, double confidence) {
+    Ranked& item = ranked.emplace_back();
+    item.entity.type = record.type;
+    item.entity.name = record.name;
+    item.entity.identifier = record.identifier;
     item.entity.salience = Salience(tally, most_mentions);
     item.entity.score = item.entity.salience * confidence;
     item.entity.mention_count = tally.count;
     item.entity.first_offset = tally.in_body ? tally.first_body_offset : 0;
     item.entity.mentions = std::move(tally.mentions);
     item.first_position = tally.in_title ? 0 : 1 + tally.first_body_offset;
-    item.region = std::move(region);
-    ranked.push_back(std::move(item));
+    item.region = &record.region;
     tally = EntityTally{};
   };
   for (const std::uint32_t entity : state.touched) {
     EntityTally& tally = state.tallies[entity];
     if (tally.count == 0) continue;  // only a surname, never named in full
-    const EntityRecord& record = compiled.entities[entity];
-    add_ranked(tally, record.type, record.name, record.identifier, 1.0, record.region);
+    add_ranked(tally, compiled.entities[entity], 1.0);
   }
+  // Records for the role-introduced people, who have no gazetteer record; they outlive
+  // `ranked`, which points at their (empty) region.
+  std::vector<EntityRecord> role_records;
+  role_records.reserve(role_tallies.size());
   for (auto& [tally, person] : role_tallies) {
-    add_ranked(tally, "person", person->name, "", kRoleIntroducedConfidence, "");
+    role_records.push_back({"person", person->name, "", ""});
+    add_ranked(tally, role_records.back(), kRoleIntroducedConfidence);
   }
   for (const std::uint32_t entity : state.touched) state.tallies[entity] = EntityTally{};
   std::sort(ranked.begin(), ranked.end(), [](const Ranked& left, const Ranked& right) {
@@ -955,12 +967,13 @@ Result<void> EntityRecognizer::Recognize(Article& article, const FoldedText& fol
   });
 
   article.entities.clear();
+  article.entities.reserve(ranked.size());
   article.primary_country.clear();
   article.primary_region.clear();
   for (Ranked& item : ranked) {
     if (item.entity.type == "country" && article.primary_country.empty()) {
       article.primary_country = item.entity.identifier;
-      article.primary_region = item.region;
+      article.primary_region = *item.region;
     }
     article.entities.push_back(std::move(item.entity));
   }

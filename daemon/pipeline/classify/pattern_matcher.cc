@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <hs/hs.h>
 
+#include <algorithm>
 #include <atomic>
 #include <utility>
 
@@ -42,10 +43,13 @@ std::string EscapeLiteral(std::string_view text) {
 std::atomic<std::uint64_t> next_generation{1};
 
 // Per thread: Vectorscan scratch, grown for each database it is used with (hs_alloc_scratch
-// keeps one scratch large enough for all of them).
+// keeps one scratch large enough for all of them). The generations it has been grown for are
+// remembered, as hs_alloc_scratch costs far more than a scan of an article: the topic rules
+// and the entity recognizer alternate on every article.
 struct ThreadScratch {
+  static constexpr std::size_t kMaxRememberedDatabases = 16;
   hs_scratch_t* scratch = nullptr;
-  std::uint64_t generation = 0;
+  std::vector<std::uint64_t> generations;
   ~ThreadScratch() {
     if (scratch != nullptr) hs_free_scratch(scratch);
   }
@@ -79,6 +83,7 @@ std::optional<std::uint32_t> PatternMatcher::Builder::Add(std::string_view patte
     while (!text.empty() && text.back() == ' ') text.remove_suffix(1);
     if (text.empty()) return std::nullopt;
     expression.text = EscapeLiteral(text);
+    expression.literal_bytes = text.size();
   }
   const auto [found, inserted] =
       ids_.emplace(expression, static_cast<std::uint32_t>(expressions_.size()));
@@ -99,11 +104,14 @@ Result<std::shared_ptr<const PatternMatcher>> PatternMatcher::Builder::Build() c
   std::vector<Boundaries> boundaries;
   for (std::size_t index = 0; index < expressions_.size(); ++index) {
     expressions.push_back(expressions_[index].text.c_str());
-    // Leftmost start offsets, for evidence; UTF-8 so that a regular expression's '.' is a
-    // code point.
-    flags.push_back(HS_FLAG_SOM_LEFTMOST | HS_FLAG_UTF8);
+    // Leftmost start offsets of regular expressions, for evidence (a term's start follows from
+    // its length); UTF-8 so that a regular expression's '.' is a code point.
+    const Expression& expression = expressions_[index];
+    flags.push_back(expression.literal_bytes > 0 ? HS_FLAG_UTF8
+                                                 : HS_FLAG_SOM_LEFTMOST | HS_FLAG_UTF8);
     ids.push_back(static_cast<unsigned>(index));
-    boundaries.push_back({expressions_[index].left_boundary, expressions_[index].right_boundary});
+    boundaries.push_back(
+        {expression.left_boundary, expression.right_boundary, expression.literal_bytes});
   }
   auto database = std::make_unique<Database>();
   hs_compile_error_t* compile_error = nullptr;
@@ -147,6 +155,7 @@ int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, uns
   const auto& context = *static_cast<ScanContext*>(context_pointer);
   const std::string& text = *context.text;
   const PatternMatcher::Boundaries& pattern = (*context.boundaries)[id];
+  if (pattern.literal_bytes > 0) from = to - pattern.literal_bytes;
   if (pattern.left && from > 0 && IsWordByte(text[from - 1])) return 0;
   if (pattern.right && to < text.size() && IsWordByte(text[to])) return 0;
   context.hits->push_back({id, static_cast<std::size_t>(from), static_cast<std::size_t>(to)});
@@ -157,12 +166,18 @@ int OnMatch(unsigned int id, unsigned long long from, unsigned long long to, uns
 
 Result<void> PatternMatcher::Scan(const FoldedText& folded, std::vector<Hit>& hits) const {
   thread_local ThreadScratch scratch;
-  if (scratch.generation != database_->generation) {
+  const std::uint64_t generation = database_->generation;
+  if (std::find(scratch.generations.begin(), scratch.generations.end(), generation) ==
+      scratch.generations.end()) {
     if (hs_alloc_scratch(database_->database, &scratch.scratch) != HS_SUCCESS) {
       return MakeError(Stage::kClassify, ErrorCode::kInternal,
                        "Vectorscan could not allocate its scratch space");
     }
-    scratch.generation = database_->generation;
+    // Databases come and go with reloads; forgetting all is safe, it only costs a check.
+    if (scratch.generations.size() >= ThreadScratch::kMaxRememberedDatabases) {
+      scratch.generations.clear();
+    }
+    scratch.generations.push_back(generation);
   }
   ScanContext context{&folded.text, &boundaries_, &hits};
   const hs_error_t status =

@@ -45,6 +45,7 @@ class PatternMatcher {
       std::string text;
       bool left_boundary = true;
       bool right_boundary = true;
+      std::size_t literal_bytes = 0;  // folded length of a term; 0 for a regular expression
       auto operator<=>(const Expression&) const = default;
     };
     std::map<Expression, std::uint32_t> ids_;
@@ -66,6 +67,10 @@ class PatternMatcher {
   struct Boundaries {
     bool left = true;
     bool right = true;
+    // A term's matches are this long, so its start is end - literal_bytes and Vectorscan need
+    // not track start offsets (HS_FLAG_SOM_LEFTMOST is slow with many patterns); 0 for a
+    // regular expression, whose start Vectorscan reports.
+    std::size_t literal_bytes = 0;
   };
 
  private:

@@ -9,11 +9,9 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cmath>
 #include <exception>
 #include <filesystem>
 #include <fstream>
-#include <limits>
 #include <sstream>
 #include <system_error>
 #include <utility>
@@ -225,40 +223,33 @@ Result<std::shared_ptr<const TopicModel>> TopicModel::Load(const std::string& pa
 Result<std::vector<TopicTag>> TopicModel::Predict(const Article& article) const {
   const std::vector<std::string> lines = TopicModelLines(article.title, article.body);
   if (lines.empty()) return std::vector<TopicTag>{};
-  // Every label's probability for every line, averaged: the article is judged the way it was
-  // learned, piece by piece. fastText adds its end-of-sentence token for each line break, as it
-  // did for every line of the training file.
-  std::unordered_map<std::string, double> probability_sums;
-  std::vector<std::pair<fasttext::real, std::string>> predictions;
-  const auto label_count = static_cast<std::int32_t>(tag_of_label_.size());
+  // All lines as one: fastText averages the word vectors of its input, so the article's vector
+  // is the mean of its lines' vectors, the title weighing as much as in training. The line break
+  // adds the end-of-sentence token that every training line had.
+  std::string text;
   for (const std::string& line : lines) {
-    std::istringstream stream(line + "\n");
-    try {
-      fast_text_->predictLine(stream, predictions, label_count, 0.0F);
-    } catch (const std::exception& exception) {
-      return MakeError(Stage::kClassify, ErrorCode::kInternal,
-                       fmt::format("topic model failed: {}", exception.what()));
-    }
-    for (const auto& [probability, label] : predictions) {
-      probability_sums[label] += static_cast<double>(probability);
-    }
+    if (!text.empty()) text.push_back(' ');
+    text += line;
+  }
+  text.push_back('\n');
+  std::istringstream stream(std::move(text));
+  std::vector<std::pair<fasttext::real, std::string>> predictions;
+  try {
+    fast_text_->predictLine(stream, predictions, options_.top_k,
+                            static_cast<fasttext::real>(options_.threshold));
+  } catch (const std::exception& exception) {
+    return MakeError(Stage::kClassify, ErrorCode::kInternal,
+                     fmt::format("topic model failed: {}", exception.what()));
   }
   std::vector<TopicTag> tags;
-  for (const auto& [label, sum] : probability_sums) {
-    const double probability = std::clamp(sum / static_cast<double>(lines.size()), 0.0, 1.0);
+  tags.reserve(predictions.size());
+  for (const auto& [probability, label] : predictions) {
     const auto found = tag_of_label_.find(label);
-    if (found == tag_of_label_.end() || probability < options_.threshold) continue;
+    if (found == tag_of_label_.end()) continue;  // Load checked every label; cannot happen
     TopicTag tag = found->second;
-    tag.probability = probability;
-    tag.score = probability;
+    tag.probability = std::clamp(static_cast<double>(probability), 0.0, 1.0);
+    tag.score = tag.probability;
     tags.push_back(std::move(tag));
-  }
-  std::sort(tags.begin(), tags.end(), [](const TopicTag& left, const TopicTag& right) {
-    return left.probability != right.probability ? left.probability > right.probability
-                                                 : left.code < right.code;
-  });
-  if (tags.size() > static_cast<std::size_t>(std::max(options_.top_k, 0))) {
-    tags.resize(static_cast<std::size_t>(std::max(options_.top_k, 0)));
   }
   return tags;
 }

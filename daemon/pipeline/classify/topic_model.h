@@ -22,8 +22,9 @@ namespace newswire::pipeline {
 // The value of TopicTag::method for a tag that both the rules and the model gave (FuseTopicTags).
 inline constexpr std::string_view kFusedMethod = "rule+model";
 // How much a model probability counts against rule evidence in FuseTopicTags, unless the caller
-// chooses otherwise: measured on MasakhaNEWS by cross-validation (docs/classification.md).
-inline constexpr double kDefaultModelWeight = 1.0;
+// chooses otherwise: the best of 1, 0.5, 0.2 and 0.1 in 5-fold cross-validation on MasakhaNEWS
+// English train-small (docs/classification.md).
+inline constexpr double kDefaultModelWeight = 0.2;
 
 // The lines fastText sees for an article, for training and for prediction alike so that the two
 // can never diverge. Title and body are folded as the rules fold them (folding.h) and split into
@@ -47,10 +48,11 @@ struct TrainingExample {
 // eight digits.
 Result<std::string> TrainingLines(const TrainingExample& example);
 
-// fastText hyperparameters for a supervised topic model. The defaults suit a few hundred to a
-// few thousand news articles and a handful of top-level classes; they were chosen by 5-fold
-// cross-validation on MasakhaNEWS English train-small (docs/classification.md). One thread and a
-// fixed seed make training deterministic: the same examples give the same model, byte for byte.
+// fastText hyperparameters for a supervised topic model, for a few hundred to a few thousand news
+// articles and a handful of top-level classes. 5-fold cross-validation on MasakhaNEWS English
+// train-small found no setting clearly better than these (docs/classification.md). One thread
+// and a fixed seed make training deterministic: the same examples give the same model, byte for
+// byte.
 struct TrainOptions {
   int epochs = 50;
   double learning_rate = 0.5;
@@ -58,7 +60,7 @@ struct TrainOptions {
   int dimensions = 50;
   int min_count = 1;
   // Hash buckets for word n-grams; the model file is about (words + buckets) * dimensions * 4
-  // bytes, so this bounds its size (10 MB with the defaults).
+  // bytes, so this bounds its size (13 MB with the defaults and 300 articles).
   int buckets = 50000;
   int threads = 1;
   int seed = 1;
@@ -100,8 +102,8 @@ class TopicModel {
   TopicModel(const TopicModel&) = delete;
   TopicModel& operator=(const TopicModel&) = delete;
 
-  // The model's tags for the normalized article, most probable first: each label's probability
-  // averaged over the article's TopicModelLines; scheme "iptc-medtop", label and ancestors from
+  // The model's tags for the normalized article, most probable first, from all of its
+  // TopicModelLines given to fastText as one line: scheme "iptc-medtop", label and ancestors from
   // the taxonomy, method "model", score = probability, no evidence. Empty when the article has
   // no words. Fails (stage classify) only if fastText throws.
   Result<std::vector<TopicTag>> Predict(const Article& article) const;

@@ -129,39 +129,58 @@ TopicTag ModelTag(std::string code, double probability) {
   return tag;
 }
 
-TEST(TopicModelTextTest, FoldsSplitsAndRepeatsTheTitle) {
-  EXPECT_EQ(TopicModelText("Élection: Macron wins!", "The vote—counted\tin 2022.\nDone"),
-            "election macron wins election macron wins the vote counted in 2022 done");
-  EXPECT_EQ(TopicModelText("", "Body only"), "body only");
-  EXPECT_EQ(TopicModelText("...", " \n\t"), "");
+TEST(TopicModelLinesTest, FoldsSplitsAndRepeatsTheTitle) {
+  EXPECT_THAT(
+      TopicModelLines("Élection: Macron wins!", "The vote—counted\tin 2022.\nDone"),
+      ElementsAre("election macron wins election macron wins the vote counted in 2022 done"));
+  EXPECT_THAT(TopicModelLines("", "Body only"), ElementsAre("body only"));
+  EXPECT_THAT(TopicModelLines("Title only", "--"), ElementsAre("title only title only"));
+  EXPECT_THAT(TopicModelLines("...", " \n\t"), IsEmpty());
 }
 
-TEST(TopicModelTextTest, TrainingLineIsTheLabelAndThePredictionText) {
+TEST(TopicModelLinesTest, LongBodiesAreCutIntoLinesOfFiftyWordsEachWithTheTitle) {
+  std::string body;
+  for (int word = 0; word < 120; ++word) body += "w" + std::to_string(word) + ". ";
+  const auto lines = TopicModelLines("Head", body);
+  ASSERT_EQ(lines.size(), 3U);
+  EXPECT_TRUE(lines[0].starts_with("head head w0 w1 "));
+  EXPECT_TRUE(lines[0].ends_with(" w49"));
+  EXPECT_TRUE(lines[1].starts_with("head head w50 "));
+  EXPECT_TRUE(lines[1].ends_with(" w99"));
+  EXPECT_EQ(lines[2].substr(0, 14), "head head w100");
+  EXPECT_TRUE(lines[2].ends_with(" w119"));
+}
+
+TEST(TopicModelLinesTest, TrainingLinesAreTheLabelAndThePredictionLines) {
   const TrainingExample example{"medtop:15000000", "Cup Final", "Goal!\nIn the\t90th minute."};
-  const auto line = TrainingLine(example);
-  ASSERT_TRUE(line.has_value()) << line.error().Describe();
-  // The same function makes the text that Predict gives fastText.
-  EXPECT_EQ(*line, "__label__15000000 " + TopicModelText(example.title, example.body) + "\n");
-  EXPECT_EQ(*line, "__label__15000000 cup final cup final goal in the 90th minute\n");
+  const auto lines = TrainingLines(example);
+  ASSERT_TRUE(lines.has_value()) << lines.error().Describe();
+  // The same function makes the lines that Predict gives fastText.
+  std::string expected;
+  for (const auto& line : TopicModelLines(example.title, example.body)) {
+    expected += "__label__15000000 " + line + "\n";
+  }
+  EXPECT_EQ(*lines, expected);
+  EXPECT_EQ(*lines, "__label__15000000 cup final cup final goal in the 90th minute\n");
 }
 
-TEST(TopicModelTextTest, TrainingLineKeepsEveryArticleOnOneLine) {
-  const auto line = TrainingLine({"15000000", "A\r\nB\tC", "x\n\n\ny\v\fz __label__99 \"q\""});
-  ASSERT_TRUE(line.has_value());
-  EXPECT_EQ(line->find('\t'), std::string::npos);
-  EXPECT_EQ(line->find('\r'), std::string::npos);
-  EXPECT_EQ(line->find('\n'), line->size() - 1);
+TEST(TopicModelLinesTest, TrainingLinesKeepEveryPieceOnOneLine) {
+  const auto lines = TrainingLines({"15000000", "A\r\nB\tC", "x\n\n\ny\v\fz __label__99 \"q\""});
+  ASSERT_TRUE(lines.has_value());
+  EXPECT_EQ(lines->find('\t'), std::string::npos);
+  EXPECT_EQ(lines->find('\r'), std::string::npos);
+  EXPECT_EQ(lines->find('\n'), lines->size() - 1);
   // A label marker in the text cannot become a second label: '_' separates words.
-  EXPECT_EQ(*line, "__label__15000000 a b c a b c x y z label 99 q\n");
+  EXPECT_EQ(*lines, "__label__15000000 a b c a b c x y z label 99 q\n");
 }
 
-TEST(TopicModelTextTest, TrainingLineRefusesMalformedCodes) {
+TEST(TopicModelLinesTest, TrainingLinesRefuseMalformedCodes) {
   for (const std::string code :
        {"", "sports", "medtop:1500", "medtop:1500000x", "medtop 15000000"}) {
-    const auto line = TrainingLine({code, "t", "b"});
-    ASSERT_FALSE(line.has_value()) << code;
-    EXPECT_EQ(line.error().stage, Stage::kClassify);
-    EXPECT_THAT(line.error().message, HasSubstr("not an IPTC Media Topic code"));
+    const auto lines = TrainingLines({code, "t", "b"});
+    ASSERT_FALSE(lines.has_value()) << code;
+    EXPECT_EQ(lines.error().stage, Stage::kClassify);
+    EXPECT_THAT(lines.error().message, HasSubstr("not an IPTC Media Topic code"));
   }
 }
 
