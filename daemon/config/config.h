@@ -91,6 +91,7 @@ struct ClassifyConfig {
   std::string data_dir;  // default: DefaultDataDirectory()
   // A topic model from `newswire train` (pipeline::TopicModel); "" = rules only.
   std::string model_file;
+  std::string routes_file;  // YAML routes; "" = none
 };
 
 // The shipped classifier data: next to an installed binary (/usr/bin/newswire ->

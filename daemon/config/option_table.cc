@@ -393,6 +393,13 @@ constexpr auto kOptions = std::to_array<Option>({
      .description = "Supervised fastText topic model written by `newswire train`, whose tags are "
                     "fused with the rules' (docs/classification.md); empty uses the rules alone",
      .field = SectionField<&Config::classify, &ClassifyConfig::model_file>},
+    {.key = "classify.routes_file",
+     .type = OptionType::kPath,
+     .default_value = R"("")",
+     .description = "Routes: articles whose topics and countries match also go to the route's "
+                    "Kafka topic (docs/routes.md, example config/routes.yaml); reloaded with "
+                    "SIGHUP; empty means no routes",
+     .field = SectionField<&Config::classify, &ClassifyConfig::routes_file>},
 
     // duplicates
     {.key = "duplicates.window_articles",

@@ -6,8 +6,9 @@
 
 namespace newswire {
 
-// Which topic a sink writes an event to: the tagged-article topic or the dead-letter topic.
-enum class Channel { kEvents, kDeadLetter };
+// Which topic a sink writes an event to: the tagged-article topic, the dead-letter topic, or
+// the Kafka topic of a route (OutboundEvent::route_topic) that the article's tags matched.
+enum class Channel { kEvents, kDeadLetter, kRoute };
 
 // One Kafka record ready to send: made by the pipeline's encode stage (or the dead-letter
 // encoder), moved into a sink, owned by the sink until its delivery report. The sink hands the
@@ -17,6 +18,7 @@ struct OutboundEvent {
   std::string key;
   std::string value;
   std::vector<std::pair<std::string, std::string>> headers;
+  std::string route_topic;  // for Channel::kRoute only
 
   // The value of the first header with that name, or "" when absent.
   const std::string& Header(std::string_view name) const {

@@ -6,6 +6,7 @@
 #include <array>
 #include <chrono>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <utility>
@@ -51,6 +52,7 @@ struct KafkaSink::Impl {
     // Topic handles hold references into the client: release them first.
     events_topic.reset();
     dead_letter_topic.reset();
+    route_topics.clear();
     client.reset();
   }
 
@@ -72,6 +74,12 @@ struct KafkaSink::Impl {
   kafka::KafkaHandle client;
   kafka::TopicHandle events_topic;
   kafka::TopicHandle dead_letter_topic;  // null when no dead-letter topic is configured
+  // Route topics, made on first use (routes can change on reload); senders on every worker.
+  std::mutex route_topics_mutex;
+  std::map<std::string, kafka::TopicHandle, std::less<>> route_topics;
+
+  // The topic handle for `event`, or why there is none.
+  Result<rd_kafka_topic_t*> TopicFor(const OutboundEvent& event);
 
   std::atomic<bool> stopping{false};  // the poll thread should finish
   std::atomic<bool> refusing{false};  // Stop() was called: Send refuses
@@ -236,18 +244,38 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(const KafkaSinkOptions& opt
   return std::unique_ptr<KafkaSink>(new KafkaSink(std::move(impl)));
 }
 
+Result<rd_kafka_topic_t*> KafkaSink::Impl::TopicFor(const OutboundEvent& event) {
+  switch (event.channel) {
+    case Channel::kEvents:
+      return events_topic.get();
+    case Channel::kDeadLetter:
+      if (dead_letter_topic == nullptr) {
+        return MakeError(Stage::kSink, ErrorCode::kInvalidArgument,
+                         "Kafka sink has no dead-letter topic configured");
+      }
+      return dead_letter_topic.get();
+    case Channel::kRoute: {
+      std::lock_guard lock(route_topics_mutex);
+      if (const auto found = route_topics.find(event.route_topic); found != route_topics.end()) {
+        return found->second.get();
+      }
+      auto made = kafka::MakeTopic(client.get(), event.route_topic);
+      if (!made) return tl::unexpected(std::move(made.error()));
+      return route_topics.emplace(event.route_topic, std::move(*made)).first->second.get();
+    }
+  }
+  return MakeError(Stage::kSink, ErrorCode::kInternal, "unknown channel");
+}
+
 Result<void> KafkaSink::Send(OutboundEvent event, DeliveryCallback done) {
   Impl& impl = *impl_;
   if (impl.fatal.load()) return tl::unexpected(impl.FatalError());
   if (impl.refusing.load()) {
     return MakeError(Stage::kSink, ErrorCode::kInternal, "Kafka sink is stopped");
   }
-  rd_kafka_topic_t* topic =
-      event.channel == Channel::kEvents ? impl.events_topic.get() : impl.dead_letter_topic.get();
-  if (topic == nullptr) {
-    return MakeError(Stage::kSink, ErrorCode::kInvalidArgument,
-                     "Kafka sink has no dead-letter topic configured");
-  }
+  auto found_topic = impl.TopicFor(event);
+  if (!found_topic) return tl::unexpected(std::move(found_topic.error()));
+  rd_kafka_topic_t* topic = *found_topic;
 
   auto record = std::make_unique<InFlightRecord>(InFlightRecord{std::move(event), std::move(done)});
   kafka::HeadersHandle headers = kafka::MakeHeaders(record->event.headers);
