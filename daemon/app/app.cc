@@ -263,7 +263,7 @@ Result<void> App::Build() {
                             : std::max(1u, std::thread::hardware_concurrency());
   workers_ = std::make_unique<asio::thread_pool>(threads);
 
-  auto classifier = LoadClassifier(config_.classify.data_dir);
+  auto classifier = LoadClassifier(config_.classify);
   if (!classifier) return tl::unexpected(classifier.error());
   spdlog::info("classifier: {} IPTC Media Topics, {} topic rules ({} patterns) from {}",
                (*classifier)->taxonomy().size(), (*classifier)->topic_rules().rule_count(),
@@ -557,7 +557,7 @@ void App::Reload() {
                config_.classify.data_dir);
   asio::post(workers_->get_executor(), [this] {
     const auto started = Clock::now();
-    auto classifier = LoadClassifier(config_.classify.data_dir);
+    auto classifier = LoadClassifier(config_.classify);
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
     asio::post(io_, [this, classifier = std::move(classifier), elapsed]() mutable {

@@ -58,8 +58,9 @@ Result<std::vector<pipeline::RuleSource>> ReadYamlFiles(const fs::path& director
 
 }  // namespace
 
-Result<std::shared_ptr<const pipeline::Classifier>> LoadClassifier(const std::string& data_dir) {
-  const fs::path root(data_dir);
+Result<std::shared_ptr<const pipeline::Classifier>> LoadClassifier(
+    const config::ClassifyConfig& classify) {
+  const fs::path root(classify.data_dir);
   pipeline::ClassifierSources sources;
   auto taxonomy = ReadSource(root / "taxonomy" / "iptc-mediatopics.tsv");
   if (!taxonomy) return tl::unexpected<Error>(std::move(taxonomy.error()));
@@ -80,7 +81,19 @@ Result<std::shared_ptr<const pipeline::Classifier>> LoadClassifier(const std::st
   auto gazetteers = ReadYamlFiles(root / "gazetteers", "entity gazetteers");
   if (!gazetteers) return tl::unexpected<Error>(std::move(gazetteers.error()));
   sources.gazetteers = std::move(*gazetteers);
+  if (!classify.routes_file.empty()) {
+    auto routes = ReadSource(classify.routes_file);
+    if (!routes) return tl::unexpected<Error>(std::move(routes.error()));
+    sources.routes = std::move(*routes);
+  }
+  sources.model_file = classify.model_file;
   return pipeline::Classifier::Build(sources);
+}
+
+Result<std::shared_ptr<const pipeline::Classifier>> LoadClassifier(const std::string& data_dir) {
+  config::ClassifyConfig classify;
+  classify.data_dir = data_dir;
+  return LoadClassifier(classify);
 }
 
 pipeline::MemoryOptions MemoryOptionsFrom(const config::Config& config) {

@@ -17,6 +17,9 @@ namespace newswire {
 // at start by the daemon and by the `process` and `evaluate` commands; the file I/O lives here so
 // that the pipeline stays pure. Fails (stage config) naming the unreadable file, or with every
 // problem in the data as "path:line:col: message".
+Result<std::shared_ptr<const pipeline::Classifier>> LoadClassifier(
+    const config::ClassifyConfig& classify);
+// The shipped data of `data_dir` alone: no model, no routes (`train`, `evaluate`).
 Result<std::shared_ptr<const pipeline::Classifier>> LoadClassifier(const std::string& data_dir);
 
 // The duplicate and story windows the config asks for (duplicates.*, stories.*).

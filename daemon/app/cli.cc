@@ -282,16 +282,17 @@ Result<std::string> ReadInput(const std::string& name) {
 int Process(const Arguments& arguments) {
   pipeline::PipelineOptions options;
   options.source_uri = "newswire://process";
-  std::string data_dir = config::DefaultDataDirectory();
+  config::ClassifyConfig classify;
+  classify.data_dir = config::DefaultDataDirectory();
   pipeline::MemoryOptions memory_options;
   if (!arguments.config_path.empty()) {
     auto config = LoadOrReport(arguments.config_path);
     if (!config) return kExitConfig;
     if (!config->daemon.source_uri.empty()) options.source_uri = config->daemon.source_uri;
-    data_dir = config->classify.data_dir;
+    classify = config->classify;
     memory_options = MemoryOptionsFrom(*config);
   }
-  auto classifier = LoadClassifier(data_dir);
+  auto classifier = LoadClassifier(classify);
   if (!classifier) {
     std::cerr << classifier.error().Describe() << "\n";
     return kExitConfig;

@@ -43,16 +43,33 @@ ProcessResult Pipeline::Process(const RawArticle& raw,
       events.emplace_back(tl::unexpected<Error>(std::move(article.error())));
       continue;
     }
-    events.push_back(
+    auto classified =
         Normalize(std::move(*article))
             .and_then([&classifier](Article normalized) {
               return classifier != nullptr ? classifier->Classify(std::move(normalized))
                                            : Classify(std::move(normalized));
             })
-            .and_then([&](Article classified) { return Remember(std::move(classified), now); })
-            .and_then([&](const Article& classified) {
-              return Encode(classified, encode_options_, now);
-            }));
+            .and_then([&](Article classified) { return Remember(std::move(classified), now); });
+    if (!classified) {
+      events.emplace_back(tl::unexpected<Error>(std::move(classified.error())));
+      continue;
+    }
+    auto event = Encode(*classified, encode_options_, now);
+    if (!event || classifier == nullptr) {
+      events.push_back(std::move(event));
+      continue;
+    }
+    // The main event first, then one copy per matching route (the item completes only when
+    // Kafka confirmed all of them).
+    const std::vector<std::string> route_topics = classifier->routes().Match(*classified);
+    for (const std::string& route_topic : route_topics) {
+      OutboundEvent routed = *event;
+      routed.channel = Channel::kRoute;
+      routed.route_topic = route_topic;
+      events.emplace_back(std::move(routed));
+    }
+    events.insert(events.end() - static_cast<std::ptrdiff_t>(route_topics.size()),
+                  std::move(event));
   }
   return events;
 }

@@ -207,8 +207,23 @@ Result<std::shared_ptr<const Classifier>> Classifier::Build(const ClassifierSour
   }
   if (!topic_rules) return tl::unexpected<Error>(std::move(topic_rules.error()));
   if (!entity_recognizer) return tl::unexpected<Error>(std::move(entity_recognizer.error()));
-  return std::shared_ptr<const Classifier>(
+  Routes routes;
+  if (!sources.routes.name.empty()) {
+    auto parsed = Routes::Parse(sources.routes.text, sources.routes.name, *taxonomy);
+    if (!parsed) return tl::unexpected<Error>(std::move(parsed.error()));
+    routes = std::move(*parsed);
+  }
+  std::shared_ptr<const TopicModel> model;
+  if (!sources.model_file.empty()) {
+    auto loaded = TopicModel::Load(sources.model_file, *taxonomy);
+    if (!loaded) return tl::unexpected<Error>(std::move(loaded.error()));
+    model = std::move(*loaded);
+  }
+  auto classifier = std::shared_ptr<Classifier>(
       new Classifier(std::move(*taxonomy), std::move(*topic_rules), std::move(*entity_recognizer)));
+  classifier->routes_ = std::move(routes);
+  classifier->model_ = std::move(model);
+  return std::shared_ptr<const Classifier>(std::move(classifier));
 }
 
 Result<Article> Classifier::Classify(Article article) const {
@@ -228,6 +243,12 @@ Result<Article> Classifier::Classify(Article article) const {
   auto topics = topic_rules_->Match(article, folded_title, folded_body);
   if (!topics) return tl::unexpected<Error>(std::move(topics.error()));
   article.topics = std::move(*topics);
+  if (model_) {
+    auto model_tags = model_->Predict(article);
+    if (!model_tags) return tl::unexpected<Error>(std::move(model_tags.error()));
+    article.topics =
+        FuseTopicTags(std::move(article.topics), std::move(*model_tags), kDefaultModelWeight);
+  }
   if (entity_recognizer_) {
     auto recognized = entity_recognizer_->Recognize(article, folded_title, folded_body);
     if (!recognized) return tl::unexpected<Error>(std::move(recognized.error()));

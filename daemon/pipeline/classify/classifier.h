@@ -9,7 +9,9 @@
 #include "daemon/core/error.h"
 #include "daemon/pipeline/classify/entities.h"
 #include "daemon/pipeline/classify/taxonomy.h"
+#include "daemon/pipeline/classify/topic_model.h"
 #include "daemon/pipeline/classify/topic_rules.h"
+#include "daemon/pipeline/route/routes.h"
 
 namespace newswire::pipeline {
 
@@ -27,6 +29,12 @@ struct ClassifierSources {
   // gazetteers) the classifier recognizes no entities.
   RuleSource iso_3166;
   std::vector<RuleSource> gazetteers;
+  // Routes (docs/routes.md); an empty name means none.
+  RuleSource routes;
+  // A topic model from `newswire train`, fused with the rules' tags; "" = rules only. The one
+  // file Build reads itself: fastText loads models from paths only, and Build runs at start and
+  // on reload, never per article.
+  std::string model_file;
 };
 
 // The third stage, after Normalize: fingerprints (Classify above), IPTC topic tags from the
@@ -43,6 +51,9 @@ class Classifier {
   const TopicRules& topic_rules() const { return *topic_rules_; }
   // Null when the sources have no entity data.
   const EntityRecognizer* entity_recognizer() const { return entity_recognizer_.get(); }
+  const Routes& routes() const { return routes_; }
+  // Null without a model.
+  const TopicModel* model() const { return model_.get(); }
 
  private:
   Classifier(Taxonomy taxonomy, std::shared_ptr<const TopicRules> topic_rules,
@@ -51,6 +62,8 @@ class Classifier {
   Taxonomy taxonomy_;
   std::shared_ptr<const TopicRules> topic_rules_;
   std::shared_ptr<const EntityRecognizer> entity_recognizer_;
+  Routes routes_;
+  std::shared_ptr<const TopicModel> model_;
 };
 
 // 64-bit SimHash (Charikar) over the word 3-shingles of `text`: the text is folded as rules match

@@ -431,7 +431,19 @@ std::string EventToJsonLine(const OutboundEvent& event) {
   JsonWriter json(line);
   json.StartObject();
   json.Key("channel");
-  json.String(event.channel == Channel::kEvents ? "events" : "dead_letter");
+  switch (event.channel) {
+    case Channel::kEvents:
+      json.String("events");
+      break;
+    case Channel::kDeadLetter:
+      json.String("dead_letter");
+      break;
+    case Channel::kRoute:
+      json.String("route");
+      json.Key("route_topic");
+      json.String(event.route_topic);
+      break;
+  }
   json.Key("key");
   json.String(event.key);
   json.Key("headers");
@@ -442,7 +454,7 @@ std::string EventToJsonLine(const OutboundEvent& event) {
   }
   json.EndObject();
   json.Key("value");
-  if (event.channel == Channel::kEvents && !event.value.empty()) {
+  if (event.channel != Channel::kDeadLetter && !event.value.empty()) {
     json.RawObject(event.value);
   } else {
     json.String(event.value);

@@ -34,6 +34,7 @@ using namespace std::chrono_literals;
 
 constexpr const char* kTopic = "news.articles.tagged";
 constexpr const char* kDeadLetterTopic = "news.articles.dead-letter";
+constexpr const char* kRouteTopic = "alerts.venezuela";
 
 std::vector<fs::path> SampleArticles() {
   std::vector<fs::path> samples;
@@ -95,7 +96,8 @@ std::set<std::string> KeysWithMatchingIds(const std::vector<ConsumedRecord>& rec
 class DaemonTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto broker = kafka::EmbeddedBroker::Start(1, {{kTopic, 4}, {kDeadLetterTopic, 2}});
+    auto broker =
+        kafka::EmbeddedBroker::Start(1, {{kTopic, 4}, {kDeadLetterTopic, 2}, {kRouteTopic, 1}});
     ASSERT_TRUE(broker) << broker.error().Describe();
     broker_ = std::move(*broker);
     feed_ = temp_.path() / "inbox";
@@ -321,6 +323,29 @@ TEST_F(DaemonTest, SighupReloadsTheRulesAndABrokenFileKeepsTheRunningSet) {
             std::string::npos)
       << daemon_->Log();
   EXPECT_EQ(weather_tag("still.txt"), "test.zorblax");
+  StopDaemonCleanly();
+}
+
+// A route sends a matching article to its own topic too; the file completes only when both
+// records are confirmed.
+TEST_F(DaemonTest, ARouteSendsMatchingArticlesToItsTopicToo) {
+  const fs::path routes = temp_.path() / "routes.yaml";
+  WriteFile(routes, std::string("routes:\n  - name: venezuela\n    kafka_topic: ") + kRouteTopic +
+                        "\n    countries: [VE]\n");
+  StartDaemon("", "classify:\n  routes_file: \"" + routes.string() + "\"\n");
+  auto routed = Consumer(kRouteTopic);
+  auto events = Consumer(kTopic);
+  ASSERT_TRUE(routed && events);
+  WriteFile(feed_ / "caracas.txt",
+            "Caracas braces for talks\nVenezuela's government said talks in Caracas resume.\n");
+  WriteFile(feed_ / "tokyo.txt", "Tokyo markets calm\nShares in Tokyo closed flat in Japan.\n");
+  auto main_records = events->ReadAtLeast(2, 15s);
+  EXPECT_EQ(main_records.size(), 2u) << daemon_->Log();
+  auto routed_records = routed->ReadAtLeast(1, 15s);
+  ASSERT_EQ(routed_records.size(), 1u) << daemon_->Log();
+  EXPECT_EQ(routed_records[0].Header("ce_subject"), "caracas.txt");
+  EXPECT_TRUE(routed->ReadAll(1s).empty());
+  ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "done").size() == 2; }, 10s));
   StopDaemonCleanly();
 }
 

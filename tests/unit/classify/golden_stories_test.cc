@@ -1,0 +1,55 @@
+// The five samples tell one story (Russia-Venezuela ties under US pressure): remembered in order,
+// they share one story id, the first sample's; an unrelated sports report starts its own.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "daemon/pipeline/classify/article_memory.h"
+#include "daemon/pipeline/decode/text_decoder.h"
+#include "daemon/pipeline/normalize/normalizer.h"
+#include "tests/unit/classify/shipped_data.h"
+#include "tests/unit/pipeline/test_helpers.h"
+
+namespace newswire::pipeline {
+namespace {
+
+constexpr std::int64_t kMinuteMs = 60 * 1000;
+
+Article Classified(Article article) {
+  auto classified = Normalize(std::move(article)).and_then([](Article normalized) {
+    return test_helpers::ShippedClassifier().Classify(std::move(normalized));
+  });
+  EXPECT_TRUE(classified.has_value()) << classified.error().Describe();
+  return classified ? std::move(*classified) : Article{};
+}
+
+TEST(GoldenStoriesTest, TheFiveSamplesAreOneStoryAndASportsReportIsNot) {
+  InMemoryArticleMemory memory{MemoryOptions{}};
+  std::vector<std::string> story_ids;
+  std::string first_id;
+  std::int64_t now_ms = 0;
+  for (const auto& sample : test_helpers::LoadSamples()) {
+    auto decoded = DecodeText(test_helpers::SampleItem(sample));
+    ASSERT_TRUE(decoded.has_value());
+    const Article article = Classified(std::move(*decoded->front()));
+    if (first_id.empty()) first_id = article.id;
+    auto verdict = memory.Remember(article, now_ms += kMinuteMs);
+    ASSERT_TRUE(verdict.has_value());
+    EXPECT_EQ(verdict->story_id, first_id) << sample.path.filename();
+    EXPECT_FALSE(verdict->duplicate.has_value()) << "the samples are five different texts";
+  }
+  Article sport;
+  sport.title = "Arsenal beat Chelsea to go top of the Premier League";
+  sport.body =
+      "Arsenal came from behind to beat Chelsea 2-1 at the Emirates Stadium on Sunday and go top "
+      "of the Premier League table.\n\nThe manager praised his players after a late header from "
+      "the captain settled a derby watched by a sell-out crowd in London.";
+  const Article classified = Classified(std::move(sport));
+  auto verdict = memory.Remember(classified, now_ms += kMinuteMs);
+  ASSERT_TRUE(verdict.has_value());
+  EXPECT_EQ(verdict->story_id, classified.id);
+}
+
+}  // namespace
+}  // namespace newswire::pipeline
