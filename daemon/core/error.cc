@@ -60,4 +60,12 @@ std::string Error::Describe() const {
   return fmt::format("{}/{}: {}", StageName(stage), ErrorCodeName(code), message);
 }
 
+tl::unexpected<Error> MakeProblemListError(std::string_view what,
+                                           const std::vector<std::string>& problems) {
+  std::string message =
+      fmt::format("{} problem{} in {}:", problems.size(), problems.size() == 1 ? "" : "s", what);
+  for (const std::string& problem : problems) message += "\n" + problem;
+  return MakeError(Stage::kConfig, ErrorCode::kInvalidArgument, std::move(message));
+}
+
 }  // namespace newswire

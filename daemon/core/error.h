@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 #include <tl/expected.hpp>
+#include <vector>
 
 namespace newswire {
 
@@ -58,5 +59,10 @@ using Result = tl::expected<T, Error>;
 inline tl::unexpected<Error> MakeError(Stage stage, ErrorCode code, std::string message) {
   return tl::unexpected<Error>(Error{stage, code, std::move(message)});
 }
+
+// One start-up error (stage config) listing every problem found in a data file set, a line
+// each: "2 problems in the topic rules:\nrules.yaml:3:5: ...\nrules.yaml:9:1: ...".
+tl::unexpected<Error> MakeProblemListError(std::string_view what,
+                                           const std::vector<std::string>& problems);
 
 }  // namespace newswire

@@ -347,12 +347,7 @@ Result<std::shared_ptr<const TopicRules>> TopicRules::Compile(
       problem_lines.push_back(std::move(matcher.error().message));
     }
   }
-  if (!problem_lines.empty()) {
-    std::string message = fmt::format("{} problem{} in the topic rules:", problem_lines.size(),
-                                      problem_lines.size() == 1 ? "" : "s");
-    for (const std::string& line : problem_lines) message += "\n" + line;
-    return MakeError(Stage::kConfig, ErrorCode::kInvalidArgument, std::move(message));
-  }
+  if (!problem_lines.empty()) return MakeProblemListError("the topic rules", problem_lines);
   return std::shared_ptr<const TopicRules>(new TopicRules(std::move(compiled)));
 }
 

@@ -129,12 +129,7 @@ Result<Routes> Routes::Parse(std::string_view yaml, std::string_view file_name,
   } catch (const YAML::Exception& error) {
     add(error.mark, fmt::format("YAML syntax: {}", error.msg));
   }
-  if (!problems.empty()) {
-    std::string message = fmt::format("{} problem{} in the routes:", problems.size(),
-                                      problems.size() == 1 ? "" : "s");
-    for (const std::string& problem : problems) message += "\n" + problem;
-    return MakeError(Stage::kConfig, ErrorCode::kInvalidArgument, std::move(message));
-  }
+  if (!problems.empty()) return MakeProblemListError("the routes", problems);
   return parsed;
 }
 

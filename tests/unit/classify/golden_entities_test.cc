@@ -30,13 +30,7 @@ struct Expected {
 class GoldenEntitiesTest : public ::testing::Test {
  protected:
   Article Classified(std::size_t sample_index) {
-    auto decoded = DecodeText(test_helpers::SampleItem(samples_[sample_index]));
-    EXPECT_TRUE(decoded.has_value());
-    auto article = Normalize(std::move(*decoded->front())).and_then([](Article normalized) {
-      return test_helpers::ShippedClassifier().Classify(std::move(normalized));
-    });
-    EXPECT_TRUE(article.has_value()) << article.error().Describe();
-    return article ? std::move(*article) : Article{};
+    return test_helpers::ClassifiedSample(samples_[sample_index]);
   }
 
   static const Entity* Find(const Article& article, const std::string& type,

@@ -16,23 +16,13 @@ namespace {
 
 constexpr std::int64_t kMinuteMs = 60 * 1000;
 
-Article Classified(Article article) {
-  auto classified = Normalize(std::move(article)).and_then([](Article normalized) {
-    return test_helpers::ShippedClassifier().Classify(std::move(normalized));
-  });
-  EXPECT_TRUE(classified.has_value()) << classified.error().Describe();
-  return classified ? std::move(*classified) : Article{};
-}
-
 TEST(GoldenStoriesTest, TheFiveSamplesAreOneStoryAndASportsReportIsNot) {
   InMemoryArticleMemory memory{MemoryOptions{}};
   std::vector<std::string> story_ids;
   std::string first_id;
   std::int64_t now_ms = 0;
   for (const auto& sample : test_helpers::LoadSamples()) {
-    auto decoded = DecodeText(test_helpers::SampleItem(sample));
-    ASSERT_TRUE(decoded.has_value());
-    const Article article = Classified(std::move(*decoded->front()));
+    const Article article = test_helpers::ClassifiedSample(sample);
     if (first_id.empty()) first_id = article.id;
     auto verdict = memory.Remember(article, now_ms += kMinuteMs);
     ASSERT_TRUE(verdict.has_value());
@@ -45,7 +35,7 @@ TEST(GoldenStoriesTest, TheFiveSamplesAreOneStoryAndASportsReportIsNot) {
       "Arsenal came from behind to beat Chelsea 2-1 at the Emirates Stadium on Sunday and go top "
       "of the Premier League table.\n\nThe manager praised his players after a late header from "
       "the captain settled a derby watched by a sell-out crowd in London.";
-  const Article classified = Classified(std::move(sport));
+  const Article classified = test_helpers::ClassifiedArticle(std::move(sport));
   auto verdict = memory.Remember(classified, now_ms += kMinuteMs);
   ASSERT_TRUE(verdict.has_value());
   EXPECT_EQ(verdict->story_id, classified.id);

@@ -28,13 +28,7 @@ constexpr char kPolitics[] = "medtop:11000000";
 class GoldenTopicsTest : public ::testing::Test {
  protected:
   Article Classified(std::size_t sample_index) {
-    auto decoded = DecodeText(test_helpers::SampleItem(samples_[sample_index]));
-    EXPECT_TRUE(decoded.has_value());
-    auto article = Normalize(std::move(*decoded->front())).and_then([](Article normalized) {
-      return test_helpers::ShippedClassifier().Classify(std::move(normalized));
-    });
-    EXPECT_TRUE(article.has_value()) << article.error().Describe();
-    return article ? std::move(*article) : Article{};
+    return test_helpers::ClassifiedSample(samples_[sample_index]);
   }
 
   static const TopicTag* Find(const Article& article, const std::string& code) {
