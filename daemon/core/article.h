@@ -54,11 +54,12 @@ struct Entity {
 
 // Identities of the article's content, for duplicate and story detection.
 struct Fingerprints {
-  std::string content_hash;   // XXH3-128 of the normalized body, 32 hex digits
-  std::string revision;       // XXH3-128 of id, title and body: the CloudEvents id
-  std::uint64_t simhash = 0;  // 64-bit SimHash over word shingles of the body
-  std::string duplicate_of;   // id of an earlier near-duplicate, when known
-  std::string story_id;       // id of the story cluster, when known
+  std::string content_hash;     // XXH3-128 of the normalized body, 32 hex digits
+  std::string revision;         // XXH3-128 of id, title and body: the CloudEvents id
+  std::uint64_t simhash = 0;    // 64-bit SimHash over word shingles of the body
+  std::string duplicate_of;     // id of an earlier near-duplicate, when known
+  int duplicate_distance = -1;  // SimHash bits it differs in (0: same body); -1 without one
+  std::string story_id;         // id of the story cluster, when known
 };
 
 // One question and its answer, from an FAQ block (schema.org FAQPage) kept as structured data.

@@ -24,7 +24,10 @@ Result<Article> Pipeline::Remember(Article article,
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   auto verdict = options_.memory->Remember(article, now_ms);
   if (!verdict) return tl::unexpected<Error>(std::move(verdict.error()));
-  if (verdict->duplicate) article.fingerprints.duplicate_of = std::move(verdict->duplicate->id);
+  if (verdict->duplicate) {
+    article.fingerprints.duplicate_of = std::move(verdict->duplicate->id);
+    article.fingerprints.duplicate_distance = verdict->duplicate->distance;
+  }
   article.fingerprints.story_id = std::move(verdict->story_id);
   return article;
 }

@@ -177,6 +177,12 @@ void WriteFingerprints(JsonWriter& json, const Fingerprints& fingerprints) {
   json.String(fmt::format("{:016x}", fingerprints.simhash));
   json.Key("duplicate_of");
   json.OptionalString(fingerprints.duplicate_of);
+  json.Key("duplicate_distance");
+  if (fingerprints.duplicate_of.empty() || fingerprints.duplicate_distance < 0) {
+    json.Null();
+  } else {
+    json.Integer(fingerprints.duplicate_distance);
+  }
   json.Key("story_id");
   json.OptionalString(fingerprints.story_id);
   json.EndObject();

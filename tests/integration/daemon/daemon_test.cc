@@ -280,6 +280,8 @@ TEST_F(DaemonTest, DuplicatesAreFoundAcrossARestart) {
   EXPECT_NE(std::string(copy["id"].GetString()), original_id);
   ASSERT_TRUE(copy["fingerprints"]["duplicate_of"].IsString()) << second[0].value;
   EXPECT_EQ(std::string(copy["fingerprints"]["duplicate_of"].GetString()), original_id);
+  ASSERT_TRUE(copy["fingerprints"]["duplicate_distance"].IsInt());
+  EXPECT_EQ(copy["fingerprints"]["duplicate_distance"].GetInt(), 0);  // the same body
   EXPECT_NE(daemon_->Log().find("article memory: 1 recent articles"), std::string::npos);
   StopDaemonCleanly();
 }
