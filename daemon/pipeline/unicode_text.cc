@@ -185,4 +185,24 @@ std::size_t CountCodePoints(std::string_view text) {
   }));
 }
 
+char AsciiLower(char character) {
+  return character >= 'A' && character <= 'Z' ? static_cast<char>(character - 'A' + 'a')
+                                              : character;
+}
+
+std::string AsciiLower(std::string_view text) {
+  std::string lowered(text);
+  for (char& character : lowered) character = AsciiLower(character);
+  return lowered;
+}
+
+bool IsWordCodePoint(char32_t code_point) {
+  if (code_point < 0x80) {
+    return (code_point >= 'a' && code_point <= 'z') || (code_point >= 'A' && code_point <= 'Z') ||
+           (code_point >= '0' && code_point <= '9');
+  }
+  constexpr std::uint32_t kWordCategories = U_GC_L_MASK | U_GC_M_MASK | U_GC_ND_MASK;
+  return (U_GET_GC_MASK(static_cast<UChar32>(code_point)) & kWordCategories) != 0;
+}
+
 }  // namespace newswire::pipeline

@@ -49,4 +49,14 @@ std::string_view TrimSpace(std::string_view text);
 // The number of code points in `text`, which must be UTF-8 (the normalizer's output is).
 std::size_t CountCodePoints(std::string_view text);
 
+// ASCII letters lowercased, every other byte kept: for tokens that are ASCII by definition
+// (charset labels, tag and attribute names, URL schemes and hosts).
+char AsciiLower(char character);
+std::string AsciiLower(std::string_view text);
+
+// A letter of any script, a combining mark or a decimal digit: what words are made of for
+// SimHash and the topic model. Marks belong to their word (Devanagari vowel signs, decomposed
+// accents).
+bool IsWordCodePoint(char32_t code_point);
+
 }  // namespace newswire::pipeline

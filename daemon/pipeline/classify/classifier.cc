@@ -34,16 +34,6 @@ constexpr std::array<std::uint64_t, 256> kSpreadBits = [] {
   return table;
 }();
 
-bool IsWordCharacter(char32_t code_point) {
-  if (code_point < 0x80) {
-    return (code_point >= 'a' && code_point <= 'z') || (code_point >= 'A' && code_point <= 'Z') ||
-           (code_point >= '0' && code_point <= '9');
-  }
-  // Marks belong to their word: Devanagari vowel signs, decomposed accents.
-  constexpr std::uint32_t kWordCategories = U_GC_L_MASK | U_GC_M_MASK | U_GC_ND_MASK;
-  return (U_GET_GC_MASK(static_cast<UChar32>(code_point)) & kWordCategories) != 0;
-}
-
 // The words of `folded` joined by single spaces, and where each word starts in that string, so
 // that a shingle is one contiguous slice and hashing it needs no allocation.
 struct WordList {
@@ -87,7 +77,7 @@ void SplitWords(std::string_view folded, WordList& words) {
       }
     } else {
       const char32_t code_point = NextCodePoint(folded, run_end);
-      if (!IsWordCharacter(code_point)) {
+      if (!IsWordCodePoint(code_point)) {
         in_word = false;
         byte_index = run_end;
         continue;

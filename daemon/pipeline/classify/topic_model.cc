@@ -33,16 +33,6 @@ constexpr std::string_view kModelMethod = "model";
 // many body words learn from every part of the body (docs/classification.md).
 constexpr std::size_t kBodyWordsPerLine = 50;
 
-// The same word characters as SimHash (classifier.cc): letters, combining marks, decimal digits.
-bool IsWordCharacter(char32_t code_point) {
-  if (code_point < 0x80) {
-    return (code_point >= 'a' && code_point <= 'z') || (code_point >= 'A' && code_point <= 'Z') ||
-           (code_point >= '0' && code_point <= '9');
-  }
-  constexpr std::uint32_t kWordCategories = U_GC_L_MASK | U_GC_M_MASK | U_GC_ND_MASK;
-  return (U_GET_GC_MASK(static_cast<UChar32>(code_point)) & kWordCategories) != 0;
-}
-
 // Appends the words of `text`, folded, each preceded by a space when `out` is not empty.
 void AppendWords(std::string_view text, FoldedText& folded, std::string& out) {
   if (text.empty()) return;
@@ -55,7 +45,7 @@ void AppendWords(std::string_view text, FoldedText& folded, std::string& out) {
     const auto byte = static_cast<unsigned char>(folded_text[byte_index]);
     const char32_t code_point =
         byte < 0x80 ? folded_text[byte_index++] : NextCodePoint(folded_text, byte_index);
-    if (!IsWordCharacter(code_point)) {
+    if (!IsWordCodePoint(code_point)) {
       in_word = false;
       continue;
     }

@@ -36,18 +36,6 @@ struct DetectorCloser {
 };
 using DetectorPointer = std::unique_ptr<UCharsetDetector, DetectorCloser>;
 
-char AsciiLower(char character) {
-  return character >= 'A' && character <= 'Z' ? static_cast<char>(character - 'A' + 'a')
-                                              : character;
-}
-
-std::string AsciiLower(std::string_view text) {
-  std::string lowered(text);
-  std::transform(lowered.begin(), lowered.end(), lowered.begin(),
-                 [](char character) { return AsciiLower(character); });
-  return lowered;
-}
-
 bool IsAsciiSpace(char character) {
   return character == ' ' || character == '\t' || character == '\n' || character == '\r' ||
          character == '\f';

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "daemon/pipeline/decode/markup_text.h"
+#include "daemon/pipeline/unicode_text.h"
 
 namespace newswire::pipeline {
 namespace {
@@ -35,12 +36,6 @@ struct GumboDeleter {
 };
 
 bool IsAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
-
-std::string AsciiLower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower;
-}
 
 std::string_view TrimAscii(std::string_view text) {
   while (!text.empty() && IsAsciiSpace(text.front())) text.remove_prefix(1);
@@ -67,12 +62,6 @@ std::string Collapse(std::string_view text) {
   bool pending_space = false;
   AppendCollapsed(out, text, pending_space);
   return out;
-}
-
-std::size_t CountCodePoints(std::string_view text) {
-  return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char c) {
-    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  }));
 }
 
 // Elements a tag scanner must not count as open: void elements never close, and these close

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "daemon/pipeline/decode/html_extractor.h"
+#include "daemon/pipeline/unicode_text.h"
 
 namespace newswire::pipeline {
 namespace {
@@ -71,7 +72,6 @@ void AppendUtf8(std::string& out, char32_t code_point) {
 bool IsAsciiAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAsciiSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'; }
-char ToLowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
 
 std::optional<char32_t> LookUpEntity(std::string_view name) {
   for (std::size_t index = 0; index < kLatin1EntityNames.size(); ++index) {
@@ -172,7 +172,7 @@ std::size_t FindEndTag(std::string_view text, std::size_t from, std::string_view
     std::size_t index = at + 2;
     std::size_t matched = 0;
     while (matched < name.size() && index < text.size() &&
-           ToLowerAscii(text[index]) == name[matched]) {
+           AsciiLower(text[index]) == name[matched]) {
       ++index;
       ++matched;
     }
@@ -367,7 +367,7 @@ std::optional<std::string> ParseRfc822(std::string_view text) {
   if (index - month_begin < 3) return std::nullopt;
   std::string month_name;
   for (std::size_t at = month_begin; at < month_begin + 3; ++at) {
-    month_name.push_back(ToLowerAscii(text[at]));
+    month_name.push_back(AsciiLower(text[at]));
   }
   for (std::size_t month = 0; month < kMonths.size(); ++month) {
     if (kMonths[month] == month_name) time.month = static_cast<int>(month + 1);
@@ -407,7 +407,7 @@ std::optional<std::string> ParseRfc822(std::string_view text) {
       const std::size_t zone_begin = index;
       while (index < text.size() && IsAsciiAlpha(text[index])) ++index;
       std::string zone;
-      for (std::size_t at = zone_begin; at < index; ++at) zone.push_back(ToLowerAscii(text[at]));
+      for (std::size_t at = zone_begin; at < index; ++at) zone.push_back(AsciiLower(text[at]));
       bool known = false;
       for (const auto& [name, offset] : kZones) {
         if (name == zone) {
@@ -498,7 +498,7 @@ std::string MarkupToText(std::string_view markup) {
     std::string name;
     while (name_index < tag_end &&
            (IsAsciiAlpha(markup[name_index]) || IsAsciiDigit(markup[name_index]))) {
-      name.push_back(ToLowerAscii(markup[name_index++]));
+      name.push_back(AsciiLower(markup[name_index++]));
     }
     index = tag_end;
     if (!closing && IsHiddenElement(name) && markup[tag_end - 2] != '/') {
@@ -550,7 +550,7 @@ bool ContainsTag(std::string_view markup, std::span<const std::string_view> lowe
     for (const std::string_view wanted : lowercase_names) {
       if (wanted.size() == name.size() &&
           std::equal(name.begin(), name.end(), wanted.begin(),
-                     [](char have, char want) { return ToLowerAscii(have) == want; })) {
+                     [](char have, char want) { return AsciiLower(have) == want; })) {
         return true;
       }
     }

@@ -45,11 +45,6 @@ constexpr std::size_t kMaxJsonLdBytes = 1 << 20;
 // The head (breadcrumb, title, byline, subtitle) is within the first few lines.
 constexpr std::size_t kHeadLines = 5;
 
-char AsciiLower(char character) {
-  return (character >= 'A' && character <= 'Z') ? static_cast<char>(character - 'A' + 'a')
-                                                : character;
-}
-
 // `needle` must be lowercase ASCII; `text` is compared ASCII-case-insensitively.
 bool StartsWithNoCase(std::string_view text, std::string_view needle) {
   if (text.size() < needle.size()) return false;

@@ -7,6 +7,8 @@
 #include <initializer_list>
 #include <vector>
 
+#include "daemon/pipeline/unicode_text.h"
+
 #define XXH_STATIC_LINKING_ONLY  // XXH3_state_t on the stack instead of XXH3_createState()
 #include <xxhash.h>
 
@@ -21,16 +23,8 @@ constexpr std::array<std::string_view, 18> kTrackingParameters = {
     "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "mc_cid", "mc_eid",  "igshid",
     "yclid",  "_ga",   "_gl",   "ocid",   "cmpid",  "mkt_tok", "smid",   "ref_src", "ref_url"};
 
-char AsciiLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string Lowercase(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(), AsciiLower);
-  return lower;
-}
-
 bool IsTrackingParameter(std::string_view parameter) {
-  const std::string name = Lowercase(parameter.substr(0, parameter.find('=')));
+  const std::string name = AsciiLower(parameter.substr(0, parameter.find('=')));
   if (name.starts_with("utm_")) return true;
   return std::find(kTrackingParameters.begin(), kTrackingParameters.end(), name) !=
          kTrackingParameters.end();
@@ -67,7 +61,7 @@ std::string HostKey(std::string_view authority) {
     port = authority.substr(colon + 1);
     authority = authority.substr(0, colon);
   }
-  std::string host = Lowercase(authority);
+  std::string host = AsciiLower(authority);
   while (!host.empty() && host.back() == '.') host.pop_back();
   if (host.starts_with("www.")) host.erase(0, 4);
   if (host.empty()) return host;
@@ -81,7 +75,7 @@ std::string UrlIdentityKey(std::string_view url) {
   url = TrimAscii(url);
   const std::size_t scheme_end = url.find("://");
   if (scheme_end == std::string_view::npos) return {};
-  const std::string scheme = Lowercase(url.substr(0, scheme_end));
+  const std::string scheme = AsciiLower(url.substr(0, scheme_end));
   if (scheme != "http" && scheme != "https") return {};
   std::string_view rest = url.substr(scheme_end + 3);
   rest = rest.substr(0, rest.find('#'));
