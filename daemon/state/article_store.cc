@@ -217,14 +217,12 @@ Result<void> ArticleStore::Replay() {
 
 Result<pipeline::MemoryVerdict> ArticleStore::Remember(const Article& article,
                                                        std::int64_t now_ms) {
-  std::lock_guard lock(write_mutex_);
-  auto verdict = memory_.Remember(article, now_ms);
-  if (!verdict) return verdict;
-
   const pipeline::RememberedArticle remembered{article.id, article.fingerprints.content_hash,
                                                article.fingerprints.simhash, now_ms};
-  const std::string record =
-      EncodeRecord(remembered, verdict->story_id, pipeline::StoryFeatures(article));
+  const std::vector<std::string> features = pipeline::StoryFeatures(article);
+  std::lock_guard lock(write_mutex_);
+  pipeline::MemoryVerdict verdict = memory_.Remember(remembered, features);
+  const std::string record = EncodeRecord(remembered, verdict.story_id, features);
   MDB_txn* transaction = nullptr;
   if (const int code = mdb_txn_begin(environment_->env, nullptr, 0, &transaction);
       code != MDB_SUCCESS) {

@@ -9,13 +9,17 @@ InMemoryArticleMemory::InMemoryArticleMemory(const MemoryOptions& options)
       stories_(options.story_window_ms, options.story_min_similarity, options.max_stories) {}
 
 Result<MemoryVerdict> InMemoryArticleMemory::Remember(const Article& article, std::int64_t now_ms) {
-  RememberedArticle remembered{article.id, article.fingerprints.content_hash,
-                               article.fingerprints.simhash, now_ms};
-  const std::vector<std::string> features = StoryFeatures(article);
+  return Remember(RememberedArticle{article.id, article.fingerprints.content_hash,
+                                    article.fingerprints.simhash, now_ms},
+                  StoryFeatures(article));
+}
+
+MemoryVerdict InMemoryArticleMemory::Remember(RememberedArticle remembered,
+                                              const std::vector<std::string>& features) {
   std::lock_guard lock(mutex_);
   MemoryVerdict verdict;
-  verdict.duplicate = duplicates_.Find(remembered, now_ms);
-  verdict.story_id = stories_.Assign(article.id, features, now_ms);
+  verdict.duplicate = duplicates_.Find(remembered, remembered.time_ms);
+  verdict.story_id = stories_.Assign(remembered.id, features, remembered.time_ms);
   duplicates_.Add(std::move(remembered));
   return verdict;
 }

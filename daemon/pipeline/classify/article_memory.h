@@ -48,6 +48,9 @@ class InMemoryArticleMemory : public ArticleMemory {
   explicit InMemoryArticleMemory(const MemoryOptions& options);
 
   Result<MemoryVerdict> Remember(const Article& article, std::int64_t now_ms) override;
+  // The same, for a caller that already made the record and the story features (the persistent
+  // memory writes both to disk).
+  MemoryVerdict Remember(RememberedArticle remembered, const std::vector<std::string>& features);
 
   // Puts back what was remembered before a restart, in the original order.
   void Restore(const RememberedArticle& article, const std::string& story_id,
