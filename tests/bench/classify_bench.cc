@@ -105,6 +105,19 @@ const newswire::pipeline::Classifier& Shipped() {
   return *classifier;
 }
 
+// The body's SimHash alone: folding, splitting into words and hashing the 3-word shingles.
+void BM_SimHash(benchmark::State& state) {
+  const auto articles = NormalizedArticles();
+  for (auto _ : state) {
+    for (const auto& article : articles) {
+      auto simhash = newswire::pipeline::SimHash(article.body);
+      benchmark::DoNotOptimize(simhash);
+    }
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * TotalBytes(articles)));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * articles.size()));
+}
+
 // The topic rules alone: folding both fields, one Vectorscan scan each, tallying and tags.
 void BM_TopicRules(benchmark::State& state) {
   const auto articles = NormalizedArticles();
@@ -152,6 +165,7 @@ void BM_Classify(benchmark::State& state) {
 
 BENCHMARK(BM_Baseline_CopyBytes);
 BENCHMARK(BM_Fold);
+BENCHMARK(BM_SimHash);
 BENCHMARK(BM_TopicRules);
 BENCHMARK(BM_Entities);
 BENCHMARK(BM_Classify);

@@ -140,6 +140,8 @@ std::uint64_t SimHashOfFolded(std::string_view folded) {
     const std::size_t end =
         after_last < word_count ? words.word_begin_offsets[after_last] - 1 : words.joined.size();
     const std::uint64_t hash = XXH3_64bits(words.joined.data() + begin, end - begin);
+    // Unrolled, the eight counters stay in registers instead of a load and store each.
+#pragma GCC unroll 8
     for (std::size_t byte = 0; byte < byte_counters.size(); ++byte) {
       byte_counters[byte] += kSpreadBits[(hash >> (8 * byte)) & 0xFF];
     }

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <map>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -244,11 +243,34 @@ struct Hit {
 };
 
 // Per thread, reused for every article: the hit and counter buffers.
+// Count per rule: occurrences per pattern slot (capped), points, groups seen, vetoes.
+struct RuleTally {
+  double points = 0.0;
+  std::size_t any_matches = 0;
+  std::size_t any_distinct = 0;
+  std::uint32_t groups_seen = 0;
+  bool vetoed = false;
+  bool touched = false;
+  bool fired = false;
+};
+
+// Per worker thread, reused for every article: the dense arrays are indexed by slot, rule and
+// topic, and only the entries an article touched are reset after it, so matching allocates
+// nothing but the tags it returns.
 struct MatchState {
   std::vector<PatternMatcher::Hit> folded_hits;
   std::vector<Hit> hits;
   std::vector<std::uint8_t> slot_counts;
+  std::vector<std::uint32_t> touched_slots;
+  std::vector<RuleTally> tallies;  // by rule
+  std::vector<std::uint32_t> touched_rules;
+  std::vector<double> topic_points;       // by topic
+  std::vector<std::size_t> tag_of_topic;  // by topic, kNoTag when the topic has no tag
+  std::vector<std::uint32_t> tagged_topics;
+  std::vector<std::size_t> tags_of_hit;
 };
+
+constexpr std::size_t kNoTag = static_cast<std::size_t>(-1);
 
 double PointsFor(RuleScope where) {
   switch (where) {
@@ -383,28 +405,27 @@ Result<std::vector<TopicTag>> TopicRules::Match(const Article& article,
     }
   }
 
-  // Count per rule: occurrences per pattern slot (capped), points, groups seen, vetoes.
-  struct RuleTally {
-    double points = 0.0;
-    std::size_t any_matches = 0;
-    std::size_t any_distinct = 0;
-    std::uint32_t groups_seen = 0;
-    bool vetoed = false;
-  };
   if (state.slot_counts.size() < compiled.slots) state.slot_counts.resize(compiled.slots);
-  std::unordered_map<std::uint32_t, RuleTally> tallies;
-  std::vector<std::uint32_t> touched_slots;
+  if (state.tallies.size() < compiled.rules.size()) state.tallies.resize(compiled.rules.size());
+  if (state.tag_of_topic.size() < compiled.topics.size()) {
+    state.topic_points.resize(compiled.topics.size(), 0.0);
+    state.tag_of_topic.resize(compiled.topics.size(), kNoTag);
+  }
   for (const Hit& hit : state.hits) {
     for (const PatternUse& use : compiled.uses[hit.pattern]) {
       const Rule& rule = compiled.rules[use.rule];
       if ((rule.scope & static_cast<unsigned>(hit.where)) == 0) continue;
-      RuleTally& tally = tallies[use.rule];
+      RuleTally& tally = state.tallies[use.rule];
+      if (!tally.touched) {
+        tally.touched = true;
+        state.touched_rules.push_back(use.rule);
+      }
       if (use.role == Role::kNone) {
         tally.vetoed = true;
         continue;
       }
       std::uint8_t& count = state.slot_counts[use.slot];
-      if (count == 0) touched_slots.push_back(use.slot);
+      if (count == 0) state.touched_slots.push_back(use.slot);
       if (count >= kMaxCountedOccurrences) continue;
       ++count;
       tally.points += PointsFor(hit.where) * rule.weight;
@@ -416,12 +437,13 @@ Result<std::vector<TopicTag>> TopicRules::Match(const Article& article,
       }
     }
   }
-  for (const std::uint32_t slot : touched_slots) state.slot_counts[slot] = 0;
+  for (const std::uint32_t slot : state.touched_slots) state.slot_counts[slot] = 0;
+  state.touched_slots.clear();
 
-  // Fired rules add their points to their topic.
-  std::map<std::uint32_t, double> topic_points;
-  std::vector<bool> fired(compiled.rules.size(), false);
-  for (const auto& [rule_index, tally] : tallies) {
+  // Fired rules add their points to their topic. Rules are summed in the order of their first
+  // hit, so the same article gives the same scores on every run.
+  for (const std::uint32_t rule_index : state.touched_rules) {
+    RuleTally& tally = state.tallies[rule_index];
     const Rule& rule = compiled.rules[rule_index];
     if (tally.vetoed) continue;
     const std::uint32_t all_groups = rule.groups == 32 ? ~0U : (1U << rule.groups) - 1;
@@ -430,47 +452,58 @@ Result<std::vector<TopicTag>> TopicRules::Match(const Article& article,
         (tally.any_matches < rule.min_count || tally.any_distinct < rule.min_distinct)) {
       continue;
     }
-    fired[rule_index] = true;
-    topic_points[rule.topic] += tally.points;
+    tally.fired = true;
+    if (state.tag_of_topic[rule.topic] == kNoTag) {
+      state.tag_of_topic[rule.topic] = 0;
+      state.tagged_topics.push_back(rule.topic);
+    }
+    state.topic_points[rule.topic] += tally.points;
   }
+  std::sort(state.tagged_topics.begin(), state.tagged_topics.end());
 
   std::vector<TopicTag> tags;
-  tags.reserve(topic_points.size());
-  std::map<std::uint32_t, std::size_t> tag_of_topic;
-  for (const auto& [topic_index, points] : topic_points) {
+  tags.reserve(state.tagged_topics.size());
+  for (const std::uint32_t topic_index : state.tagged_topics) {
     const Topic& topic = compiled.topics[topic_index];
     TopicTag tag;
     tag.scheme = "iptc-medtop";
     tag.code = topic.code;
     tag.label = topic.label;
-    tag.score = 1.0 - std::exp(-points / kScorePointsScale);
+    tag.score = 1.0 - std::exp(-state.topic_points[topic_index] / kScorePointsScale);
     tag.ancestors = topic.ancestors;
     tag.method = "rule";
-    tag_of_topic[topic_index] = tags.size();
+    state.tag_of_topic[topic_index] = tags.size();
     tags.push_back(std::move(tag));
   }
   // Evidence in text order (title first, then body), one entry per hit and tag even when
   // several rules of the tag's topic share the pattern.
-  std::vector<std::size_t> tags_of_hit;
   for (const Hit& hit : state.hits) {
-    tags_of_hit.clear();
+    state.tags_of_hit.clear();
     for (const PatternUse& use : compiled.uses[hit.pattern]) {
-      if (use.role == Role::kNone || !fired[use.rule]) continue;
+      if (use.role == Role::kNone || !state.tallies[use.rule].fired) continue;
       const Rule& rule = compiled.rules[use.rule];
       if ((rule.scope & static_cast<unsigned>(hit.where)) == 0) continue;
-      const std::size_t tag_index = tag_of_topic[rule.topic];
+      const std::size_t tag_index = state.tag_of_topic[rule.topic];
       TopicTag& tag = tags[tag_index];
       if (tag.evidence.size() >= kMaxEvidencePerTag ||
-          std::find(tags_of_hit.begin(), tags_of_hit.end(), tag_index) != tags_of_hit.end()) {
+          std::find(state.tags_of_hit.begin(), state.tags_of_hit.end(), tag_index) !=
+              state.tags_of_hit.end()) {
         continue;
       }
-      tags_of_hit.push_back(tag_index);
+      state.tags_of_hit.push_back(tag_index);
       const bool in_title = hit.where == RuleScope::kTitle;
       const std::string& field_text = in_title ? article.title : article.body;
       tag.evidence.push_back({in_title ? "title" : "body", hit.begin, hit.end,
                               field_text.substr(hit.begin, hit.end - hit.begin), rule.id});
     }
   }
+  for (const std::uint32_t rule_index : state.touched_rules) state.tallies[rule_index] = {};
+  state.touched_rules.clear();
+  for (const std::uint32_t topic_index : state.tagged_topics) {
+    state.topic_points[topic_index] = 0.0;
+    state.tag_of_topic[topic_index] = kNoTag;
+  }
+  state.tagged_topics.clear();
   std::sort(tags.begin(), tags.end(), [](const TopicTag& left, const TopicTag& right) {
     return left.score != right.score ? left.score > right.score : left.code < right.code;
   });
