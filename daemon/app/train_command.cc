@@ -72,6 +72,12 @@ int Train(const TrainCommandOptions& options) {
       "min count {}, buckets {}, threads {}, seed {}\n",
       train.epochs, train.learning_rate, train.word_ngrams, train.dimensions, train.min_count,
       train.buckets, train.threads, train.seed);
+  if (!train.pretrained_vectors.empty()) {
+    std::cout << fmt::format(
+        "started from the word vectors in {} (their dimensions replace "
+        "--dimensions)\n",
+        train.pretrained_vectors);
+  }
   std::cout << fmt::format("wrote {} ({} bytes) in {:.2f} s\n", options.output,
                            error ? 0 : size_bytes, elapsed.count());
   return kExitOk;

@@ -32,6 +32,8 @@ constexpr std::string_view kModelMethod = "model";
 // article of a thousand words as one line teaches its words little; lines of the title and this
 // many body words learn from every part of the body (docs/classification.md).
 constexpr std::size_t kBodyWordsPerLine = 50;
+// More than any published word vectors have (300 is usual); a larger header is a wrong file.
+constexpr long long kMaxPretrainedDimensions = 4096;
 
 // Appends the words of `text`, folded, each preceded by a space when `out` is not empty.
 void AppendWords(std::string_view text, FoldedText& folded, std::string& out) {
@@ -92,6 +94,27 @@ Result<fs::path> MakeTemporaryDirectory(const std::string& parent) {
                                  std::error_code(errno, std::generic_category()).message()));
   }
   return fs::path(pattern);
+}
+
+// The dimensions of a fastText .vec file, from its first line ("<words> <dimensions>"), so
+// that the model is made to fit the vectors instead of fastText refusing a mismatch.
+Result<int> PretrainedDimensions(const std::string& path) {
+  std::ifstream stream(path);
+  if (!stream) {
+    return MakeError(Stage::kClassify, ErrorCode::kIo,
+                     fmt::format("cannot read the pretrained vectors {}: {}", path,
+                                 std::error_code(errno, std::generic_category()).message()));
+  }
+  long long words = 0;
+  long long dimensions = 0;
+  if (!(stream >> words >> dimensions) || words < 1 || dimensions < 1 ||
+      dimensions > kMaxPretrainedDimensions) {
+    return MakeError(Stage::kClassify, ErrorCode::kInvalidArgument,
+                     fmt::format("{} is not a fastText .vec file: its first line must be the "
+                                 "number of words and the dimensions (1 to {})",
+                                 path, kMaxPretrainedDimensions));
+  }
+  return static_cast<int>(dimensions);
 }
 
 }  // namespace
@@ -249,6 +272,12 @@ Result<void> TopicModel::Train(const std::vector<TrainingExample>& examples,
   if (examples.empty()) {
     return MakeError(Stage::kClassify, ErrorCode::kEmptyInput, "no training examples");
   }
+  int dimensions = options.dimensions;
+  if (!options.pretrained_vectors.empty()) {
+    auto pretrained = PretrainedDimensions(options.pretrained_vectors);
+    if (!pretrained) return tl::unexpected<Error>(std::move(pretrained.error()));
+    dimensions = *pretrained;
+  }
   auto directory_path = MakeTemporaryDirectory(options.temporary_directory);
   if (!directory_path) return tl::unexpected<Error>(std::move(directory_path.error()));
   const TemporaryDirectory directory(std::move(*directory_path));
@@ -274,7 +303,8 @@ Result<void> TopicModel::Train(const std::vector<TrainingExample>& examples,
   args.epoch = options.epochs;
   args.lr = options.learning_rate;
   args.wordNgrams = options.word_ngrams;
-  args.dim = options.dimensions;
+  args.dim = dimensions;
+  args.pretrainedVectors = options.pretrained_vectors;
   args.minCount = options.min_count;
   args.minCountLabel = 0;
   // No character n-grams: news words repeat enough across articles, and without them the model

@@ -64,6 +64,11 @@ struct TrainOptions {
   int buckets = 50000;
   int threads = 1;
   int seed = 1;
+  // Word vectors to start from, in fastText's text format (.vec: a line "<words> <dimensions>",
+  // then a word and its numbers a line), e.g. the public cc.en.300.vec. Their dimensions
+  // replace `dimensions`. Words are looked up as TopicModelLines writes them: folded, so
+  // lower-case entries match. "" = learn the vectors from the examples alone.
+  std::string pretrained_vectors;
   // Where the temporary training file is written; "" = the system's temporary directory.
   std::string temporary_directory;
 };
@@ -94,7 +99,8 @@ class TopicModel {
   // Writes a fastText training file (TrainingLines per example) into a temporary directory,
   // trains on it with `options`, saves the model to `output_path` and removes the directory.
   // For the `newswire train` command, never the daemon. Fails (stage classify) when there are no
-  // examples, a code is malformed, a file cannot be written or fastText refuses.
+  // examples, a code is malformed, the pretrained vectors cannot be read or have no valid
+  // header, a file cannot be written or fastText refuses.
   static Result<void> Train(const std::vector<TrainingExample>& examples,
                             const TrainOptions& options, const std::string& output_path);
 

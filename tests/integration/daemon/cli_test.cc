@@ -90,6 +90,58 @@ TEST(CliTest, ProcessPrintsOneJsonLinePerArticle) {
             line["value"]["fingerprints"]["revision"].GetString());
 }
 
+// Train and evaluate end to end on a small labelled set written by the test (the MasakhaNEWS
+// figures are the eval-labelled ctests, which need ../shared/data): the model is written,
+// starts from the given word vectors, and classifies its own training articles.
+TEST(CliTest, TrainWritesAModelThatEvaluateMeasures) {
+  TempDir directory;
+  const std::vector<std::pair<std::string, std::vector<std::string>>> classes = {
+      {"sport", {"football", "striker", "league", "goal", "coach", "stadium"}},
+      {"business", {"shares", "market", "inflation", "profit", "investors", "bank"}},
+  };
+  std::string tsv = "category\theadline\ttext\n";
+  for (int round = 0; round < 20; ++round) {
+    for (const auto& [name, words] : classes) {
+      std::string text;
+      for (std::size_t index = 0; index < 8; ++index) {
+        text += words[(static_cast<std::size_t>(round) + index) % words.size()] + " and the ";
+      }
+      tsv += name + "\t" + words[static_cast<std::size_t>(round) % words.size()] + " news\t" +
+             text + "\n";
+    }
+  }
+  const fs::path input = directory.path() / "labelled.tsv";
+  WriteFile(input, tsv);
+  const fs::path labels = directory.path() / "labels.yaml";
+  WriteFile(labels, "labels:\n  sport: medtop:15000000\n  business: medtop:04000000\n");
+  const fs::path vectors = directory.path() / "vectors.vec";
+  WriteFile(vectors, "2 4\nfootball 0.5 -0.5 0.25 0\nmarket -0.5 0.5 0 0.25\n");
+  const fs::path model = directory.path() / "model.bin";
+
+  auto trained =
+      RunNewswire({"train", "--input", input.string(), "--labels", labels.string(), "--output",
+                   model.string(), "--epochs", "20", "--pretrained-vectors", vectors.string()});
+  ASSERT_EQ(trained.exit_code, 0) << trained.output;
+  EXPECT_NE(trained.output.find("40 examples"), std::string::npos) << trained.output;
+  EXPECT_NE(trained.output.find("started from the word vectors in " + vectors.string()),
+            std::string::npos)
+      << trained.output;
+  ASSERT_TRUE(fs::exists(model));
+
+  auto evaluated =
+      RunNewswire({"evaluate", "--input", input.string(), "--labels", labels.string(), "--model",
+                   model.string(), "--classifier", "model", "--min-macro-f1", "0.95"});
+  EXPECT_EQ(evaluated.exit_code, 0) << evaluated.output;
+  EXPECT_NE(evaluated.output.find("macro-F1 1.0000"), std::string::npos) << evaluated.output;
+
+  auto bad_vectors =
+      RunNewswire({"train", "--input", input.string(), "--labels", labels.string(), "--output",
+                   model.string(), "--pretrained-vectors", input.string()});
+  EXPECT_EQ(bad_vectors.exit_code, 70) << bad_vectors.output;
+  EXPECT_NE(bad_vectors.output.find("is not a fastText .vec file"), std::string::npos)
+      << bad_vectors.output;
+}
+
 // What a user sees for each sample: the cleaned article with its metadata, one line each.
 TEST(CliTest, ProcessShowsTheCleanArticleOfEverySample) {
   std::size_t samples = 0;

@@ -278,6 +278,60 @@ TEST(TopicModelTest, TrainingFailsCleanly) {
   EXPECT_FALSE(fs::exists(directory.File("m.bin")));
 }
 
+// A .vec file with a vector of `dimensions` numbers for each word, different per word.
+std::string WriteVectors(const TemporaryDirectory& directory, const std::vector<std::string>& words,
+                         int dimensions) {
+  const std::string path = directory.File("vectors.vec");
+  std::ofstream stream(path);
+  stream << words.size() << " " << dimensions << "\n";
+  for (std::size_t index = 0; index < words.size(); ++index) {
+    stream << words[index];
+    for (int dimension = 0; dimension < dimensions; ++dimension) {
+      stream << " " << ((index + static_cast<std::size_t>(dimension)) % 3 == 0 ? 0.5 : -0.25);
+    }
+    stream << "\n";
+  }
+  return path;
+}
+
+TEST(TopicModelTest, TrainingStartsFromPretrainedVectorsAndTakesTheirDimensions) {
+  const TemporaryDirectory directory;
+  TrainOptions options = SmallOptions(directory);
+  ASSERT_EQ(options.dimensions, 10);
+  options.pretrained_vectors = WriteVectors(directory, {"football", "market", "embassy"}, 7);
+  const std::string path = directory.File("model.bin");
+  const auto trained = TopicModel::Train(SyntheticExamples(), options, path);
+  ASSERT_TRUE(trained.has_value()) << trained.error().Describe();
+
+  fasttext::FastText fast_text;
+  fast_text.loadModel(path);
+  EXPECT_EQ(fast_text.getDimension(), 7);
+  const auto loaded = TopicModel::Load(path, TestTaxonomy());
+  ASSERT_TRUE(loaded.has_value()) << loaded.error().Describe();
+  const auto tags = (*loaded)->Predict(MakeArticle("Striker scores", "football match penalty"));
+  ASSERT_TRUE(tags.has_value());
+  ASSERT_THAT(*tags, Not(IsEmpty()));
+  EXPECT_EQ(tags->front().code, "medtop:15000000");
+}
+
+TEST(TopicModelTest, PretrainedVectorsMustBeAReadableVecFile) {
+  const TemporaryDirectory directory;
+  TrainOptions options = SmallOptions(directory);
+  options.pretrained_vectors = directory.File("missing.vec");
+  const auto missing = TopicModel::Train(SyntheticExamples(), options, directory.File("m.bin"));
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().code, ErrorCode::kIo);
+  EXPECT_THAT(missing.error().message, HasSubstr("missing.vec"));
+
+  options.pretrained_vectors = directory.File("model.bin.txt");
+  std::ofstream(options.pretrained_vectors) << "football 0.1 0.2\n";
+  const auto headless = TopicModel::Train(SyntheticExamples(), options, directory.File("m.bin"));
+  ASSERT_FALSE(headless.has_value());
+  EXPECT_EQ(headless.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_THAT(headless.error().message, HasSubstr("is not a fastText .vec file"));
+  EXPECT_FALSE(fs::exists(directory.File("m.bin")));
+}
+
 TEST(TopicModelTest, PredictsTheSameFromManyThreads) {
   const TopicModel& model = TrainedModel();
   const std::vector<Article> articles = {
