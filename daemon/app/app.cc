@@ -28,6 +28,7 @@
 #include "daemon/app/logging.h"
 #include "daemon/app/systemd_notifier.h"
 #include "daemon/kafka/embedded_broker.h"
+#include "daemon/pipeline/classify/classifier.h"
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/sinks/dead_letter/dead_letter_encoder.h"
 #include "daemon/sinks/kafka/kafka_sink.h"
@@ -37,6 +38,19 @@
 
 namespace newswire::app {
 namespace {
+
+// What a classifier holds, for the start-up and reload log lines.
+std::string DescribeClassifier(const pipeline::Classifier& classifier,
+                               const config::ClassifyConfig& classify) {
+  std::string description = fmt::format(
+      "{} IPTC Media Topics, {} topic rules ({} patterns)", classifier.taxonomy().size(),
+      classifier.topic_rules().rule_count(), classifier.topic_rules().pattern_count());
+  if (classifier.model() != nullptr) {
+    description += fmt::format(", topic model {} ({} classes)", classify.model_file,
+                               classifier.model()->codes().size());
+  }
+  return description;
+}
 
 using Clock = std::chrono::steady_clock;
 
@@ -265,9 +279,8 @@ Result<void> App::Build() {
 
   auto classifier = LoadClassifier(config_.classify);
   if (!classifier) return tl::unexpected(classifier.error());
-  spdlog::info("classifier: {} IPTC Media Topics, {} topic rules ({} patterns) from {}",
-               (*classifier)->taxonomy().size(), (*classifier)->topic_rules().rule_count(),
-               (*classifier)->topic_rules().pattern_count(), config_.classify.data_dir);
+  spdlog::info("classifier: {} from {}", DescribeClassifier(**classifier, config_.classify),
+               config_.classify.data_dir);
 
   state::ArticleStoreOptions store_options;
   store_options.directory = (std::filesystem::path(config_.daemon.state_dir) / "articles").string();
@@ -553,8 +566,11 @@ void App::Reload() {
   }
   reloading_ = true;
   notifier_.Reloading();
-  spdlog::info("SIGHUP: reloading the taxonomy, rules and gazetteers from {}",
-               config_.classify.data_dir);
+  spdlog::info("SIGHUP: reloading the taxonomy, rules and gazetteers from {}{}",
+               config_.classify.data_dir,
+               config_.classify.model_file.empty()
+                   ? ""
+                   : fmt::format(", and the topic model {}", config_.classify.model_file));
   asio::post(workers_->get_executor(), [this] {
     const auto started = Clock::now();
     auto classifier = LoadClassifier(config_.classify);
@@ -570,10 +586,8 @@ void App::Reload() {
         return;
       }
       for (auto& [name, pipeline] : pipelines_) pipeline->SetClassifier(*classifier);
-      spdlog::info("reloaded in {} ms: {} IPTC Media Topics, {} topic rules ({} patterns)",
-                   elapsed.count(), (*classifier)->taxonomy().size(),
-                   (*classifier)->topic_rules().rule_count(),
-                   (*classifier)->topic_rules().pattern_count());
+      spdlog::info("reloaded in {} ms: {}", elapsed.count(),
+                   DescribeClassifier(**classifier, config_.classify));
     });
   });
 }

@@ -328,6 +328,56 @@ TEST_F(DaemonTest, SighupReloadsTheRulesAndABrokenFileKeepsTheRunningSet) {
   StopDaemonCleanly();
 }
 
+// Trains a model with `newswire train` in which articles about zorblax are `zorblax_class` and
+// articles about shares are the other class (sport or economy).
+void TrainZorblaxModel(const fs::path& directory, const std::string& zorblax_class,
+                       const fs::path& model) {
+  const std::string other_class = zorblax_class == "sport" ? "business" : "sport";
+  std::string tsv = "category\theadline\ttext\n";
+  for (int round = 0; round < 20; ++round) {
+    tsv += zorblax_class + "\tZorblax news\tThe zorblax came, zorblax and zorblax again.\n";
+    tsv += other_class + "\tShares news\tShares and markets, shares and prices.\n";
+  }
+  WriteFile(directory / "labelled.tsv", tsv);
+  WriteFile(directory / "labels.yaml",
+            "labels:\n  sport: medtop:15000000\n  business: medtop:04000000\n");
+  auto trained = RunNewswire({"train", "--input", (directory / "labelled.tsv").string(), "--labels",
+                              (directory / "labels.yaml").string(), "--output", model.string(),
+                              "--epochs", "20"});
+  ASSERT_EQ(trained.exit_code, 0) << trained.output;
+}
+
+// SIGHUP reloads the topic model file too: a model retrained in place is used from then on.
+TEST_F(DaemonTest, SighupReloadsTheTopicModel) {
+  const fs::path model = temp_.path() / "model.bin";
+  ASSERT_NO_FATAL_FAILURE(TrainZorblaxModel(temp_.path(), "sport", model));
+  StartDaemon("", "classify:\n  model_file: \"" + model.string() + "\"\n");
+  auto consumer = Consumer(kTopic);
+  ASSERT_TRUE(consumer);
+  auto model_topic = [&](const std::string& name) -> std::string {
+    WriteFile(feed_ / name, "Zorblax news\nThe zorblax came early this year, people said.\n");
+    auto records = consumer->ReadAtLeast(1, 15s);
+    if (records.size() != 1) return "no event";
+    rapidjson::Document event;
+    event.Parse(records[0].value.c_str());
+    for (const auto& topic : event["topics"].GetArray()) {
+      if (std::string(topic["method"].GetString()) == "model") return topic["code"].GetString();
+    }
+    return "";
+  };
+  EXPECT_EQ(model_topic("before.txt"), "medtop:15000000");
+
+  ASSERT_NO_FATAL_FAILURE(TrainZorblaxModel(temp_.path(), "business", model));
+  daemon_->Signal(SIGHUP);
+  ASSERT_TRUE(daemon_->WaitForLog("reloaded in", 20s)) << daemon_->Log();
+  EXPECT_NE(daemon_->Log().find("and the topic model " + model.string()), std::string::npos);
+  EXPECT_NE(daemon_->Log().find("topic model " + model.string() + " (2 classes)"),
+            std::string::npos)
+      << daemon_->Log();
+  EXPECT_EQ(model_topic("after.txt"), "medtop:04000000");
+  StopDaemonCleanly();
+}
+
 // A route sends a matching article to its own topic too; the file completes only when both
 // records are confirmed.
 TEST_F(DaemonTest, ARouteSendsMatchingArticlesToItsTopicToo) {
