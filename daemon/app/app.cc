@@ -10,6 +10,7 @@
 #include <asio/post.hpp>
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
+#include <asio/strand.hpp>
 #include <asio/thread_pool.hpp>
 #include <atomic>
 #include <chrono>
@@ -22,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "daemon/app/classifier_loader.h"
@@ -34,6 +36,7 @@
 #include "daemon/sinks/kafka/kafka_sink.h"
 #include "daemon/sources/directory/directory_source.h"
 #include "daemon/sources/in_flight_budget.h"
+#include "daemon/sources/kafka/kafka_source.h"
 #include "daemon/state/article_store.h"
 
 namespace newswire::app {
@@ -214,8 +217,13 @@ class App {
   // before the workers start; after that only their classifier changes (SetClassifier, atomic).
   std::map<std::string, std::unique_ptr<pipeline::Pipeline>, std::less<>> pipelines_;
   std::unique_ptr<asio::thread_pool> workers_;
+  // io thread only: one strand on the workers per Kafka input partition (source, topic,
+  // partition), made on its first record.
+  using PartitionStrandKey = std::tuple<std::string, std::string, std::int32_t>;
+  std::map<PartitionStrandKey, asio::strand<asio::thread_pool::executor_type>> partition_strands_;
   sources::InFlightBudget budget_;
-  std::vector<std::unique_ptr<sources::DirectorySource>> sources_;
+  // Feed directories first, then Kafka sources, in config order.
+  std::vector<std::unique_ptr<sources::Source>> sources_;
 
   asio::signal_set signals_;
   asio::signal_set reload_signals_;  // SIGHUP: reload the classifier's data
@@ -240,8 +248,17 @@ Result<void> App::Build() {
   std::string bootstrap_servers = config_.kafka.brokers;
   if (config_.kafka.brokers == "embedded") {
     int partitions = static_cast<int>(config_.kafka.embedded_partitions);
-    auto broker = kafka::EmbeddedBroker::Start(
-        1, {{config_.kafka.topic, partitions}, {config_.kafka.dead_letter_topic, partitions}});
+    // The embedded broker also holds the topics Kafka sources read (a demo or a test feeds
+    // them); a regular expression names no topic to create.
+    std::vector<kafka::TopicSpec> topics = {{config_.kafka.topic, partitions},
+                                            {config_.kafka.dead_letter_topic, partitions}};
+    for (const auto& source : config_.kafka_sources) {
+      if (!source.brokers.empty() && source.brokers != "embedded") continue;
+      for (const std::string& topic : source.topics) {
+        if (!topic.starts_with('^')) topics.push_back({topic, partitions});
+      }
+    }
+    auto broker = kafka::EmbeddedBroker::Start(1, topics);
     if (!broker) return tl::unexpected(broker.error());
     broker_ = std::move(*broker);
     bootstrap_servers = broker_->bootstrap_servers();
@@ -293,17 +310,35 @@ Result<void> App::Build() {
                config_.duplicates.window_articles,
                config_.duplicates.window_ms / (24 * 3600 * 1000));
 
-  for (const auto& directory : config_.directories) {
+  // One pipeline per source: each has its own JSON field mapping.
+  const auto add_pipeline = [&](const std::string& name, const config::JsonFieldNames& fields) {
     pipeline::PipelineOptions pipeline_options;
     pipeline_options.source_uri = source_uri_;
     pipeline_options.classifier = *classifier;
     pipeline_options.memory = article_store_;
-    const config::JsonFieldNames& fields = directory.json_fields;
     pipeline_options.json_fields = {fields.title,  fields.body,      fields.url,
                                     fields.author, fields.published, fields.language};
-    pipelines_[directory.name] = std::make_unique<pipeline::Pipeline>(pipeline_options);
+    pipelines_[name] = std::make_unique<pipeline::Pipeline>(pipeline_options);
+  };
+  for (const auto& directory : config_.directories) {
+    add_pipeline(directory.name, directory.json_fields);
     sources_.push_back(std::make_unique<sources::DirectorySource>(
         io_, directory, budget_, config_.daemon.retry_backoff_ms, workers_->get_executor()));
+  }
+  for (const auto& source : config_.kafka_sources) {
+    std::string brokers = source.brokers;
+    if (brokers.empty() || brokers == "embedded") {
+      if (brokers == "embedded" && !broker_) {
+        return MakeError(Stage::kConfig, ErrorCode::kInvalidArgument,
+                         fmt::format("{}: source {}: brokers 'embedded' needs kafka.brokers: "
+                                     "embedded (there is no embedded broker otherwise)",
+                                     source.location, source.name));
+      }
+      brokers = bootstrap_servers;
+    }
+    add_pipeline(source.name, source.json_fields);
+    sources_.push_back(std::make_unique<sources::KafkaSource>(
+        io_, source, std::move(brokers), budget_, config_.daemon.retry_backoff_ms));
   }
   return {};
 }
@@ -327,6 +362,9 @@ int App::Run() {
   // Every handler is done or dropped; workers may still be sending if shutdown timed out.
   if (sink_) sink_->Stop();
   workers_->join();
+  // Kafka sources commit what was delivered and leave their groups while the brokers (the
+  // embedded one included) are still there.
+  sources_.clear();
   spdlog::info("newswire stopped: {}", StatusLine());
   // Torn down here, while the counters and trackers its last delivery reports touch still live.
   sink_.reset();
@@ -373,13 +411,33 @@ void App::StartSources() {
   ready_ = true;
   notifier_.Ready();
   notifier_.Status("running");
-  spdlog::info("newswire ready: {} feed director{} watched, events to {}, dead letters to {}",
-               sources_.size(), sources_.size() == 1 ? "y" : "ies", config_.kafka.topic,
-               config_.kafka.dead_letter_topic);
+  const std::size_t directories = config_.directories.size();
+  const std::size_t kafka_sources = config_.kafka_sources.size();
+  spdlog::info(
+      "newswire ready: {} feed director{} watched, {} Kafka source{} consumed, events to {}, "
+      "dead letters to {}",
+      directories, directories == 1 ? "y" : "ies", kafka_sources, kafka_sources == 1 ? "" : "s",
+      config_.kafka.topic, config_.kafka.dead_letter_topic);
 }
 
 void App::OnItem(sources::Source& source, sources::SourceItem item) {
   counters_.bytes_read.fetch_add(item.raw.bytes.size(), std::memory_order_relaxed);
+  const Origin& origin = item.raw.origin;
+  if (origin.kind == Origin::Kind::kKafka) {
+    // Records of one input partition are processed one after the other, so their events are
+    // sent in the partition's order; different partitions run in parallel.
+    PartitionStrandKey key{std::string(source.name()), origin.topic, origin.partition};
+    auto strand = partition_strands_.find(key);
+    if (strand == partition_strands_.end()) {
+      strand =
+          partition_strands_.emplace(std::move(key), asio::make_strand(workers_->get_executor()))
+              .first;
+    }
+    asio::post(strand->second, [this, &source, item = std::move(item)]() mutable {
+      ProcessItem(source, std::move(item));
+    });
+    return;
+  }
   asio::post(*workers_, [this, &source, item = std::move(item)]() mutable {
     ProcessItem(source, std::move(item));
   });
@@ -501,7 +559,7 @@ void App::ReplaceTooLargeRecord(const std::shared_ptr<ItemTracker>& tracker, con
                               error.message)};
   spdlog::error("rejected {}: {}", tracker->origin().Describe(), rejection.Describe());
   tracker->SetRejection(rejection);
-  SendDeadLetter(tracker, rejection, RawArticle{{}, tracker->origin()}, 0);
+  SendDeadLetter(tracker, rejection, RawArticle{{}, tracker->origin(), {}}, 0);
 }
 
 void App::Settle(const std::shared_ptr<ItemTracker>& tracker, const std::optional<Error>& failure) {

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
@@ -130,15 +131,33 @@ std::string ResolvePath(const std::string& text) {
   return path.string();
 }
 
-std::string DirectoryKey(std::size_t index) {
-  return fmt::format("{}[{}]", kDirectoryListKey, index);
+// "sources.kafka[2]".
+std::string EntryKey(const EntryList& list, std::size_t entry) {
+  return fmt::format("{}[{}]", list.key, entry);
 }
 
-std::string DirectoryOptionKey(std::size_t index, std::string_view leaf) {
-  return fmt::format("{}.{}", DirectoryKey(index), leaf);
+// "sources.kafka[2].topics" for the option "sources.kafka[].topics".
+std::string EntryOptionKey(const EntryList& list, std::size_t entry, std::string_view leaf) {
+  return fmt::format("{}.{}", EntryKey(list, entry), leaf);
 }
 
-std::string_view Leaf(const Option& option) { return option.key.substr(option.key.rfind('.') + 1); }
+// The option's key inside one entry of its list: "sources.kafka[2].json_fields.title".
+std::string EntryOptionKey(const EntryList& list, std::size_t entry, const Option& option) {
+  return EntryOptionKey(list, entry,
+                        option.key.substr(list.key.size() + std::string_view("[].").size()));
+}
+
+const EntryList& DirectoryList() { return *FindEntryList(kDirectoryListKey); }
+const EntryList& KafkaSourceList() { return *FindEntryList(kKafkaSourceListKey); }
+
+// A value as an error message quotes it.
+std::string Quoted(const FieldRef& field) {
+  if (const auto* text = std::get_if<std::string*>(&field)) return fmt::format("'{}'", **text);
+  if (const auto* items = std::get_if<std::vector<std::string>*>(&field)) {
+    return fmt::format("['{}']", fmt::join(**items, "', '"));
+  }
+  return "its value";
+}
 
 class Loader {
  public:
@@ -149,41 +168,49 @@ class Loader {
   ConfigResult Load(std::string_view text);
 
  private:
+  // `entry` is the index of the list entry `map` belongs to; 0 outside lists.
   void ReadMap(const YAML::Node& map, const std::string& pattern, const std::string& prefix,
-               DirectorySourceConfig* directory);
-  void ReadDirectoryList(const YAML::Node& list, const YAML::Mark& mark, const std::string& key);
+               std::size_t entry);
+  void ReadList(const EntryList& list, const YAML::Node& node, const YAML::Mark& mark,
+                const std::string& key);
   void Store(const Option& option, const YAML::Node& value, const YAML::Mark& mark,
-             const std::string& key, DirectorySourceConfig* directory);
+             const std::string& key, std::size_t entry);
   bool StoreValue(const Option& option, const YAML::Node& value, const YAML::Mark& mark,
-                  const std::string& key, DirectorySourceConfig& directory);
+                  const std::string& key, std::size_t entry);
   bool StoreNumber(const Option& option, const FieldRef& field, std::int64_t number,
                    const std::string& written, const YAML::Mark& mark, const std::string& key);
   template <typename Value>
   bool Assign(const Option& option, const FieldRef& field, Value value);
-  void ApplyDefaults(DirectorySourceConfig* directory);
+  // The defaults of the options of one entry of `list`, or of the sections when it is null.
+  void ApplyDefaults(const EntryList* list, std::size_t entry);
   void ApplyComputedDefaults();
+  void ValidateSources();
   void ValidateDirectories();
+  void ValidateKafkaSources();
+  void ValidateFitsInFlight(const std::string& key, std::int64_t bytes, std::string_view item);
   void ValidateAcrossKeys();
 
   void AddError(const YAML::Mark& mark, std::string message);
   // Locates an error by the nearest key that was written in the file: the key itself, else the
   // entry or section holding it, else the whole file.
   void AddErrorAt(const std::string& key, std::string message);
+  // That nearest mark; null when nothing on the way was written.
+  YAML::Mark NearestMark(const std::string& key) const;
   bool IsSet(const std::string& key) const { return marks_.contains(key); }
   bool IsValid(const std::string& key) const { return !invalid_keys_.contains(key); }
+  // Entries that are not maps are reported once and skipped by later steps.
+  bool IsMapEntry(const EntryList& list, std::size_t entry) const;
   ConfigResult Finish();
 
   std::string file_name_;
   Config config_;
-  // Options outside the directory list ignore the directory their binder is handed.
-  DirectorySourceConfig scratch_directory_;
   std::vector<ConfigError> errors_;
   // Where each key written in the file is, by concrete key ("sources.directories[1].path").
   std::map<std::string, YAML::Mark> marks_;
   // Keys whose value was rejected; checks across keys skip them rather than pile on.
   std::set<std::string> invalid_keys_;
-  // Entries of sources.directories that are maps; the others are already reported.
-  std::vector<bool> directory_is_map_;
+  // Which entries of each list (by list key) are maps.
+  std::map<std::string_view, std::vector<bool>> entry_is_map_;
 };
 
 ConfigResult Loader::Load(std::string_view text) {
@@ -197,8 +224,9 @@ ConfigResult Loader::Load(std::string_view text) {
   const auto first = std::find_if(documents.begin(), documents.end(),
                                   [](const YAML::Node& document) { return !document.IsNull(); });
   if (first == documents.end()) {
-    AddError(YAML::Mark::null_mark(),
-             "the config is empty; at least sources.directories is needed");
+    AddError(YAML::Mark::null_mark(), fmt::format("the config is empty; at least one of {} or {} "
+                                                  "is needed",
+                                                  kDirectoryListKey, kKafkaSourceListKey));
     return Finish();
   }
   for (auto extra = std::next(first); extra != documents.end(); ++extra) {
@@ -213,10 +241,12 @@ ConfigResult Loader::Load(std::string_view text) {
     return Finish();
   }
   try {
-    ApplyDefaults(nullptr);
-    ReadMap(root, "", "", nullptr);
+    ApplyDefaults(nullptr, 0);
+    ReadMap(root, "", "", 0);
     ApplyComputedDefaults();
+    ValidateSources();
     ValidateDirectories();
+    ValidateKafkaSources();
     ValidateAcrossKeys();
   } catch (const YAML::Exception& error) {
     // yaml-cpp only throws here on a bug in the option table (a default that is not valid
@@ -227,7 +257,7 @@ ConfigResult Loader::Load(std::string_view text) {
 }
 
 void Loader::ReadMap(const YAML::Node& map, const std::string& pattern, const std::string& prefix,
-                     DirectorySourceConfig* directory) {
+                     std::size_t entry) {
   const std::vector<std::string_view> children = ChildKeys(pattern);
   std::map<std::string, YAML::Mark> seen;
   for (const auto& pair : map) {
@@ -276,50 +306,51 @@ void Loader::ReadMap(const YAML::Node& map, const std::string& pattern, const st
     const YAML::Mark mark = ValueMark(key_node, value);
     marks_[key] = mark;
     if (const Option* option = FindOption(pattern_key)) {
-      Store(*option, value, mark, key, directory);
-    } else if (child->ends_with("[]")) {
-      ReadDirectoryList(value, mark, key);
+      Store(*option, value, mark, key, entry);
+    } else if (const EntryList* list = FindEntryList(pattern + std::string(YamlName(*child)))) {
+      ReadList(*list, value, mark, key);
     } else if (value.IsNull()) {
       // A section whose keys are all commented out keeps its defaults.
     } else if (!value.IsMap()) {
       AddError(mark, fmt::format("{}: expected a map, found {}", key, DescribeNode(value)));
       invalid_keys_.insert(key);
     } else {
-      ReadMap(value, pattern_key + ".", key, directory);
+      ReadMap(value, pattern_key + ".", key, entry);
     }
   }
 }
 
-void Loader::ReadDirectoryList(const YAML::Node& list, const YAML::Mark& mark,
-                               const std::string& key) {
-  if (list.IsNull()) return;
-  if (!list.IsSequence()) {
-    AddError(mark, fmt::format("{}: expected a list of directory entries, found {}", key,
-                               DescribeNode(list)));
+void Loader::ReadList(const EntryList& list, const YAML::Node& node, const YAML::Mark& mark,
+                      const std::string& key) {
+  if (node.IsNull()) return;
+  if (!node.IsSequence()) {
+    AddError(mark,
+             fmt::format("{}: expected {}, found {}", key, list.entries_text, DescribeNode(node)));
     invalid_keys_.insert(key);
     return;
   }
-  config_.directories.resize(list.size());
-  directory_is_map_.assign(list.size(), false);
-  for (std::size_t index = 0; index < list.size(); ++index) {
-    const YAML::Node entry = list[index];
-    DirectorySourceConfig& directory = config_.directories[index];
-    const std::string entry_key = DirectoryKey(index);
+  list.resize(config_, node.size());
+  std::vector<bool>& is_map = entry_is_map_[list.key];
+  is_map.assign(node.size(), false);
+  const std::string prefix = fmt::format("{}[].", list.key);
+  for (std::size_t index = 0; index < node.size(); ++index) {
+    const YAML::Node entry = node[index];
+    const std::string entry_key = EntryKey(list, index);
     const YAML::Mark entry_mark = entry.IsNull() || entry.Mark().is_null() ? mark : entry.Mark();
     marks_[entry_key] = entry_mark;
-    directory.location =
+    *list.location(config_, index) =
         fmt::format("{}:{}:{}", file_name_, entry_mark.line + 1, entry_mark.column + 1);
-    ApplyDefaults(&directory);
+    ApplyDefaults(&list, index);
     if (!entry.IsMap()) {
-      AddError(entry_mark, fmt::format("{}: expected a map with at least a path, found {}",
-                                       entry_key, DescribeNode(entry)));
+      AddError(entry_mark, fmt::format("{}: expected {}, found {}", entry_key, list.entry_text,
+                                       DescribeNode(entry)));
       continue;
     }
-    directory_is_map_[index] = true;
-    ReadMap(entry, std::string(kDirectoryPrefix), entry_key, &directory);
+    is_map[index] = true;
+    ReadMap(entry, prefix, entry_key, index);
     for (const Option& option : Options()) {
-      if (!IsDirectoryOption(option) || option.default_rule != DefaultRule::kRequired) continue;
-      const std::string option_key = DirectoryOptionKey(index, Leaf(option));
+      if (ListOf(option) != &list || option.default_rule != DefaultRule::kRequired) continue;
+      const std::string option_key = EntryOptionKey(list, index, option);
       if (!IsSet(option_key)) {
         AddError(entry_mark, fmt::format("{}: required key is missing", option_key));
         invalid_keys_.insert(option_key);
@@ -329,15 +360,15 @@ void Loader::ReadDirectoryList(const YAML::Node& list, const YAML::Mark& mark,
 }
 
 void Loader::Store(const Option& option, const YAML::Node& value, const YAML::Mark& mark,
-                   const std::string& key, DirectorySourceConfig* directory) {
-  if (!StoreValue(option, value, mark, key, directory ? *directory : scratch_directory_)) {
+                   const std::string& key, std::size_t entry) {
+  if (!StoreValue(option, value, mark, key, entry)) {
     invalid_keys_.insert(key);
   }
 }
 
 bool Loader::StoreValue(const Option& option, const YAML::Node& value, const YAML::Mark& mark,
-                        const std::string& key, DirectorySourceConfig& directory) {
-  const FieldRef field = option.field(config_, directory);
+                        const std::string& key, std::size_t entry) {
+  const FieldRef field = option.field(config_, entry);
   auto wrong_type = [&] {
     AddError(mark, fmt::format("{}: expected {}, found {}", key, ExpectedText(option),
                                DescribeNode(value)));
@@ -413,6 +444,8 @@ bool Loader::StoreValue(const Option& option, const YAML::Node& value, const YAM
           const YAML::Node item = value[index];
           const std::string item_key = fmt::format("{}[{}]", key, index);
           const YAML::Mark item_mark = item.Mark().is_null() ? mark : item.Mark();
+          // Checks across keys point at the item; defaults (a null mark) were not written.
+          if (!mark.is_null()) marks_[item_key] = item_mark;
           if (!item.IsScalar()) {
             AddError(item_mark,
                      fmt::format("{}: expected a string, found {}", item_key, DescribeNode(item)));
@@ -489,100 +522,159 @@ bool Loader::Assign(const Option& option, const FieldRef& field, Value value) {
   return true;
 }
 
-void Loader::ApplyDefaults(DirectorySourceConfig* directory) {
+void Loader::ApplyDefaults(const EntryList* list, std::size_t entry) {
   for (const Option& option : Options()) {
-    if (IsDirectoryOption(option) != (directory != nullptr)) continue;
+    if (ListOf(option) != list) continue;
     if (option.default_rule != DefaultRule::kValue) continue;
     // Defaults are read exactly like user values, so the table cannot hold one the loader would
     // reject without the unit tests noticing.
     const YAML::Node value = YAML::Load(std::string(option.default_value));
-    Store(option, value, YAML::Mark::null_mark(), std::string(option.key), directory);
+    Store(option, value, YAML::Mark::null_mark(), std::string(option.key), entry);
   }
 }
 
 void Loader::ApplyComputedDefaults() {
   for (const Option& option : Options()) {
-    if (option.default_rule != DefaultRule::kComputed || IsDirectoryOption(option)) continue;
+    if (option.default_rule != DefaultRule::kComputed || ListOf(option) != nullptr) continue;
     if (!IsSet(std::string(option.key))) {
-      Assign(option, option.field(config_, scratch_directory_),
-             option.compute_default(config_, scratch_directory_));
+      Assign(option, option.field(config_, 0), option.compute_default(config_, 0));
     }
   }
-  for (std::size_t index = 0; index < config_.directories.size(); ++index) {
-    if (!directory_is_map_[index]) continue;
-    DirectorySourceConfig& directory = config_.directories[index];
-    const std::string path_key = DirectoryOptionKey(index, "path");
+  for (const EntryList& list : EntryLists()) {
+    std::vector<const Option*> required;
+    std::vector<const Option*> computed;
     for (const Option& option : Options()) {
-      if (option.default_rule != DefaultRule::kComputed || !IsDirectoryOption(option)) continue;
-      const std::string key = DirectoryOptionKey(index, Leaf(option));
-      if (IsSet(key)) continue;
-      // Every computed default of an entry derives from its path; without one there is nothing
-      // to derive from, and the missing path is already reported.
-      if (!IsValid(path_key)) {
-        invalid_keys_.insert(key);
-        continue;
+      if (ListOf(option) != &list) continue;
+      if (option.default_rule == DefaultRule::kRequired) required.push_back(&option);
+      if (option.default_rule == DefaultRule::kComputed) computed.push_back(&option);
+    }
+    for (std::size_t index = 0; index < list.size(config_); ++index) {
+      if (!IsMapEntry(list, index)) continue;
+      // Every computed default of an entry derives from its required keys; without them there
+      // is nothing to derive from, and what is wrong with them is already reported.
+      const bool required_valid = std::all_of(required.begin(), required.end(), [&](auto* option) {
+        return IsValid(EntryOptionKey(list, index, *option));
+      });
+      for (const Option* option : computed) {
+        const std::string key = EntryOptionKey(list, index, *option);
+        if (IsSet(key)) continue;
+        if (!required_valid) {
+          invalid_keys_.insert(key);
+          continue;
+        }
+        std::string value = option->compute_default(config_, index);
+        const std::string problem = option->check ? option->check(value) : "";
+        if (!problem.empty()) {
+          if (required.empty()) {
+            AddErrorAt(key, fmt::format("{}: the default '{}' {}; set it explicitly", key, value,
+                                        problem));
+          } else {
+            const Option& origin = *required.front();
+            AddErrorAt(EntryOptionKey(list, index, origin),
+                       fmt::format("{}: the default taken from {} {} {}; set it explicitly", key,
+                                   origin.key.substr(origin.key.rfind('.') + 1),
+                                   Quoted(origin.field(config_, index)), problem));
+          }
+          invalid_keys_.insert(key);
+          continue;
+        }
+        Assign(*option, option->field(config_, index), std::move(value));
       }
-      std::string value = option.compute_default(config_, directory);
-      const std::string problem = option.check ? option.check(value) : "";
-      if (!problem.empty()) {
-        AddErrorAt(path_key,
-                   fmt::format("{}: the default taken from path '{}' {}; set it explicitly", key,
-                               directory.path, problem));
-        invalid_keys_.insert(key);
-        continue;
-      }
-      Assign(option, option.field(config_, directory), std::move(value));
     }
   }
 }
 
-void Loader::ValidateDirectories() {
-  if (config_.directories.empty() && IsValid(std::string(kDirectoryListKey))) {
-    AddErrorAt(std::string(kDirectoryListKey),
-               fmt::format("{}: at least one feed directory is required (Kafka topics as an "
-                           "input are not supported yet; they come in a later release)",
-                           kDirectoryListKey));
+bool Loader::IsMapEntry(const EntryList& list, std::size_t entry) const {
+  const auto found = entry_is_map_.find(list.key);
+  return found != entry_is_map_.end() && entry < found->second.size() && found->second[entry];
+}
+
+void Loader::ValidateSources() {
+  const std::string directories_key(kDirectoryListKey);
+  const std::string kafka_key(kKafkaSourceListKey);
+  if (config_.directories.empty() && config_.kafka_sources.empty() && IsValid(directories_key) &&
+      IsValid(kafka_key)) {
+    // Point at the list that was written, if one was.
+    AddErrorAt(IsSet(kafka_key) && !IsSet(directories_key) ? kafka_key : directories_key,
+               fmt::format("sources: at least one of {} or {} is needed", kDirectoryListKey,
+                           kKafkaSourceListKey));
   }
-  std::map<std::string, std::size_t> names;
+
+  // Names tell sources apart in logs, metrics and event origins, whatever their kind. The entry
+  // further down the file is the one reported.
+  struct Named {
+    YAML::Mark mark;
+    std::string entry_key;
+    std::string name_key;
+    const Option* name_option;
+    std::string name;
+  };
+  std::vector<Named> named;
+  for (const EntryList& list : EntryLists()) {
+    const Option* name_option = FindOption(fmt::format("{}[].name", list.key));
+    for (std::size_t index = 0; index < list.size(config_); ++index) {
+      const std::string name_key = EntryOptionKey(list, index, "name");
+      if (!IsMapEntry(list, index) || !IsValid(name_key)) continue;
+      named.push_back({.mark = NearestMark(EntryKey(list, index)),
+                       .entry_key = EntryKey(list, index),
+                       .name_key = name_key,
+                       .name_option = name_option,
+                       .name = *std::get<std::string*>(name_option->field(config_, index))});
+    }
+  }
+  std::stable_sort(named.begin(), named.end(), [](const Named& left, const Named& right) {
+    return std::pair(left.mark.line, left.mark.column) <
+           std::pair(right.mark.line, right.mark.column);
+  });
+  std::map<std::string_view, const Named*> first_by_name;
+  for (const Named& entry : named) {
+    auto [first, inserted] = first_by_name.emplace(entry.name, &entry);
+    if (inserted) continue;
+    const YAML::Mark first_mark = NearestMark(first->second->name_key);
+    AddErrorAt(entry.name_key,
+               fmt::format("{}: '{}' is already the name of {} at {}:{}:{}; names must be unique "
+                           "among {} and {} (the default is the {})",
+                           entry.name_key, entry.name, first->second->entry_key, file_name_,
+                           first_mark.line + 1, first_mark.column + 1, kDirectoryListKey,
+                           kKafkaSourceListKey, entry.name_option->default_value));
+  }
+}
+
+void Loader::ValidateFitsInFlight(const std::string& key, std::int64_t bytes,
+                                  std::string_view item) {
+  const std::string in_flight_key = "limits.max_in_flight_bytes";
+  if (!IsValid(key) || !IsValid(in_flight_key) || bytes <= config_.limits.max_in_flight_bytes) {
+    return;
+  }
+  // Point at whichever of the two the user actually wrote.
+  const std::string& where = IsSet(key) || !IsSet(in_flight_key) ? key : in_flight_key;
+  AddErrorAt(where, fmt::format("{}: {} is more than {} ({}), so a {} that large could never be "
+                                "taken",
+                                key, FormatByteSize(bytes), in_flight_key,
+                                FormatByteSize(config_.limits.max_in_flight_bytes), item));
+}
+
+void Loader::ValidateDirectories() {
+  const EntryList& list = DirectoryList();
   std::map<std::string, std::size_t> paths;
   // Every processing/done/failed directory, with the key that set it: two sources sharing one
   // would take each other's files (a claimed file looks like a crash leftover to the other).
   std::map<std::string, std::string> work_directories;
-  const std::string in_flight_key = "limits.max_in_flight_bytes";
   for (std::size_t index = 0; index < config_.directories.size(); ++index) {
-    if (!directory_is_map_[index]) continue;
+    if (!IsMapEntry(list, index)) continue;
     const DirectorySourceConfig& directory = config_.directories[index];
-    const auto key = [index](std::string_view leaf) { return DirectoryOptionKey(index, leaf); };
+    const auto key = [&](std::string_view leaf) { return EntryOptionKey(list, index, leaf); };
 
-    if (IsValid(key("name"))) {
-      if (auto [first, inserted] = names.emplace(directory.name, index); !inserted) {
-        AddErrorAt(key("name"),
-                   fmt::format("{}: '{}' is already the name of {}; names must be unique (the "
-                               "default is the last component of the path)",
-                               key("name"), directory.name, DirectoryKey(first->second)));
-      }
-    }
     bool path_is_repeated = false;  // reported once here, not again for its work directories
     if (IsValid(key("path"))) {
       if (auto [first, inserted] = paths.emplace(directory.path, index); !inserted) {
         path_is_repeated = true;
         AddErrorAt(key("path"), fmt::format("{}: '{}' is already watched by {}", key("path"),
-                                            directory.path, DirectoryKey(first->second)));
+                                            directory.path, EntryKey(list, first->second)));
       }
     }
 
-    if (IsValid(key("max_file_bytes")) && IsValid(in_flight_key) &&
-        directory.max_file_bytes > config_.limits.max_in_flight_bytes) {
-      // Point at whichever of the two the user actually wrote.
-      const std::string where = IsSet(key("max_file_bytes")) || !IsSet(in_flight_key)
-                                    ? key("max_file_bytes")
-                                    : in_flight_key;
-      AddErrorAt(where,
-                 fmt::format("{}: {} is more than {} ({}), so a file that large could "
-                             "never be taken",
-                             key("max_file_bytes"), FormatByteSize(directory.max_file_bytes),
-                             in_flight_key, FormatByteSize(config_.limits.max_in_flight_bytes)));
-    }
+    ValidateFitsInFlight(key("max_file_bytes"), directory.max_file_bytes, "file");
 
     if (!IsValid(key("path"))) continue;
     const std::array<std::pair<std::string_view, const std::string*>, 3> work_dirs = {{
@@ -607,7 +699,7 @@ void Loader::ValidateDirectories() {
       }
       if (path_is_repeated) continue;
       auto [first, inserted] = work_directories.emplace(*value, key(leaf));
-      if (!inserted && first->second.rfind(DirectoryKey(index), 0) != 0) {
+      if (!inserted && !first->second.starts_with(EntryKey(list, index) + ".")) {
         AddErrorAt(key(leaf), fmt::format("{}: '{}' is already {}; each feed directory needs "
                                           "its own",
                                           key(leaf), *value, first->second));
@@ -617,9 +709,37 @@ void Loader::ValidateDirectories() {
   // A feed directory that is another one's work directory would take its files.
   for (const auto& [path, index] : paths) {
     if (auto found = work_directories.find(path); found != work_directories.end()) {
-      AddErrorAt(DirectoryOptionKey(index, "path"),
-                 fmt::format("{}: '{}' is already {}", DirectoryOptionKey(index, "path"), path,
-                             found->second));
+      const std::string path_key = EntryOptionKey(list, index, "path");
+      AddErrorAt(path_key, fmt::format("{}: '{}' is already {}", path_key, path, found->second));
+    }
+  }
+}
+
+void Loader::ValidateKafkaSources() {
+  const EntryList& list = KafkaSourceList();
+  for (std::size_t index = 0; index < config_.kafka_sources.size(); ++index) {
+    if (!IsMapEntry(list, index)) continue;
+    const KafkaSourceConfig& source = config_.kafka_sources[index];
+    const auto key = [&](std::string_view leaf) { return EntryOptionKey(list, index, leaf); };
+
+    ValidateFitsInFlight(key("max_record_bytes"), source.max_record_bytes, "record");
+
+    // Consuming what newswire produces would feed every event (or every failure) back in,
+    // without end. Only literal names are compared; a regex is librdkafka's to match.
+    if (!IsValid(key("topics")) || !IsValid(key("brokers")) || !IsValid("kafka.brokers")) continue;
+    if (!source.brokers.empty() && source.brokers != config_.kafka.brokers) continue;
+    const std::array<std::pair<std::string_view, const std::string*>, 2> outputs = {{
+        {"kafka.topic", &config_.kafka.topic},
+        {"kafka.dead_letter_topic", &config_.kafka.dead_letter_topic},
+    }};
+    for (std::size_t item = 0; item < source.topics.size(); ++item) {
+      for (const auto& [output_key, output_topic] : outputs) {
+        if (!IsValid(std::string(output_key)) || source.topics[item] != *output_topic) continue;
+        const std::string item_key = fmt::format("{}[{}]", key("topics"), item);
+        AddErrorAt(item_key, fmt::format("{}: '{}' is {} on the same cluster; newswire would "
+                                         "consume what it produces",
+                                         item_key, *output_topic, output_key));
+      }
     }
   }
 }
@@ -643,16 +763,19 @@ void Loader::AddError(const YAML::Mark& mark, std::string message) {
 }
 
 void Loader::AddErrorAt(const std::string& key, std::string message) {
+  AddError(NearestMark(key), std::move(message));
+}
+
+YAML::Mark Loader::NearestMark(const std::string& key) const {
   std::string_view candidate = key;
   while (!candidate.empty()) {
     if (const auto found = marks_.find(std::string(candidate)); found != marks_.end()) {
-      AddError(found->second, std::move(message));
-      return;
+      return found->second;
     }
     const std::size_t parent_end = candidate.find_last_of(".[");
     candidate = candidate.substr(0, parent_end == std::string_view::npos ? 0 : parent_end);
   }
-  AddError(YAML::Mark::null_mark(), std::move(message));
+  return YAML::Mark::null_mark();
 }
 
 ConfigResult Loader::Finish() {
@@ -713,24 +836,27 @@ void EmitValue(YAML::Emitter& out, const Option& option, const FieldRef& field) 
       field);
 }
 
-void RenderMap(YAML::Emitter& out, const std::string& pattern, Config& config,
-               DirectorySourceConfig& directory) {
+// `entry` is the index of the list entry being rendered; 0 outside lists.
+void RenderMap(YAML::Emitter& out, const std::string& pattern, Config& config, std::size_t entry) {
   for (std::string_view child : ChildKeys(pattern)) {
     const std::string key = pattern + std::string(child);
     out << YAML::Key << std::string(YamlName(child)) << YAML::Value;
     if (const Option* option = FindOption(key)) {
-      EmitValue(out, *option, option->field(config, directory));
-    } else if (child.ends_with("[]")) {
+      EmitValue(out, *option, option->field(config, entry));
+    } else if (const EntryList* list = FindEntryList(pattern + std::string(YamlName(child)))) {
+      const std::size_t size = list->size(config);
+      // An empty block sequence would be rendered as "[]" on a line of its own.
+      if (size == 0) out << YAML::Flow;
       out << YAML::BeginSeq;
-      for (DirectorySourceConfig& entry : config.directories) {
+      for (std::size_t index = 0; index < size; ++index) {
         out << YAML::BeginMap;
-        RenderMap(out, key + ".", config, entry);
+        RenderMap(out, key + ".", config, index);
         out << YAML::EndMap;
       }
       out << YAML::EndSeq;
     } else {
       out << YAML::BeginMap;
-      RenderMap(out, key + ".", config, directory);
+      RenderMap(out, key + ".", config, entry);
       out << YAML::EndMap;
     }
   }
@@ -844,13 +970,12 @@ ConfigResult ParseConfig(std::string_view yaml_text, const std::string& file_nam
 std::string RenderConfig(const Config& config) {
   // The option table hands out mutable field pointers; render from a copy.
   Config copy = config;
-  DirectorySourceConfig scratch_directory;
   YAML::Emitter out;
   if (!config.file.empty()) {
     out << YAML::Comment(fmt::format("effective configuration of {}", config.file));
   }
   out << YAML::BeginMap;
-  RenderMap(out, "", copy, scratch_directory);
+  RenderMap(out, "", copy, 0);
   out << YAML::EndMap;
   return std::string(out.c_str()) + "\n";
 }

@@ -41,6 +41,33 @@ struct DirectorySourceConfig {
   std::string location;        // "file:line:col" of this entry, for start-up errors found later
 };
 
+// One set of Kafka topics to consume articles from, in a consumer group: every record is one
+// item (one file's worth of bytes). Offsets are stored only after everything made from a record
+// was delivered, and committed every commit_interval_ms, on revoke and at shutdown.
+struct KafkaSourceConfig {
+  // Defaults to the first topic (without a leading '^'); unique among all sources.
+  std::string name;
+  // Required, at least one; a name starting with '^' is a regex librdkafka matches.
+  std::vector<std::string> topics;
+  std::string group_id = "newswire";
+  std::string brokers;  // "" = kafka.brokers (the cluster the events go to, "embedded" included)
+  // The format of a record without a content-type header: auto (sniffed), text, html, feed,
+  // json or jsonl. A content-type header always wins.
+  std::string format = "auto";
+  std::string auto_offset_reset = "earliest";  // earliest|latest: where a new group starts
+  std::int64_t max_record_bytes = std::int64_t{16} * 1024 * 1024;  // larger: dead-lettered
+  std::int64_t commit_interval_ms = 5000;
+  std::int64_t session_timeout_ms = 45000;
+  // How long a revoked partition waits for its records in flight before it is let go.
+  std::int64_t revoke_timeout_ms = 10000;
+  // Records fetched ahead of the pipeline, in bytes (librdkafka queued.max.messages.kbytes, so
+  // the loader allows at most 2097151 KiB).
+  std::int64_t max_prefetch_bytes = std::int64_t{64} * 1024 * 1024;
+  JsonFieldNames json_fields;                     // for JSON and JSON Lines records
+  std::map<std::string, std::string> properties;  // passed to the librdkafka consumer as they are
+  std::string location;  // "file:line:col" of this entry, for start-up errors found later
+};
+
 struct KafkaConfig {
   std::string brokers = "embedded";  // "embedded" or "host:port,host:port"
   std::string broker_file;           // where the bootstrap list is written; "" = nowhere
@@ -106,6 +133,7 @@ struct Config {
   DuplicatesConfig duplicates;
   StoriesConfig stories;
   std::vector<DirectorySourceConfig> directories;
+  std::vector<KafkaSourceConfig> kafka_sources;  // sources.kafka
   LimitsConfig limits;
   LogConfig log;
   DaemonConfig daemon;

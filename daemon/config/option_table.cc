@@ -21,6 +21,8 @@ constexpr std::int64_t kOneDayMs = 24 * kOneHourMs;
 constexpr std::int64_t kLibrdkafkaMaxTimeoutMs = 2147483647;
 // Kafka's own limit on topic name length.
 constexpr std::size_t kMaxTopicNameLength = 249;
+// librdkafka's upper bound of queued.max.messages.kbytes, which max_prefetch_bytes sets.
+constexpr std::int64_t kLibrdkafkaMaxPrefetchBytes = 2097151 * kKibibyte;
 
 constexpr std::array<std::string_view, 5> kCompressions = {"none", "gzip", "snappy", "lz4", "zstd"};
 constexpr std::array<std::string_view, 2> kOnSuccessValues = {"move", "delete"};
@@ -29,21 +31,41 @@ static_assert(static_cast<int>(DirectorySourceConfig::OnSuccess::kMove) == 0 &&
               "kOnSuccessValues lists the enumerators in declaration order");
 constexpr std::array<std::string_view, 5> kLogLevels = {"trace", "debug", "info", "warn", "error"};
 constexpr std::array<std::string_view, 2> kLogFormats = {"text", "json"};
+// The decoders a record without a content-type header can be given; "auto" sniffs the bytes.
+constexpr std::array<std::string_view, 6> kRecordFormats = {"auto", "text", "html",
+                                                            "feed", "json", "jsonl"};
+constexpr std::array<std::string_view, 2> kOffsetResets = {"earliest", "latest"};
 
 template <auto kSection, auto kMember>
-FieldRef SectionField(Config& config, DirectorySourceConfig& /*directory*/) {
+FieldRef SectionField(Config& config, std::size_t /*entry*/) {
   return &((config.*kSection).*kMember);
 }
 
-template <auto kMember>
-FieldRef DirectoryField(Config& /*config*/, DirectorySourceConfig& directory) {
-  return &(directory.*kMember);
+// A member of one entry of the list `kList`, such as &Config::directories.
+template <auto kList, auto kMember>
+FieldRef EntryField(Config& config, std::size_t entry) {
+  return &((config.*kList)[entry].*kMember);
 }
 
-// A member of a group of directory options, such as json_fields.title.
-template <auto kGroup, auto kMember>
-FieldRef DirectoryGroupField(Config& /*config*/, DirectorySourceConfig& directory) {
-  return &((directory.*kGroup).*kMember);
+// A member of the json_fields of one entry of `kList`; entries of both lists have them.
+template <auto kList, auto kMember>
+FieldRef JsonField(Config& config, std::size_t entry) {
+  return &((config.*kList)[entry].json_fields.*kMember);
+}
+
+template <auto kList>
+std::size_t EntryCount(const Config& config) {
+  return (config.*kList).size();
+}
+
+template <auto kList>
+void ResizeEntries(Config& config, std::size_t size) {
+  (config.*kList).resize(size);
+}
+
+template <auto kList>
+std::string* EntryLocation(Config& config, std::size_t entry) {
+  return &(config.*kList)[entry].location;
 }
 
 std::string CheckNotEmpty(std::string_view value) {
@@ -65,6 +87,18 @@ std::string CheckTopicName(std::string_view name) {
       name);
 }
 
+// A topic to consume: a topic name, or a regular expression that librdkafka matches against the
+// cluster's topics when the name starts with '^'.
+std::string CheckSourceTopic(std::string_view topic) {
+  if (topic.empty()) return "must not be empty";
+  if (topic.starts_with('^')) {
+    return topic.size() > 1 ? ""
+                            : "'^' alone is an empty regular expression; write the pattern "
+                              "after the '^', or a topic name without it";
+  }
+  return CheckTopicName(topic);
+}
+
 std::string CheckBrokers(std::string_view brokers) {
   if (brokers.find_first_not_of(" \t") == std::string_view::npos) {
     return "must not be empty; use 'embedded' or a list such as 'kafka-1:9092,kafka-2:9092'";
@@ -81,23 +115,34 @@ std::string CheckBrokers(std::string_view brokers) {
   return "";
 }
 
-std::string DefaultDirectoryName(const Config& /*config*/, const DirectorySourceConfig& directory) {
-  return std::filesystem::path(directory.path).filename().string();
+// Empty stands for kafka.brokers.
+std::string CheckSourceBrokers(std::string_view brokers) {
+  return brokers.empty() ? "" : CheckBrokers(brokers);
 }
 
-std::string DefaultProcessingDir(const Config& /*config*/, const DirectorySourceConfig& directory) {
-  return (std::filesystem::path(directory.path) / "processing").string();
+std::string DefaultDirectoryName(const Config& config, std::size_t entry) {
+  return std::filesystem::path(config.directories[entry].path).filename().string();
 }
 
-std::string DefaultDoneDir(const Config& /*config*/, const DirectorySourceConfig& directory) {
-  return (std::filesystem::path(directory.path) / "done").string();
+std::string DefaultProcessingDir(const Config& config, std::size_t entry) {
+  return (std::filesystem::path(config.directories[entry].path) / "processing").string();
 }
 
-std::string DefaultFailedDir(const Config& /*config*/, const DirectorySourceConfig& directory) {
-  return (std::filesystem::path(directory.path) / "failed").string();
+std::string DefaultDoneDir(const Config& config, std::size_t entry) {
+  return (std::filesystem::path(config.directories[entry].path) / "done").string();
 }
 
-std::string DefaultSourceUri(const Config& /*config*/, const DirectorySourceConfig& /*directory*/) {
+std::string DefaultFailedDir(const Config& config, std::size_t entry) {
+  return (std::filesystem::path(config.directories[entry].path) / "failed").string();
+}
+
+std::string DefaultKafkaSourceName(const Config& config, std::size_t entry) {
+  std::string_view topic = config.kafka_sources[entry].topics.front();
+  if (topic.starts_with('^')) topic.remove_prefix(1);
+  return std::string(topic);
+}
+
+std::string DefaultSourceUri(const Config& /*config*/, std::size_t /*entry*/) {
   std::array<char, HOST_NAME_MAX + 1> host_name{};
   if (gethostname(host_name.data(), host_name.size() - 1) != 0 || host_name[0] == '\0') {
     return "newswire://localhost";
@@ -105,8 +150,54 @@ std::string DefaultSourceUri(const Config& /*config*/, const DirectorySourceConf
   return fmt::format("newswire://{}", host_name.data());
 }
 
-std::string DefaultDataDir(const Config& /*config*/, const DirectorySourceConfig& /*directory*/) {
+std::string DefaultDataDir(const Config& /*config*/, std::size_t /*entry*/) {
   return DefaultDataDirectory();
+}
+
+// Both lists of sources read JSON the same way; one json_fields option of either list is made by
+// JsonFieldOption from the text shared by the two.
+struct JsonFieldText {
+  std::string_view default_value;
+  std::string_view description;
+};
+
+constexpr JsonFieldText kJsonTitle = {
+    .default_value = R"(["title", "headline"])",
+    .description =
+        "JSON members tried in order for the article title; an empty list ignores the field"};
+constexpr JsonFieldText kJsonBody = {
+    .default_value = R"(["body", "text", "content", "articleBody"])",
+    .description =
+        "JSON members tried in order for the article body; HTML in it is stripped to "
+        "text; an empty list ignores the field"};
+constexpr JsonFieldText kJsonUrl = {
+    .default_value = R"(["url"])",
+    .description =
+        "JSON members tried in order for the article URL; an empty list ignores the field"};
+constexpr JsonFieldText kJsonAuthor = {
+    .default_value = R"(["author"])",
+    .description =
+        "JSON members tried in order for the authors: a string, an object with a "
+        "`name`, or a list of those; an empty list ignores the field"};
+constexpr JsonFieldText kJsonPublished = {
+    .default_value = R"(["published", "datePublished"])",
+    .description =
+        "JSON members tried in order for the publication date, RFC 3339 or RFC 822; an "
+        "empty list ignores the field"};
+constexpr JsonFieldText kJsonLanguage = {
+    .default_value = R"(["language"])",
+    .description =
+        "JSON members tried in order for the language tag; an empty list ignores the field"};
+
+template <auto kList, auto kMember>
+constexpr Option JsonFieldOption(std::string_view key, const JsonFieldText& text) {
+  return {.key = key,
+          .type = OptionType::kStringList,
+          .unit = "names",
+          .default_value = text.default_value,
+          .check = CheckNotEmpty,
+          .description = text.description,
+          .field = JsonField<kList, kMember>};
 }
 
 // Keys of one section stay together: RenderConfig emits them in this order.
@@ -194,21 +285,21 @@ constexpr auto kOptions = std::to_array<Option>({
      .check = CheckNotEmpty,
      .bounds_text = "not empty, unique",
      .description = "Feed directory to watch",
-     .field = DirectoryField<&DirectorySourceConfig::path>},
+     .field = EntryField<&Config::directories, &DirectorySourceConfig::path>},
     {.key = "sources.directories[].name",
      .type = OptionType::kString,
      .default_rule = DefaultRule::kComputed,
      .default_value = "last component of `path`",
      .compute_default = DefaultDirectoryName,
      .check = CheckNotEmpty,
-     .bounds_text = "not empty, unique",
+     .bounds_text = "not empty, unique among all sources",
      .description = "Name of the feed in logs, metrics and event origins",
-     .field = DirectoryField<&DirectorySourceConfig::name>},
+     .field = EntryField<&Config::directories, &DirectorySourceConfig::name>},
     {.key = "sources.directories[].recursive",
      .type = OptionType::kBool,
      .default_value = "false",
      .description = "Also take files from subdirectories",
-     .field = DirectoryField<&DirectorySourceConfig::recursive>},
+     .field = EntryField<&Config::directories, &DirectorySourceConfig::recursive>},
     {.key = "sources.directories[].include",
      .type = OptionType::kStringList,
      .unit = "globs",
@@ -216,7 +307,7 @@ constexpr auto kOptions = std::to_array<Option>({
      .min_value = 1,
      .check = CheckNotEmpty,
      .description = "fnmatch globs on the file name; a file is taken when one matches",
-     .field = DirectoryField<&DirectorySourceConfig::include>},
+     .field = EntryField<&Config::directories, &DirectorySourceConfig::include>},
     {.key = "sources.directories[].exclude",
      .type = OptionType::kStringList,
      .unit = "globs",
@@ -224,7 +315,7 @@ constexpr auto kOptions = std::to_array<Option>({
      .check = CheckNotEmpty,
      .description = "Globs on the file name that are skipped even when included; dotfiles, "
                     "`*.tmp` and `*.part` are always skipped",
-     .field = DirectoryField<&DirectorySourceConfig::exclude>},
+     .field = EntryField<&Config::directories, &DirectorySourceConfig::exclude>},
     {.key = "sources.directories[].processing_dir",
      .type = OptionType::kPath,
      .default_rule = DefaultRule::kComputed,
@@ -233,7 +324,7 @@ constexpr auto kOptions = std::to_array<Option>({
      .check = CheckNotEmpty,
      .bounds_text = "not `path`, `done_dir` or `failed_dir`",
      .description = "Where a file is moved while it is being processed",
-     .field = DirectoryField<&DirectorySourceConfig::processing_dir>},
+     .field = EntryField<&Config::directories, &DirectorySourceConfig::processing_dir>},
     {.key = "sources.directories[].done_dir",
      .type = OptionType::kPath,
      .default_rule = DefaultRule::kComputed,
@@ -242,7 +333,7 @@ constexpr auto kOptions = std::to_array<Option>({
      .check = CheckNotEmpty,
      .bounds_text = "not `path`, `processing_dir` or `failed_dir`",
      .description = "Where a delivered file is moved when `on_success` is `move`",
-     .field = DirectoryField<&DirectorySourceConfig::done_dir>},
+     .field = EntryField<&Config::directories, &DirectorySourceConfig::done_dir>},
     {.key = "sources.directories[].failed_dir",
      .type = OptionType::kPath,
      .default_rule = DefaultRule::kComputed,
@@ -251,13 +342,13 @@ constexpr auto kOptions = std::to_array<Option>({
      .check = CheckNotEmpty,
      .bounds_text = "not `path`, `processing_dir` or `done_dir`",
      .description = "Where a file that could not be processed is moved",
-     .field = DirectoryField<&DirectorySourceConfig::failed_dir>},
+     .field = EntryField<&Config::directories, &DirectorySourceConfig::failed_dir>},
     {.key = "sources.directories[].on_success",
      .type = OptionType::kEnum,
      .default_value = "move",
      .allowed_values = kOnSuccessValues,
      .description = "What happens to a file once everything from it is delivered",
-     .field = DirectoryField<&DirectorySourceConfig::on_success>},
+     .field = EntryField<&Config::directories, &DirectorySourceConfig::on_success>},
     {.key = "sources.directories[].max_file_bytes",
      .type = OptionType::kByteSize,
      .unit = "bytes",
@@ -266,60 +357,141 @@ constexpr auto kOptions = std::to_array<Option>({
      .max_value = kGibibyte,
      .bounds_text = "at most `limits.max_in_flight_bytes`",
      .description = "Larger files are moved to `failed_dir` without being read",
-     .field = DirectoryField<&DirectorySourceConfig::max_file_bytes>},
+     .field = EntryField<&Config::directories, &DirectorySourceConfig::max_file_bytes>},
     {.key = "sources.directories[].follow_symlinks",
      .type = OptionType::kBool,
      .default_value = "false",
      .description = "Take files that are symbolic links; otherwise they are rejected",
-     .field = DirectoryField<&DirectorySourceConfig::follow_symlinks>},
-    {.key = "sources.directories[].json_fields.title",
+     .field = EntryField<&Config::directories, &DirectorySourceConfig::follow_symlinks>},
+    JsonFieldOption<&Config::directories, &JsonFieldNames::title>(
+        "sources.directories[].json_fields.title", kJsonTitle),
+    JsonFieldOption<&Config::directories, &JsonFieldNames::body>(
+        "sources.directories[].json_fields.body", kJsonBody),
+    JsonFieldOption<&Config::directories, &JsonFieldNames::url>(
+        "sources.directories[].json_fields.url", kJsonUrl),
+    JsonFieldOption<&Config::directories, &JsonFieldNames::author>(
+        "sources.directories[].json_fields.author", kJsonAuthor),
+    JsonFieldOption<&Config::directories, &JsonFieldNames::published>(
+        "sources.directories[].json_fields.published", kJsonPublished),
+    JsonFieldOption<&Config::directories, &JsonFieldNames::language>(
+        "sources.directories[].json_fields.language", kJsonLanguage),
+
+    // sources.kafka[]
+    {.key = "sources.kafka[].topics",
      .type = OptionType::kStringList,
-     .unit = "names",
-     .default_value = R"(["title", "headline"])",
+     .unit = "topics",
+     .default_rule = DefaultRule::kRequired,
+     .min_value = 1,
+     .check = CheckSourceTopic,
+     .bounds_text = "topic names, or regular expressions starting with `^`; not `kafka.topic` "
+                    "or `kafka.dead_letter_topic` of the same cluster",
+     .description = "Topics to consume; one starting with `^` is a regular expression that "
+                    "librdkafka matches against every topic of the cluster, also ones created "
+                    "later",
+     .field = EntryField<&Config::kafka_sources, &KafkaSourceConfig::topics>},
+    {.key = "sources.kafka[].name",
+     .type = OptionType::kString,
+     .default_rule = DefaultRule::kComputed,
+     .default_value = "first topic without a leading `^`",
+     .compute_default = DefaultKafkaSourceName,
      .check = CheckNotEmpty,
-     .description =
-         "JSON members tried in order for the article title; an empty list ignores the field",
-     .field = DirectoryGroupField<&DirectorySourceConfig::json_fields, &JsonFieldNames::title>},
-    {.key = "sources.directories[].json_fields.body",
-     .type = OptionType::kStringList,
-     .unit = "names",
-     .default_value = R"(["body", "text", "content", "articleBody"])",
+     .bounds_text = "not empty, unique among all sources",
+     .description = "Name of the source in logs, metrics and event origins",
+     .field = EntryField<&Config::kafka_sources, &KafkaSourceConfig::name>},
+    {.key = "sources.kafka[].group_id",
+     .type = OptionType::kString,
+     .default_value = "newswire",
      .check = CheckNotEmpty,
-     .description = "JSON members tried in order for the article body; HTML in it is stripped to "
-                    "text; an empty list ignores the field",
-     .field = DirectoryGroupField<&DirectorySourceConfig::json_fields, &JsonFieldNames::body>},
-    {.key = "sources.directories[].json_fields.url",
-     .type = OptionType::kStringList,
-     .unit = "names",
-     .default_value = R"(["url"])",
-     .check = CheckNotEmpty,
-     .description =
-         "JSON members tried in order for the article URL; an empty list ignores the field",
-     .field = DirectoryGroupField<&DirectorySourceConfig::json_fields, &JsonFieldNames::url>},
-    {.key = "sources.directories[].json_fields.author",
-     .type = OptionType::kStringList,
-     .unit = "names",
-     .default_value = R"(["author"])",
-     .check = CheckNotEmpty,
-     .description = "JSON members tried in order for the authors: a string, an object with a "
-                    "`name`, or a list of those; an empty list ignores the field",
-     .field = DirectoryGroupField<&DirectorySourceConfig::json_fields, &JsonFieldNames::author>},
-    {.key = "sources.directories[].json_fields.published",
-     .type = OptionType::kStringList,
-     .unit = "names",
-     .default_value = R"(["published", "datePublished"])",
-     .check = CheckNotEmpty,
-     .description = "JSON members tried in order for the publication date, RFC 3339 or RFC 822; an "
-                    "empty list ignores the field",
-     .field = DirectoryGroupField<&DirectorySourceConfig::json_fields, &JsonFieldNames::published>},
-    {.key = "sources.directories[].json_fields.language",
-     .type = OptionType::kStringList,
-     .unit = "names",
-     .default_value = R"(["language"])",
-     .check = CheckNotEmpty,
-     .description =
-         "JSON members tried in order for the language tag; an empty list ignores the field",
-     .field = DirectoryGroupField<&DirectorySourceConfig::json_fields, &JsonFieldNames::language>},
+     .bounds_text = "not empty",
+     .description = "Consumer group: its members share the partitions, and its committed offsets "
+                    "are where consumption resumes after a restart",
+     .field = EntryField<&Config::kafka_sources, &KafkaSourceConfig::group_id>},
+    {.key = "sources.kafka[].brokers",
+     .type = OptionType::kString,
+     .default_value = R"("")",
+     .check = CheckSourceBrokers,
+     .bounds_text = "no empty entry between commas",
+     .description = "Bootstrap servers of the cluster to consume from as `host:port,host:port`; "
+                    "empty means those of `kafka.brokers`, the embedded broker included",
+     .field = EntryField<&Config::kafka_sources, &KafkaSourceConfig::brokers>},
+    {.key = "sources.kafka[].format",
+     .type = OptionType::kEnum,
+     .default_value = "auto",
+     .allowed_values = kRecordFormats,
+     .description = "How a record without a `content-type` header is decoded; `auto` sniffs its "
+                    "bytes. A `content-type` header always wins",
+     .field = EntryField<&Config::kafka_sources, &KafkaSourceConfig::format>},
+    {.key = "sources.kafka[].auto_offset_reset",
+     .type = OptionType::kEnum,
+     .default_value = "earliest",
+     .allowed_values = kOffsetResets,
+     .description = "Where the group starts in a partition it has no committed offset for: "
+                    "`earliest` takes every record the topic still holds, `latest` only new ones",
+     .field = EntryField<&Config::kafka_sources, &KafkaSourceConfig::auto_offset_reset>},
+    {.key = "sources.kafka[].max_record_bytes",
+     .type = OptionType::kByteSize,
+     .unit = "bytes",
+     .default_value = "16MiB",
+     .min_value = kKibibyte,
+     .max_value = kGibibyte,
+     .bounds_text = "at most `limits.max_in_flight_bytes`",
+     .description = "Larger records are dead-lettered without being decoded",
+     .field = EntryField<&Config::kafka_sources, &KafkaSourceConfig::max_record_bytes>},
+    {.key = "sources.kafka[].commit_interval_ms",
+     .type = OptionType::kDuration,
+     .unit = "ms",
+     .default_value = "5000",
+     .min_value = 100,
+     .max_value = kOneHourMs,
+     .description = "How often the offsets of delivered records are committed; they are also "
+                    "committed when partitions are revoked and at shutdown",
+     .field = EntryField<&Config::kafka_sources, &KafkaSourceConfig::commit_interval_ms>},
+    {.key = "sources.kafka[].session_timeout_ms",
+     .type = OptionType::kDuration,
+     .unit = "ms",
+     .default_value = "45000",
+     .min_value = 1000,
+     .max_value = kOneHourMs,
+     .description = "How long the group waits for a heartbeat before it gives the consumer's "
+                    "partitions to another member (librdkafka `session.timeout.ms`; the brokers "
+                    "bound it further)",
+     .field = EntryField<&Config::kafka_sources, &KafkaSourceConfig::session_timeout_ms>},
+    {.key = "sources.kafka[].revoke_timeout_ms",
+     .type = OptionType::kDuration,
+     .unit = "ms",
+     .default_value = "10000",
+     .min_value = 0,
+     .max_value = 10 * 60 * 1000,
+     .description = "How long a revoked partition waits for its records in flight before it is "
+                    "let go; records not delivered by then are consumed again by its next owner",
+     .field = EntryField<&Config::kafka_sources, &KafkaSourceConfig::revoke_timeout_ms>},
+    {.key = "sources.kafka[].max_prefetch_bytes",
+     .type = OptionType::kByteSize,
+     .unit = "bytes",
+     .default_value = "64MiB",
+     .min_value = kMebibyte,
+     .max_value = kLibrdkafkaMaxPrefetchBytes,
+     .description = "Records fetched ahead of the pipeline, across all partitions (librdkafka "
+                    "`queued.max.messages.kbytes`, whose limit is the upper bound)",
+     .field = EntryField<&Config::kafka_sources, &KafkaSourceConfig::max_prefetch_bytes>},
+    JsonFieldOption<&Config::kafka_sources, &JsonFieldNames::title>(
+        "sources.kafka[].json_fields.title", kJsonTitle),
+    JsonFieldOption<&Config::kafka_sources, &JsonFieldNames::body>(
+        "sources.kafka[].json_fields.body", kJsonBody),
+    JsonFieldOption<&Config::kafka_sources, &JsonFieldNames::url>("sources.kafka[].json_fields.url",
+                                                                  kJsonUrl),
+    JsonFieldOption<&Config::kafka_sources, &JsonFieldNames::author>(
+        "sources.kafka[].json_fields.author", kJsonAuthor),
+    JsonFieldOption<&Config::kafka_sources, &JsonFieldNames::published>(
+        "sources.kafka[].json_fields.published", kJsonPublished),
+    JsonFieldOption<&Config::kafka_sources, &JsonFieldNames::language>(
+        "sources.kafka[].json_fields.language", kJsonLanguage),
+    {.key = "sources.kafka[].properties",
+     .type = OptionType::kStringMap,
+     .default_value = "{}",
+     .description = "Extra librdkafka consumer properties such as `security.protocol` or "
+                    "`partition.assignment.strategy`, passed through as strings",
+     .field = EntryField<&Config::kafka_sources, &KafkaSourceConfig::properties>},
 
     // limits
     {.key = "limits.max_in_flight_files",
@@ -493,6 +665,21 @@ constexpr auto kOptions = std::to_array<Option>({
      .field = SectionField<&Config::daemon, &DaemonConfig::retry_backoff_ms>},
 });
 
+constexpr auto kEntryLists = std::to_array<EntryList>({
+    {.key = kDirectoryListKey,
+     .entries_text = "a list of directory entries",
+     .entry_text = "a map with at least a path",
+     .size = EntryCount<&Config::directories>,
+     .resize = ResizeEntries<&Config::directories>,
+     .location = EntryLocation<&Config::directories>},
+    {.key = kKafkaSourceListKey,
+     .entries_text = "a list of Kafka source entries",
+     .entry_text = "a map with at least topics",
+     .size = EntryCount<&Config::kafka_sources>,
+     .resize = ResizeEntries<&Config::kafka_sources>,
+     .location = EntryLocation<&Config::kafka_sources>},
+});
+
 }  // namespace
 
 std::span<const Option> Options() { return kOptions; }
@@ -517,7 +704,23 @@ std::vector<std::string_view> ChildKeys(std::string_view prefix) {
   return children;
 }
 
-bool IsDirectoryOption(const Option& option) { return option.key.starts_with(kDirectoryPrefix); }
+std::span<const EntryList> EntryLists() { return kEntryLists; }
+
+const EntryList* FindEntryList(std::string_view key) {
+  for (const EntryList& list : kEntryLists) {
+    if (list.key == key) return &list;
+  }
+  return nullptr;
+}
+
+const EntryList* ListOf(const Option& option) {
+  for (const EntryList& list : kEntryLists) {
+    if (option.key.starts_with(list.key) && option.key.substr(list.key.size()).starts_with("[].")) {
+      return &list;
+    }
+  }
+  return nullptr;
+}
 
 std::string DefaultDataDirectory() {
   namespace fs = std::filesystem;

@@ -41,14 +41,15 @@ using FieldRef =
                  std::map<std::string, std::string>*, DirectorySourceConfig::OnSuccess*>;
 
 struct Option {
-  // Dotted path of the key; entries of the directory list appear as "sources.directories[].x".
+  // Dotted path of the key; options of the entries of a list appear as "sources.kafka[].x".
   std::string_view key = {};
   OptionType type = OptionType::kString;
   std::string_view unit = {};  // "ms", "bytes", "files", ...; shown in the reference
   DefaultRule default_rule = DefaultRule::kValue;
   std::string_view default_value = {};
-  std::string (*compute_default)(const Config& config,
-                                 const DirectorySourceConfig& directory) = nullptr;
+  // `entry` is as for `field`. Computed defaults of an entry derive from its required options and
+  // are only asked for when those are valid.
+  std::string (*compute_default)(const Config& config, std::size_t entry) = nullptr;
   // Inclusive bounds of numbers; for lists, `min_value` is the least number of entries.
   std::int64_t min_value = 0;
   std::int64_t max_value = 0;
@@ -58,8 +59,22 @@ struct Option {
   std::string (*check)(std::string_view value) = nullptr;
   std::string_view bounds_text = {};
   std::string_view description = {};
-  // The directory is a scratch one for options outside the directory list.
-  FieldRef (*field)(Config& config, DirectorySourceConfig& directory) = nullptr;
+  // For an option of a list's entries, `entry` is the index of the entry, which must exist;
+  // options of a section ignore it.
+  FieldRef (*field)(Config& config, std::size_t entry) = nullptr;
+};
+
+// A list of entries in the config, such as sources.directories. Its entries' options have keys
+// "<key>[].<leaf>"; the loader sizes the list before it binds them.
+struct EntryList {
+  std::string_view key = {};  // "sources.directories"
+  // What the list holds and what one entry must be, for "expected ..." errors.
+  std::string_view entries_text = {};  // "a list of directory entries"
+  std::string_view entry_text = {};    // "a map with at least a path"
+  std::size_t (*size)(const Config& config) = nullptr;
+  void (*resize)(Config& config, std::size_t size) = nullptr;
+  // The entry's "file:line:col", set by the loader.
+  std::string* (*location)(Config& config, std::size_t entry) = nullptr;
 };
 
 std::span<const Option> Options();
@@ -68,13 +83,19 @@ std::span<const Option> Options();
 const Option* FindOption(std::string_view key);
 
 // The key component following `prefix` ("" for the top level, otherwise ending in '.') of every
-// option under it, in table order and without repeats: for "sources." that is "directories[]".
+// option under it, in table order and without repeats: for "sources." that is "directories[]"
+// and "kafka[]".
 std::vector<std::string_view> ChildKeys(std::string_view prefix);
 
-// True for options that belong to one entry of sources.directories.
-bool IsDirectoryOption(const Option& option);
+std::span<const EntryList> EntryLists();
+
+// The list whose key is exactly `key` ("sources.kafka"), or nullptr.
+const EntryList* FindEntryList(std::string_view key);
+
+// The list whose entries `option` belongs to, or nullptr for an option of a section.
+const EntryList* ListOf(const Option& option);
 
 inline constexpr std::string_view kDirectoryListKey = "sources.directories";
-inline constexpr std::string_view kDirectoryPrefix = "sources.directories[].";
+inline constexpr std::string_view kKafkaSourceListKey = "sources.kafka";
 
 }  // namespace newswire::config

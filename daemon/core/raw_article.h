@@ -11,6 +11,10 @@ namespace newswire {
 struct RawArticle {
   std::string bytes;
   Origin origin;
+  // What the source declared the bytes to be: a MIME type with optional parameters (a Kafka
+  // record's content-type header, "text/html; charset=windows-1252") or a format name (text,
+  // html, feed, json, jsonl, from a source's config). "" = unknown: the decoder sniffs.
+  std::string content_type;
 };
 
 }  // namespace newswire

@@ -179,9 +179,8 @@ bool HasMultiByteUtf8(std::string_view bytes) {
   return false;
 }
 
-// WHATWG's label fixes that browsers apply, so pages decode as their authors saw them: Latin-1
-// labels are windows-1252 in practice (curly quotes in 0x80..0x9F), and a UTF-16 declaration
-// without a byte order mark cannot be true of bytes an ASCII-compatible parser just read.
+// WHATWG's label fix that browsers apply wherever a label comes from, so text decodes as its
+// authors saw it: Latin-1 labels are windows-1252 in practice (curly quotes in 0x80..0x9F).
 std::string WebCharsetLabel(std::string label) {
   label = AsciiLower(label);
   if (label == "iso-8859-1" || label == "iso8859-1" || label == "iso_8859-1" || label == "latin1" ||
@@ -189,10 +188,25 @@ std::string WebCharsetLabel(std::string label) {
       label == "x-cp1252") {
     return "windows-1252";
   }
+  return label;
+}
+
+// A label declared inside markup additionally: a UTF-16 declaration without a byte order mark
+// cannot be true of bytes an ASCII-compatible parser just read. A source's content type has no
+// such contradiction and keeps its UTF-16.
+std::string MarkupCharsetLabel(std::string label) {
+  label = WebCharsetLabel(std::move(label));
   if (label.starts_with("utf-16") || label.starts_with("utf-32") || label == "ucs-2") {
     return std::string(kUtf8);
   }
   return label;
+}
+
+// Whether a label from outside the bytes is worth handing to ICU: charset names are short
+// ASCII tokens, and ucnv_open reads ',' and '@' as options.
+bool IsPlausibleLabel(std::string_view label) {
+  return !label.empty() && label.size() <= 40 &&
+         std::all_of(label.begin(), label.end(), IsLabelCharacter);
 }
 
 Error InvalidUtf8Error(const Utf8Problem& problem, std::string_view why) {
@@ -286,6 +300,20 @@ Utf8Text FromTrustedUtf8(std::string_view bytes, CharsetSource source) {
   return Utf8Text::Converted(std::move(repaired), std::string(kUtf8), source, replaced);
 }
 
+// `bytes` in a declared charset, or nullopt when ICU does not know the label: a wrong or
+// exotic label must not cost the item, the bytes can still speak for themselves.
+Result<std::optional<Utf8Text>> FromDeclaredCharset(std::string_view bytes, std::string label,
+                                                    CharsetSource source) {
+  auto converter = OpenConverter(label);
+  if (!converter) return std::optional<Utf8Text>();
+  if (IsUtf8Converter(converter->get())) return FromTrustedUtf8(bytes, source);
+  std::size_t replaced = 0;
+  auto utf8 = Convert(converter->get(), bytes, replaced);
+  if (!utf8) return tl::unexpected<Error>(std::move(utf8.error()));
+  return Utf8Text::Converted(std::move(*utf8), PreferredName(converter->get(), label), source,
+                             replaced);
+}
+
 }  // namespace
 
 Utf8Text Utf8Text::Borrowed(std::string_view bytes, std::string charset, CharsetSource source) {
@@ -353,7 +381,8 @@ Result<std::string> ConvertToUtf8(std::string_view bytes, std::string_view chars
   return Convert(converter->get(), bytes, replaced_sequences);
 }
 
-Result<Utf8Text> ToUtf8(std::string_view bytes, CharsetSyntax syntax) {
+Result<Utf8Text> ToUtf8(std::string_view bytes, CharsetSyntax syntax,
+                        std::string_view content_type_charset) {
   if (const auto mark = FindByteOrderMark(bytes)) {
     const std::string_view text = bytes.substr(mark->length);
     if (mark->charset == kUtf8) return FromTrustedUtf8(text, CharsetSource::kByteOrderMark);
@@ -364,19 +393,20 @@ Result<Utf8Text> ToUtf8(std::string_view bytes, CharsetSyntax syntax) {
                                CharsetSource::kByteOrderMark, replaced);
   }
 
+  if (IsPlausibleLabel(content_type_charset)) {
+    auto utf8 = FromDeclaredCharset(bytes, WebCharsetLabel(std::string(content_type_charset)),
+                                    CharsetSource::kContentType);
+    if (!utf8) return tl::unexpected<Error>(std::move(utf8.error()));
+    if (*utf8) return std::move(**utf8);
+  }
+
   if (syntax == CharsetSyntax::kMarkup) {
     if (auto declared = FindDeclaredCharset(bytes)) {
       // An unknown label is ignored, as a browser would, and the bytes speak for themselves.
-      if (auto converter = OpenConverter(WebCharsetLabel(std::move(*declared)))) {
-        if (IsUtf8Converter(converter->get())) {
-          return FromTrustedUtf8(bytes, CharsetSource::kDeclared);
-        }
-        std::size_t replaced = 0;
-        auto utf8 = Convert(converter->get(), bytes, replaced);
-        if (!utf8) return tl::unexpected<Error>(std::move(utf8.error()));
-        return Utf8Text::Converted(std::move(*utf8), PreferredName(converter->get(), "unknown"),
-                                   CharsetSource::kDeclared, replaced);
-      }
+      auto utf8 = FromDeclaredCharset(bytes, MarkupCharsetLabel(std::move(*declared)),
+                                      CharsetSource::kDeclared);
+      if (!utf8) return tl::unexpected<Error>(std::move(utf8.error()));
+      if (*utf8) return std::move(**utf8);
     }
   }
 

@@ -14,6 +14,7 @@ namespace newswire::pipeline {
 // How the character set of an input was decided, strongest first.
 enum class CharsetSource {
   kByteOrderMark,  // a UTF-8/16/32 byte order mark
+  kContentType,    // the source's content type ("text/html; charset=windows-1252")
   kDeclared,       // <meta charset>, <meta http-equiv content="...; charset=">, <?xml encoding=?>
   kUtf8,           // no mark, no declaration, and the bytes are valid UTF-8
   kDetected,       // ICU's detector (ucsdet), confidently, on input that is not UTF-8
@@ -71,19 +72,25 @@ std::optional<std::string> FindDeclaredCharset(std::string_view bytes);
 
 // `bytes` as UTF-8. In order:
 // 1. a byte order mark decides, and the text after it is converted (a UTF-8 mark is dropped);
-// 2. for markup, a declared charset that ICU knows is used (HTML's WHATWG rules apply:
+// 2. `content_type_charset`, the charset the source declared outside the bytes
+//    (CharsetFromContentType; "" = none), is used when ICU knows it, whatever the syntax and
+//    ahead of any declaration inside the bytes, as browsers rank an HTTP header's charset;
+//    Latin-1 and ASCII labels mean windows-1252 as in 3. An unknown label is ignored;
+// 3. for markup, a declared charset that ICU knows is used (HTML's WHATWG rules apply:
 //    "iso-8859-1" and "us-ascii" mean windows-1252, a declared UTF-16 without a mark means
 //    UTF-8);
-// 3. valid UTF-8 is used as it is (a view, no copy);
-// 4. otherwise undeclared, invalid UTF-8 is either corrupt UTF-8 or a legacy charset. It is
+// 4. valid UTF-8 is used as it is (a view, no copy);
+// 5. otherwise undeclared, invalid UTF-8 is either corrupt UTF-8 or a legacy charset. It is
 //    rejected (kInvalidUtf8 at the first bad byte) when it holds a valid multi-byte UTF-8
 //    sequence (corrupt or mixed: converting it would turn the valid part into mojibake), when
 //    it is shorter than kMinDetectionBytes, or when ICU's detector is less than
 //    kMinDetectionConfidence sure; it is rejected as binary (kUnsupportedFormat) when it holds
 //    a NUL. Else it is converted from the detected charset.
-// Conversion replaces invalid and unmappable sequences by U+FFFD and counts them; it never
-// fails on content. Errors: the above, kTooLarge, kInternal (ICU itself failed).
-Result<Utf8Text> ToUtf8(std::string_view bytes, CharsetSyntax syntax);
+// Conversion replaces invalid and unmappable sequences by U+FFFD and counts them (so do bytes
+// that are not valid in a declared UTF-8); it never fails on content. Errors: the above,
+// kTooLarge, kInternal (ICU itself failed).
+Result<Utf8Text> ToUtf8(std::string_view bytes, CharsetSyntax syntax,
+                        std::string_view content_type_charset = {});
 
 // `bytes` converted from `charset` (an ICU converter name or alias) to UTF-8, with invalid and
 // unmappable sequences replaced by U+FFFD and counted in `replaced_sequences`. kInvalidArgument

@@ -1,6 +1,8 @@
 #include "daemon/pipeline/decode/decoder.h"
 
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "daemon/pipeline/decode/charset.h"
@@ -31,6 +33,21 @@ Decoded DecodeTextItem(const RawArticle& raw, Utf8Text utf8) {
   return decoded;
 }
 
+// UTF-16 and UTF-32 in any byte order: the charsets whose bytes sniff differently from their
+// UTF-8.
+bool IsWideUnicode(std::string_view charset) {
+  return charset.starts_with("UTF-16") || charset.starts_with("UTF-32");
+}
+
+// A declared format that fails says so: the fix may be the source's content type, not the item.
+// Only the essence is quoted: FormatFromContentType knew it, so it is a short ASCII token, while
+// the parameters are whatever the producer sent.
+void AppendDeclaredBy(Error& error, std::string_view content_type) {
+  error.message.append(" (declared by content type '")
+      .append(ContentTypeEssence(content_type))
+      .append("')");
+}
+
 }  // namespace
 
 Decoded Decode(const RawArticle& raw) { return Decode(raw, JsonFieldMapping{}); }
@@ -40,6 +57,8 @@ Decoded Decode(const RawArticle& raw, const JsonFieldMapping& json_fields) {
   // The text decoder owns the wording of "empty input".
   if (bytes.empty()) return DecodeText(raw);
 
+  const std::optional<InputFormat> declared_format = FormatFromContentType(raw.content_type);
+  const std::optional<std::string> declared_charset = CharsetFromContentType(raw.content_type);
   InputFormat format = InputFormat::kText;
   Result<Utf8Text> utf8 = Utf8Text::Borrowed(bytes, "UTF-8", CharsetSource::kUtf8);
   const auto mark = FindByteOrderMark(bytes);
@@ -47,12 +66,19 @@ Decoded Decode(const RawArticle& raw, const JsonFieldMapping& json_fields) {
     // UTF-16/32 must become UTF-8 before its '<' or '{' can be seen.
     utf8 = ToUtf8(bytes, CharsetSyntax::kPlain);
     if (!utf8) return tl::unexpected<Error>(std::move(utf8.error()));
-    format = SniffFormat(utf8->text());
+    format = declared_format ? *declared_format : SniffFormat(utf8->text());
   } else {
-    format = SniffFormat(bytes);
+    // Sniffing before converting is only wrong for a declared UTF-16/32 without a mark, which is
+    // sniffed again below; everything else sniffs the same as bytes and as UTF-8.
+    format = declared_format ? *declared_format : SniffFormat(bytes);
     const bool markup = format == InputFormat::kHtml || format == InputFormat::kFeed;
-    utf8 = ToUtf8(bytes, markup ? CharsetSyntax::kMarkup : CharsetSyntax::kPlain);
+    utf8 = ToUtf8(bytes, markup ? CharsetSyntax::kMarkup : CharsetSyntax::kPlain,
+                  declared_charset ? std::string_view(*declared_charset) : std::string_view());
     if (!utf8) return tl::unexpected<Error>(std::move(utf8.error()));
+    if (!declared_format && utf8->source() == CharsetSource::kContentType &&
+        IsWideUnicode(utf8->charset())) {
+      format = SniffFormat(utf8->text());
+    }
   }
 
   const std::string charset = utf8->charset();
@@ -75,7 +101,10 @@ Decoded Decode(const RawArticle& raw, const JsonFieldMapping& json_fields) {
       decoded = DecodeTextItem(raw, std::move(*utf8));
       break;
   }
-  if (!decoded) return decoded;
+  if (!decoded) {
+    if (declared_format) AppendDeclaredBy(decoded.error(), raw.content_type);
+    return decoded;
+  }
   for (auto& article : *decoded) {
     if (!article) continue;
     article->charset = charset;

@@ -13,10 +13,12 @@ namespace newswire::pipeline {
 // called by Pipeline::Process.
 //
 // 1. A UTF-16/32 byte order mark is honoured first, since sniffing needs ASCII-compatible bytes.
-// 2. The format is sniffed from the content (format_sniffer.h): HTML, RSS/Atom, JSON, JSON Lines
-//    or plain text.
-// 3. The bytes become UTF-8 (charset.h; markup may declare its charset, undeclared non-UTF-8 is
-//    detected or refused as kInvalidUtf8), and the format's decoder runs on them.
+// 2. The format is the one raw.content_type declares (FormatFromContentType), else it is sniffed
+//    from the content (format_sniffer.h): HTML, RSS/Atom, JSON, JSON Lines or plain text. When a
+//    declared format's decoder rejects the item, the error says the content type declared it.
+// 3. The bytes become UTF-8 (charset.h: the content type's charset parameter comes first, then
+//    markup may declare its charset, undeclared non-UTF-8 is detected or refused as
+//    kInvalidUtf8; an unknown charset name is ignored), and the format's decoder runs on them.
 // 4. Every decoded article gets `charset` and adds the conversion's U+FFFD replacements to
 //    stats.replaced_sequences.
 //

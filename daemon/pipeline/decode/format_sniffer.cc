@@ -5,6 +5,7 @@
 #include <string>
 
 #include "daemon/pipeline/decode/markup_text.h"
+#include "daemon/pipeline/unicode_text.h"
 
 namespace newswire::pipeline {
 namespace {
@@ -132,6 +133,58 @@ bool LooksLikeJson(std::string_view bytes, std::size_t first) {
   return bytes[last - 1] == (open == '{' ? '}' : ']');
 }
 
+// Content types are ASCII tokens; comparing without a lowered copy keeps the per-item path
+// free of allocations.
+bool EqualsIgnoreAsciiCase(std::string_view left, std::string_view right) {
+  return std::equal(left.begin(), left.end(), right.begin(), right.end(),
+                    [](char a, char b) { return AsciiLower(a) == AsciiLower(b); });
+}
+
+struct DeclaredFormat {
+  std::string_view content_type;
+  InputFormat format;
+};
+
+// text/xml, application/xml and application/octet-stream are missing on purpose: they say
+// too little to pick a decoder, and sniffing tells a feed from other XML.
+constexpr std::array<DeclaredFormat, 17> kDeclaredFormats{{
+    {"text/plain", InputFormat::kText},
+    {"text", InputFormat::kText},
+    {"text/html", InputFormat::kHtml},
+    {"application/xhtml+xml", InputFormat::kHtml},
+    {"html", InputFormat::kHtml},
+    {"application/rss+xml", InputFormat::kFeed},
+    {"application/atom+xml", InputFormat::kFeed},
+    {"application/rdf+xml", InputFormat::kFeed},
+    {"feed", InputFormat::kFeed},
+    {"application/json", InputFormat::kJson},
+    {"application/ld+json", InputFormat::kJson},
+    {"json", InputFormat::kJson},
+    {"application/x-ndjson", InputFormat::kJsonLines},
+    {"application/jsonl", InputFormat::kJsonLines},
+    {"application/jsonlines", InputFormat::kJsonLines},
+    {"application/x-jsonlines", InputFormat::kJsonLines},
+    {"jsonl", InputFormat::kJsonLines},
+}};
+
+// A parameter value after '=' at `index`: a token up to the next ';' (trimmed) or an RFC 9110
+// quoted-string. Returns the index just past the value; appends the value to `value` only when
+// it is given, so skipping other parameters allocates nothing.
+std::size_t ParameterValue(std::string_view text, std::size_t index, std::string* value) {
+  index = SkipSpace(text, index);
+  if (index < text.size() && text[index] == '"') {
+    for (++index; index < text.size() && text[index] != '"'; ++index) {
+      if (text[index] == '\\' && index + 1 < text.size()) ++index;
+      if (value != nullptr) value->push_back(text[index]);
+    }
+    const std::size_t end = text.find(';', index);
+    return end == std::string_view::npos ? text.size() : end;
+  }
+  const std::size_t end = std::min(text.find(';', index), text.size());
+  if (value != nullptr) value->append(TrimAscii(text.substr(index, end - index)));
+  return end;
+}
+
 }  // namespace
 
 std::string_view InputFormatName(InputFormat format) {
@@ -166,6 +219,41 @@ InputFormat SniffFormat(std::string_view bytes) {
     default:
       return InputFormat::kText;
   }
+}
+
+std::string_view ContentTypeEssence(std::string_view content_type) {
+  return TrimAscii(content_type.substr(0, content_type.find(';')));
+}
+
+std::optional<InputFormat> FormatFromContentType(std::string_view content_type) {
+  const std::string_view essence = ContentTypeEssence(content_type);
+  for (const auto& [name, format] : kDeclaredFormats) {
+    if (EqualsIgnoreAsciiCase(essence, name)) return format;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> CharsetFromContentType(std::string_view content_type) {
+  std::size_t index = content_type.find(';');
+  while (index < content_type.size()) {
+    const std::size_t name_begin = index + 1;
+    index = name_begin;
+    while (index < content_type.size() && content_type[index] != '=' &&
+           content_type[index] != ';') {
+      ++index;
+    }
+    if (index >= content_type.size() || content_type[index] == ';') continue;  // no value
+    const std::string_view name = TrimAscii(content_type.substr(name_begin, index - name_begin));
+    if (!EqualsIgnoreAsciiCase(name, "charset")) {
+      index = ParameterValue(content_type, index + 1, nullptr);
+      continue;
+    }
+    std::string value;
+    ParameterValue(content_type, index + 1, &value);
+    if (value.empty()) return std::nullopt;
+    return value;
+  }
+  return std::nullopt;
 }
 
 }  // namespace newswire::pipeline

@@ -1,10 +1,13 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
+#include <string>
 #include <string_view>
 
-// Content sniffing: which decoder an item needs, from its leading bytes, never its file name
-// (feeds arrive as .xml, .rss, .txt or no extension at all). Pure and thread-safe.
+// Which decoder an item needs: the format its source declared (a content type), else sniffed
+// from its leading bytes, never from its file name (feeds arrive as .xml, .rss, .txt or no
+// extension at all). Pure and thread-safe.
 namespace newswire::pipeline {
 
 enum class InputFormat {
@@ -35,5 +38,25 @@ inline constexpr std::size_t kJsonLinesSniffWindow = 1024 * 1024;
 //              ends with the matching '}' or ']'
 //   kText      everything else, which is also what a sniffing miss falls back to.
 InputFormat SniffFormat(std::string_view bytes);
+
+// A content type's MIME essence: the part before ';', without surrounding whitespace, as written.
+std::string_view ContentTypeEssence(std::string_view content_type);
+
+// The format a content type (RawArticle::content_type) declares, by its MIME essence (the part
+// before ';', trimmed, any case) or a bare format name:
+//   kText      text/plain, text
+//   kHtml      text/html, application/xhtml+xml, html
+//   kFeed      application/rss+xml, application/atom+xml, application/rdf+xml, feed
+//   kJson      application/json, application/ld+json, json
+//   kJsonLines application/x-ndjson, application/jsonl, application/jsonlines,
+//              application/x-jsonlines, jsonl
+// nullopt (sniff) for "", "auto" and everything else, on purpose including text/xml,
+// application/xml and application/octet-stream: they say too little to pick a decoder.
+std::optional<InputFormat> FormatFromContentType(std::string_view content_type);
+
+// The value of a content type's `charset` parameter (name in any case, value quoted or not,
+// quoted-pairs unescaped) as written, e.g. "windows-1252" from "text/html; Charset=windows-1252".
+// nullopt when there is none or it is empty. Whether the charset exists is ToUtf8's business.
+std::optional<std::string> CharsetFromContentType(std::string_view content_type);
 
 }  // namespace newswire::pipeline

@@ -370,8 +370,13 @@ std::string EventSource(std::string_view source_uri, std::string_view source_nam
   return source;
 }
 
-// The file's base name for file input, else the article's url; "" when there is neither.
+// The file's base name for file input, "topic[partition]@offset" for a Kafka record, else the
+// article's url; "" when there is none.
 std::string EventSubject(const Article& article) {
+  if (article.origin.kind == Origin::Kind::kKafka && !article.origin.topic.empty()) {
+    return fmt::format("{}[{}]@{}", ReplaceInvalidUtf8(article.origin.topic),
+                       article.origin.partition, article.origin.offset);
+  }
   if (article.origin.kind == Origin::Kind::kFile) {
     std::string_view path = article.origin.path;
     if (const std::size_t slash = path.rfind('/'); slash != std::string_view::npos) {

@@ -53,6 +53,11 @@ OutboundEvent EncodeDeadLetter(const DeadLetter& record, std::size_t max_payload
   if (record.origin.kind == Origin::Kind::kFile) {
     headers.emplace_back("newswire-path", record.origin.path);
   }
+  if (record.origin.kind == Origin::Kind::kKafka) {
+    headers.emplace_back("newswire-topic", record.origin.topic);
+    headers.emplace_back("newswire-partition", std::to_string(record.origin.partition));
+    headers.emplace_back("newswire-offset", std::to_string(record.origin.offset));
+  }
   headers.emplace_back("newswire-time", FormatRfc3339Milliseconds(record.time));
   headers.emplace_back("newswire-source-uri", record.source_uri);
   headers.emplace_back("newswire-payload-bytes", std::to_string(record.original_size));

@@ -24,6 +24,7 @@
 #include "daemon/kafka/embedded_broker.h"
 #include "daemon/pipeline/pipeline.h"
 #include "tests/integration/daemon/daemon_harness.h"
+#include "tests/integration/daemon/event_reading.h"
 #include "tests/support/test_consumer.h"
 
 namespace newswire::testing {
@@ -50,47 +51,13 @@ std::vector<fs::path> SampleArticles() {
 // (the pipeline's own golden tests pin what that is).
 OutboundEvent ExpectedEvent(const std::string& content) {
   pipeline::Pipeline pipeline(pipeline::PipelineOptions{});
-  RawArticle raw{content, Origin{}};
+  RawArticle raw{content, Origin{}, {}};
   auto processed = pipeline.Process(raw, std::chrono::system_clock::now());
   if (!processed || processed->size() != 1 || !processed->front()) return {};
   return std::move(*processed->front());
 }
 
 std::string ExpectedKey(const std::string& content) { return ExpectedEvent(content).key; }
-
-// Reads until `wanted` distinct keys were seen or the timeout passed: with repeats after a crash,
-// a record count says nothing about coverage. Every record read is returned.
-std::vector<ConsumedRecord> ReadDistinctKeys(TestConsumer& consumer, std::size_t wanted,
-                                             std::chrono::milliseconds timeout) {
-  std::vector<ConsumedRecord> records;
-  std::set<std::string> keys;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (keys.size() < wanted && std::chrono::steady_clock::now() < deadline) {
-    for (auto& record : consumer.ReadAtLeast(1, 500ms)) {
-      keys.insert(record.key);
-      records.push_back(std::move(record));
-    }
-  }
-  // Whatever else is already there (repeats) is read too, so the caller sees them.
-  for (auto& record : consumer.ReadAll(500ms)) records.push_back(std::move(record));
-  return records;
-}
-
-// The distinct keys of `records`, checking on the way that every repeat of a key carries the same
-// CloudEvents id: the property that lets a consumer drop a repeat after a crash or retry.
-std::set<std::string> KeysWithMatchingIds(const std::vector<ConsumedRecord>& records) {
-  std::map<std::string, std::string> event_id_by_key;
-  for (const auto& record : records) {
-    EXPECT_FALSE(record.Header("ce_id").empty());
-    const auto [known, inserted] = event_id_by_key.emplace(record.key, record.Header("ce_id"));
-    if (!inserted) {
-      EXPECT_EQ(known->second, record.Header("ce_id")) << "key " << record.key;
-    }
-  }
-  std::set<std::string> keys;
-  for (const auto& [key, event_id] : event_id_by_key) keys.insert(key);
-  return keys;
-}
 
 // The test broker, a feed directory, and the daemon configured for both.
 class DaemonTest : public ::testing::Test {

@@ -1,5 +1,6 @@
 #include "daemon/pipeline/classify/story_clusters.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -82,7 +83,7 @@ TEST(StoryClustersTest, TheSameOrderGivesTheSameStories) {
   for (auto* run : {&first_run, &second_run}) {
     StoryClusters stories(48 * kHourMs, 0.5, 1000);
     for (std::size_t index = 0; index < inputs.size(); ++index) {
-      run->push_back(stories.Assign("a" + std::to_string(index), inputs[index], 0));
+      run->push_back(stories.Assign(fmt::format("a{}", index), inputs[index], 0));
     }
   }
   EXPECT_EQ(first_run, second_run);

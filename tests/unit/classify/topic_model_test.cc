@@ -2,6 +2,7 @@
 
 #include <fasttext/args.h>
 #include <fasttext/fasttext.h>
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -140,7 +141,7 @@ TEST(TopicModelLinesTest, FoldsSplitsAndRepeatsTheTitle) {
 
 TEST(TopicModelLinesTest, LongBodiesAreCutIntoLinesOfFiftyWordsEachWithTheTitle) {
   std::string body;
-  for (int word = 0; word < 120; ++word) body += "w" + std::to_string(word) + ". ";
+  for (int word = 0; word < 120; ++word) body += fmt::format("w{}. ", word);
   const auto lines = TopicModelLines("Head", body);
   ASSERT_EQ(lines.size(), 3U);
   EXPECT_TRUE(lines[0].starts_with("head head w0 w1 "));

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -50,6 +51,12 @@ Config ParseValid(std::string_view yaml) {
   return *std::move(result);
 }
 
+// A config with one Kafka source and nothing else.
+constexpr std::string_view kMinimalKafka = R"(sources:
+  kafka:
+    - topics: [news.raw]
+)";
+
 // The minimal config with `sections` put in front of it.
 std::string WithDirectory(std::string_view sections) {
   return std::string(sections) + std::string(kMinimal);
@@ -74,6 +81,21 @@ auto Fields(const DirectorySourceConfig& directory) {
                   directory.exclude, directory.processing_dir, directory.done_dir,
                   directory.failed_dir, directory.on_success, directory.max_file_bytes,
                   directory.follow_symlinks);
+}
+
+auto Fields(const JsonFieldNames& names) {
+  return std::tie(names.title, names.body, names.url, names.author, names.published,
+                  names.language);
+}
+
+// Every field except where the entry was written.
+auto Fields(const KafkaSourceConfig& source) {
+  return std::tuple_cat(
+      std::tie(source.name, source.topics, source.group_id, source.brokers, source.format,
+               source.auto_offset_reset, source.max_record_bytes, source.commit_interval_ms,
+               source.session_timeout_ms, source.revoke_timeout_ms, source.max_prefetch_bytes,
+               source.properties),
+      Fields(source.json_fields));
 }
 
 auto Fields(const KafkaConfig& kafka) {
@@ -103,6 +125,14 @@ void ExpectSameSettings(const Config& expected, const Config& actual) {
   for (std::size_t index = 0; index < expected.directories.size(); ++index) {
     EXPECT_TRUE(Fields(expected.directories[index]) == Fields(actual.directories[index]))
         << "directory " << index;
+    EXPECT_TRUE(Fields(expected.directories[index].json_fields) ==
+                Fields(actual.directories[index].json_fields))
+        << "directory " << index;
+  }
+  ASSERT_EQ(expected.kafka_sources.size(), actual.kafka_sources.size());
+  for (std::size_t index = 0; index < expected.kafka_sources.size(); ++index) {
+    EXPECT_TRUE(Fields(expected.kafka_sources[index]) == Fields(actual.kafka_sources[index]))
+        << "Kafka source " << index;
   }
 }
 
@@ -143,6 +173,7 @@ TEST(ConfigTest, MinimalConfigTakesEveryDefault) {
   EXPECT_EQ(directory.on_success, defaults.on_success);
   EXPECT_EQ(directory.max_file_bytes, defaults.max_file_bytes);
   EXPECT_EQ(directory.follow_symlinks, defaults.follow_symlinks);
+  EXPECT_THAT(config.kafka_sources, IsEmpty());
 }
 
 TEST(ConfigTest, EveryKeyIsReadIntoItsField) {
@@ -347,7 +378,8 @@ TEST(ConfigTest, SyntaxErrorIsOneLocatedError) {
 
 TEST(ConfigTest, EmptyConfigIsAnError) {
   const std::string empty =
-      "test.yaml: the config is empty; at least sources.directories is needed";
+      "test.yaml: the config is empty; at least one of sources.directories or sources.kafka is "
+      "needed";
   EXPECT_THAT(ErrorsOf(""), ElementsAre(empty));
   EXPECT_THAT(ErrorsOf("# only a comment\n\n   # and another\n"), ElementsAre(empty));
   EXPECT_THAT(ErrorsOf("---\n"), ElementsAre(empty));
@@ -483,13 +515,19 @@ sources:
             (working_directory.parent_path() / "rejected").lexically_normal().string());
 }
 
-TEST(ConfigTest, AtLeastOneDirectoryIsRequired) {
+TEST(ConfigTest, AtLeastOneSourceIsRequired) {
   const std::string message =
-      "sources.directories: at least one feed directory is required (Kafka topics as an input "
-      "are not supported yet; they come in a later release)";
+      "sources: at least one of sources.directories or sources.kafka is needed";
   EXPECT_THAT(ErrorsOf("log:\n  level: info\n"), ElementsAre("test.yaml: " + message));
   EXPECT_THAT(ErrorsOf("sources:\n"), ElementsAre("test.yaml:1:1: " + message));
   EXPECT_THAT(ErrorsOf("sources:\n  directories: []\n"), ElementsAre("test.yaml:2:16: " + message));
+  // The error points at the list that was written.
+  EXPECT_THAT(ErrorsOf("sources:\n  kafka: []\n"), ElementsAre("test.yaml:2:10: " + message));
+  EXPECT_THAT(ErrorsOf("sources:\n  directories: []\n  kafka: []\n"),
+              ElementsAre("test.yaml:2:16: " + message));
+  // Either list is enough.
+  EXPECT_THAT(ErrorsOf("sources:\n  directories: []\n  kafka:\n    - topics: [a]\n"), IsEmpty());
+  EXPECT_THAT(ErrorsOf("sources:\n  directories:\n    - path: /a\n  kafka: []\n"), IsEmpty());
 }
 
 TEST(ConfigTest, DirectoryPathIsRequired) {
@@ -503,8 +541,9 @@ TEST(ConfigTest, DirectoryNamesAndPathsAreUnique) {
   EXPECT_THAT(
       ErrorsOf("sources:\n  directories:\n    - path: /a/inbox\n    - path: /b/inbox\n"),
       ElementsAre("test.yaml:4:7: sources.directories[1].name: 'inbox' is already the name of "
-                  "sources.directories[0]; names must be unique (the default is the last "
-                  "component of the path)"));
+                  "sources.directories[0] at test.yaml:3:7; names must be unique among "
+                  "sources.directories and sources.kafka (the default is the last component of "
+                  "`path`)"));
   EXPECT_THAT(ErrorsOf("sources:\n  directories:\n    - path: /a/inbox\n"
                        "    - {path: /a/inbox/, name: second}\n"),
               ElementsAre("test.yaml:4:14: sources.directories[1].path: '/a/inbox' is already "
@@ -598,6 +637,283 @@ TEST(ConfigTest, PropertiesAreAMapOfScalars) {
       IsEmpty());
 }
 
+// A config with one Kafka source on topic "a" whose entry goes on with `lines` (indented by six
+// spaces, the first on line 4).
+std::string WithKafkaEntry(std::string_view lines) {
+  return "sources:\n  kafka:\n    - topics: [a]\n" + std::string(lines);
+}
+
+TEST(ConfigTest, KafkaOnlyConfigIsValidAndTakesEveryDefault) {
+  const Config config = ParseValid(kMinimalKafka);
+  EXPECT_THAT(config.directories, IsEmpty());
+  ASSERT_EQ(config.kafka_sources.size(), 1u);
+  const KafkaSourceConfig& source = config.kafka_sources[0];
+  EXPECT_EQ(source.topics, std::vector<std::string>{"news.raw"});
+  EXPECT_EQ(source.name, "news.raw");
+  EXPECT_EQ(source.location, "test.yaml:3:7");
+  // The option table's defaults must agree with the struct initializers in config.h, which the
+  // Kafka source's tests rely on when they build one in code.
+  KafkaSourceConfig defaults;
+  defaults.name = "news.raw";
+  defaults.topics = {"news.raw"};
+  EXPECT_TRUE(Fields(source) == Fields(defaults));
+  EXPECT_EQ(source.group_id, "newswire");
+  EXPECT_EQ(source.brokers, "");
+  EXPECT_EQ(source.format, "auto");
+  EXPECT_EQ(source.auto_offset_reset, "earliest");
+  EXPECT_EQ(source.max_record_bytes, 16 * 1024 * 1024);
+  EXPECT_EQ(source.commit_interval_ms, 5000);
+  EXPECT_EQ(source.session_timeout_ms, 45000);
+  EXPECT_EQ(source.revoke_timeout_ms, 10000);
+  EXPECT_EQ(source.max_prefetch_bytes, 64 * 1024 * 1024);
+  EXPECT_EQ(source.json_fields.title, (std::vector<std::string>{"title", "headline"}));
+  EXPECT_THAT(source.properties, IsEmpty());
+}
+
+TEST(ConfigTest, EveryKafkaSourceKeyIsReadIntoItsField) {
+  const Config config = ParseValid(R"(sources:
+  kafka:
+    - name: wire
+      topics: [wire.raw, "^wire\\.region\\..*"]
+      group_id: newswire-wire
+      brokers: "in-1:9092,in-2:9092"
+      format: jsonl
+      auto_offset_reset: latest
+      max_record_bytes: 2MiB
+      commit_interval_ms: 1000
+      session_timeout_ms: 10000
+      revoke_timeout_ms: 0
+      max_prefetch_bytes: 8MiB
+      json_fields:
+        title: [headline]
+        body: [text, summary]
+        url: [link]
+        author: []
+        published: [date]
+        language: [lang]
+      properties:
+        security.protocol: SSL
+        fetch.wait.max.ms: 100
+    - topics: [other]
+)");
+  ASSERT_EQ(config.kafka_sources.size(), 2u);
+  const KafkaSourceConfig& source = config.kafka_sources[0];
+  EXPECT_EQ(source.name, "wire");
+  EXPECT_EQ(source.topics, (std::vector<std::string>{"wire.raw", "^wire\\.region\\..*"}));
+  EXPECT_EQ(source.group_id, "newswire-wire");
+  EXPECT_EQ(source.brokers, "in-1:9092,in-2:9092");
+  EXPECT_EQ(source.format, "jsonl");
+  EXPECT_EQ(source.auto_offset_reset, "latest");
+  EXPECT_EQ(source.max_record_bytes, 2 * 1024 * 1024);
+  EXPECT_EQ(source.commit_interval_ms, 1000);
+  EXPECT_EQ(source.session_timeout_ms, 10000);
+  EXPECT_EQ(source.revoke_timeout_ms, 0);
+  EXPECT_EQ(source.max_prefetch_bytes, 8 * 1024 * 1024);
+  EXPECT_EQ(source.json_fields.title, std::vector<std::string>{"headline"});
+  EXPECT_EQ(source.json_fields.body, (std::vector<std::string>{"text", "summary"}));
+  EXPECT_EQ(source.json_fields.url, std::vector<std::string>{"link"});
+  EXPECT_THAT(source.json_fields.author, IsEmpty());
+  EXPECT_EQ(source.json_fields.published, std::vector<std::string>{"date"});
+  EXPECT_EQ(source.json_fields.language, std::vector<std::string>{"lang"});
+  EXPECT_EQ(source.properties, (std::map<std::string, std::string>{
+                                   {"fetch.wait.max.ms", "100"},
+                                   {"security.protocol", "SSL"},
+                               }));
+  EXPECT_EQ(source.location, "test.yaml:3:7");
+  // Each entry starts from the defaults, whatever the one before set.
+  const KafkaSourceConfig& other = config.kafka_sources[1];
+  EXPECT_EQ(other.location, "test.yaml:24:7");
+  EXPECT_EQ(other.format, "auto");
+  EXPECT_EQ(other.json_fields.title, (std::vector<std::string>{"title", "headline"}));
+  EXPECT_THAT(other.properties, IsEmpty());
+}
+
+TEST(ConfigTest, KafkaSourceNameDefaultsToTheFirstTopicWithoutTheRegexCaret) {
+  const Config config = ParseValid(R"(sources:
+  kafka:
+    - topics: [b, a]
+    - topics: ["^news-.*"]
+      group_id: regex
+)");
+  ASSERT_EQ(config.kafka_sources.size(), 2u);
+  EXPECT_EQ(config.kafka_sources[0].name, "b");
+  EXPECT_EQ(config.kafka_sources[1].name, "news-.*");
+}
+
+TEST(ConfigTest, KafkaSourceTopicsAreRequiredNamesOrRegexes) {
+  EXPECT_THAT(ErrorsOf("sources:\n  kafka:\n    - name: a\n"),
+              ElementsAre("test.yaml:3:7: sources.kafka[0].topics: required key is missing"));
+  EXPECT_THAT(ErrorsOf("sources:\n  kafka:\n    - topics: []\n"),
+              ElementsAre("test.yaml:3:15: sources.kafka[0].topics: must have at least 1 entry"));
+  EXPECT_THAT(ErrorsOf("sources:\n  kafka:\n    - topics: [a, \"\"]\n"),
+              ElementsAre("test.yaml:3:19: sources.kafka[0].topics[1]: must not be empty"));
+  EXPECT_THAT(ErrorsOf("sources:\n  kafka:\n    - topics: [\"^\"]\n"),
+              ElementsAre("test.yaml:3:16: sources.kafka[0].topics[0]: '^' alone is an empty "
+                          "regular expression; write the pattern after the '^', or a topic name "
+                          "without it"));
+  EXPECT_THAT(ErrorsOf("sources:\n  kafka:\n    - topics: [news raw]\n"),
+              ElementsAre("test.yaml:3:16: sources.kafka[0].topics[0]: 'news raw' is not a valid "
+                          "Kafka topic name; use 1 to 249 characters from [A-Za-z0-9._-], other "
+                          "than '.' and '..'"));
+  // After a '^' anything goes: librdkafka compiles the regex when it subscribes.
+  EXPECT_THAT(ErrorsOf("sources:\n  kafka:\n    - topics: [\"^news raw[\"]\n"), IsEmpty());
+  EXPECT_THAT(ErrorsOf("sources:\n  kafka:\n    - topics: news.raw\n"),
+              ElementsAre("test.yaml:3:15: sources.kafka[0].topics: expected a list of strings, "
+                          "found 'news.raw'"));
+  EXPECT_THAT(ErrorsOf("sources:\n  kafka:\n    - topics: [[a]]\n"),
+              ElementsAre("test.yaml:3:16: sources.kafka[0].topics[0]: expected a string, found "
+                          "a list"));
+}
+
+TEST(ConfigTest, KafkaSourceListAndEntriesHaveTheirShape) {
+  EXPECT_THAT(ErrorsOf("sources:\n  kafka:\n    topics: [a]\n"),
+              ElementsAre("test.yaml:3:5: sources.kafka: expected a list of Kafka source "
+                          "entries, found a map"));
+  EXPECT_THAT(ErrorsOf("sources:\n  kafka:\n    - news.raw\n"),
+              ElementsAre("test.yaml:3:7: sources.kafka[0]: expected a map with at least topics, "
+                          "found 'news.raw'"));
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      topic: [b]\n")),
+              ElementsAre("test.yaml:4:7: sources.kafka[0].topic: unknown key (did you mean "
+                          "'topics'?)"));
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      json_fields: {titel: [a]}\n")),
+              ElementsAre("test.yaml:4:21: sources.kafka[0].json_fields.titel: unknown key (did "
+                          "you mean 'title'?)"));
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      json_fields: {title: [\"\"]}\n")),
+              ElementsAre("test.yaml:4:29: sources.kafka[0].json_fields.title[0]: must not be "
+                          "empty"));
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      json_fields: [title]\n")),
+              ElementsAre("test.yaml:4:20: sources.kafka[0].json_fields: expected a map, found a "
+                          "list"));
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      properties: [linger.ms]\n")),
+              ElementsAre("test.yaml:4:19: sources.kafka[0].properties: expected a map of names "
+                          "to scalar values, found a list"));
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      properties:\n        acks:\n")),
+              ElementsAre("test.yaml:5:9: sources.kafka[0].properties.acks: expected a scalar "
+                          "value, found null"));
+}
+
+TEST(ConfigTest, KafkaSourceValuesAreChecked) {
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      name: \"\"\n")),
+              ElementsAre("test.yaml:4:13: sources.kafka[0].name: must not be empty"));
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      group_id: \"\"\n")),
+              ElementsAre("test.yaml:4:17: sources.kafka[0].group_id: must not be empty"));
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      brokers: a:9092,,b:9092\n")),
+              ElementsAre("test.yaml:4:16: sources.kafka[0].brokers: 'a:9092,,b:9092' has an "
+                          "empty entry between commas"));
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      format: xml\n")),
+              ElementsAre("test.yaml:4:15: sources.kafka[0].format: 'xml' is not allowed; "
+                          "expected one of auto, text, html, feed, json, jsonl"));
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      auto_offset_reset: none\n")),
+              ElementsAre("test.yaml:4:26: sources.kafka[0].auto_offset_reset: 'none' is not "
+                          "allowed; expected one of earliest, latest"));
+}
+
+TEST(ConfigTest, KafkaSourceNumbersStayInBounds) {
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      max_record_bytes: 1000\n")),
+              ElementsAre("test.yaml:4:25: sources.kafka[0].max_record_bytes: 1000 is out of "
+                          "bounds; must be between 1KiB and 1GiB"));
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      max_record_bytes: 2GiB\n")),
+              ElementsAre("test.yaml:4:25: sources.kafka[0].max_record_bytes: 2GiB is out of "
+                          "bounds; must be between 1KiB and 1GiB"));
+  // Sizes are read like every other size.
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      max_record_bytes: 16 megs\n")),
+              ElementsAre("test.yaml:4:25: sources.kafka[0].max_record_bytes: '16 megs' has an "
+                          "unknown unit 'megs'; use B, KiB, MiB, GiB, TiB, kB, MB, GB or TB"));
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      commit_interval_ms: 99\n")),
+              ElementsAre("test.yaml:4:27: sources.kafka[0].commit_interval_ms: 99 is out of "
+                          "bounds; must be between 100 and 3600000"));
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      session_timeout_ms: 999\n")),
+              ElementsAre("test.yaml:4:27: sources.kafka[0].session_timeout_ms: 999 is out of "
+                          "bounds; must be between 1000 and 3600000"));
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      revoke_timeout_ms: 600001\n")),
+              ElementsAre("test.yaml:4:26: sources.kafka[0].revoke_timeout_ms: 600001 is out of "
+                          "bounds; must be between 0 and 600000"));
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      revoke_timeout_ms: soon\n")),
+              ElementsAre("test.yaml:4:26: sources.kafka[0].revoke_timeout_ms: expected an "
+                          "integer number of milliseconds, found 'soon'"));
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      max_prefetch_bytes: 512KiB\n")),
+              ElementsAre("test.yaml:4:27: sources.kafka[0].max_prefetch_bytes: 512KiB is out of "
+                          "bounds; must be between 1MiB and 2097151KiB"));
+  // librdkafka takes the prefetch budget in KiB, and no more than 2097151 of them.
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      max_prefetch_bytes: 2GiB\n")),
+              ElementsAre("test.yaml:4:27: sources.kafka[0].max_prefetch_bytes: 2GiB is out of "
+                          "bounds; must be between 1MiB and 2097151KiB"));
+  const Config config = ParseValid(
+      WithKafkaEntry("      max_record_bytes: 1KiB\n      commit_interval_ms: 100\n"
+                     "      session_timeout_ms: 3600000\n      revoke_timeout_ms: 600000\n"
+                     "      max_prefetch_bytes: 2097151KiB\n"));
+  ASSERT_EQ(config.kafka_sources.size(), 1u);
+  EXPECT_EQ(config.kafka_sources[0].max_record_bytes, 1024);
+  EXPECT_EQ(config.kafka_sources[0].max_prefetch_bytes, std::int64_t{2097151} * 1024);
+}
+
+TEST(ConfigTest, MaxRecordBytesMustFitInFlight) {
+  EXPECT_THAT(ErrorsOf(WithKafkaEntry("      max_record_bytes: 512MiB\n")),
+              ElementsAre("test.yaml:4:25: sources.kafka[0].max_record_bytes: 512MiB is more "
+                          "than limits.max_in_flight_bytes (256MiB), so a record that large "
+                          "could never be taken"));
+  // With only the limit written, the limit is what the user has to look at.
+  EXPECT_THAT(ErrorsOf(std::string(kMinimalKafka) + "limits:\n  max_in_flight_bytes: 8MiB\n"),
+              ElementsAre("test.yaml:5:24: sources.kafka[0].max_record_bytes: 16MiB is more "
+                          "than limits.max_in_flight_bytes (8MiB), so a record that large could "
+                          "never be taken"));
+}
+
+TEST(ConfigTest, KafkaSourceDoesNotConsumeWhatNewswireProduces) {
+  EXPECT_THAT(ErrorsOf("sources:\n  kafka:\n    - topics: [raw, news.articles.tagged]\n"),
+              ElementsAre("test.yaml:3:21: sources.kafka[0].topics[1]: 'news.articles.tagged' is "
+                          "kafka.topic on the same cluster; newswire would consume what it "
+                          "produces"));
+  EXPECT_THAT(ErrorsOf(R"(kafka:
+  brokers: k:9092
+sources:
+  kafka:
+    - topics: [news.articles.dead-letter]
+      brokers: k:9092
+)"),
+              ElementsAre("test.yaml:5:16: sources.kafka[0].topics[0]: "
+                          "'news.articles.dead-letter' is kafka.dead_letter_topic on the same "
+                          "cluster; newswire would consume what it produces"));
+  // Another cluster's topics may have any name.
+  EXPECT_THAT(ErrorsOf(R"(kafka:
+  brokers: k:9092
+sources:
+  kafka:
+    - topics: [news.articles.tagged]
+      brokers: upstream:9092
+)"),
+              IsEmpty());
+}
+
+TEST(ConfigTest, SourceNamesAreUniqueAcrossDirectoriesAndKafka) {
+  const std::string rule =
+      "names must be unique among sources.directories and sources.kafka (the default is the ";
+  EXPECT_THAT(ErrorsOf(R"(sources:
+  directories:
+    - path: /srv/feeds/wire
+  kafka:
+    - topics: [wire]
+)"),
+              ElementsAre("test.yaml:5:7: sources.kafka[0].name: 'wire' is already the name of "
+                          "sources.directories[0] at test.yaml:3:7; " +
+                          rule + "first topic without a leading `^`)"));
+  // The entry further down the file is reported, whichever list it is in.
+  EXPECT_THAT(ErrorsOf(R"(sources:
+  kafka:
+    - topics: [a]
+      name: reuters
+  directories:
+    - path: /srv/feeds/reuters
+)"),
+              ElementsAre("test.yaml:6:7: sources.directories[0].name: 'reuters' is already the "
+                          "name of sources.kafka[0] at test.yaml:4:13; " +
+                          rule + "last component of `path`)"));
+  EXPECT_THAT(ErrorsOf("sources:\n  kafka:\n    - topics: [a]\n    - topics: [\"^a\"]\n"),
+              ElementsAre("test.yaml:4:7: sources.kafka[1].name: 'a' is already the name of "
+                          "sources.kafka[0] at test.yaml:3:7; " +
+                          rule + "first topic without a leading `^`)"));
+}
+
 TEST(ConfigTest, RenderedConfigParsesBackToTheSameConfig) {
   const std::string text = R"(kafka:
   brokers: "k1:9092,k2:9092"
@@ -618,7 +934,25 @@ sources:
       on_success: delete
       max_file_bytes: 1000
       follow_symlinks: true
+      json_fields:
+        title: ["#headline"]
+        author: []
     - path: /data/other
+  kafka:
+    - topics: ["^news\\..*", "raw"]
+      name: "no"
+      group_id: "123"
+      brokers: "k3:9092"
+      format: json
+      auto_offset_reset: latest
+      max_record_bytes: 1025
+      max_prefetch_bytes: 3MiB
+      json_fields:
+        body: ["text: plain"]
+      properties:
+        client.id: ""
+        fetch.wait.max.ms: 100
+    - topics: [wire]
 limits:
   max_in_flight_bytes: 3GiB
 log:
@@ -635,14 +969,38 @@ daemon:
 
   const Config minimal = ParseValid(kMinimal);
   ExpectSameSettings(minimal, ParseValid(RenderConfig(minimal)));
+  const Config minimal_kafka = ParseValid(kMinimalKafka);
+  ExpectSameSettings(minimal_kafka, ParseValid(RenderConfig(minimal_kafka)));
 }
 
 TEST(ConfigTest, RenderedConfigShowsEveryKey) {
-  const std::string rendered = RenderConfig(ParseValid(kMinimal));
+  const std::string rendered = RenderConfig(ParseValid(std::string(kMinimal) + R"(  kafka:
+    - topics: [news.raw]
+      properties: {client.id: newswire-1}
+)"));
   EXPECT_THAT(rendered, HasSubstr("# effective configuration of test.yaml\n"));
   EXPECT_THAT(rendered, HasSubstr("  directories:\n    - path: /srv/feeds/reuters\n"));
   EXPECT_THAT(rendered, HasSubstr("  max_file_bytes: 16MiB\n"));
   EXPECT_THAT(rendered, HasSubstr("  include: [\"*\"]\n"));
+  EXPECT_THAT(rendered, HasSubstr(R"(  kafka:
+    - topics: [news.raw]
+      name: news.raw
+      group_id: newswire
+      brokers: ""
+      format: auto
+      auto_offset_reset: earliest
+      max_record_bytes: 16MiB
+      commit_interval_ms: 5000
+      session_timeout_ms: 45000
+      revoke_timeout_ms: 10000
+      max_prefetch_bytes: 64MiB
+      json_fields:
+        title: [title, headline]
+)"));
+  EXPECT_THAT(rendered, HasSubstr("      properties:\n        client.id: newswire-1\n"));
+  // An empty list of sources is shown too.
+  EXPECT_THAT(RenderConfig(ParseValid(kMinimal)), HasSubstr("  kafka: []\n"));
+  EXPECT_THAT(RenderConfig(ParseValid(kMinimalKafka)), HasSubstr("  directories: []\n"));
   for (const Option& option : Options()) {
     const std::string_view leaf = option.key.substr(option.key.rfind('.') + 1);
     EXPECT_THAT(rendered, HasSubstr(std::string(leaf) + ": ")) << option.key;
@@ -657,6 +1015,30 @@ TEST(ConfigTest, ShippedProductionConfigLoads) {
   EXPECT_EQ(result->log.format, "json");
   ASSERT_EQ(result->directories.size(), 1u);
   EXPECT_EQ(result->directories[0].path, "/var/lib/newswire/inbox");
+  EXPECT_THAT(result->kafka_sources, IsEmpty());
+}
+
+// The production config carries a commented-out Kafka source; uncommented, it must be valid.
+TEST(ConfigTest, ShippedProductionConfigKafkaExampleIsValid) {
+  std::istringstream lines(ReadText(NEWSWIRE_SOURCE_DIR "/config/newswire.yaml"));
+  std::string uncommented;
+  bool in_example = false;
+  std::size_t example_lines = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line == "  # kafka:") in_example = true;
+    // The example ends at the first line that is not part of its commented-out block.
+    if (in_example && line != "  # kafka:" && !line.starts_with("  #   ")) in_example = false;
+    if (in_example) {
+      line.erase(2, 2);
+      ++example_lines;
+    }
+    uncommented += line + "\n";
+  }
+  ASSERT_GT(example_lines, 2u) << "no commented-out `kafka:` example under `sources:`";
+  const ConfigResult result = ParseConfig(uncommented, "newswire.yaml");
+  ASSERT_TRUE(result.has_value()) << result.error()[0].Describe() << "\n" << uncommented;
+  ASSERT_EQ(result->kafka_sources.size(), 1u);
+  EXPECT_EQ(result->directories.size(), 1u);
 }
 
 TEST(ConfigTest, ShippedDemoConfigLoads) {
@@ -679,6 +1061,10 @@ TEST(ConfigTest, ReferenceHasOneRowPerOption) {
               HasSubstr("| `kafka.message_timeout_ms` | duration (ms) | `300000` | 1000 to "
                         "2147483647 | "));
   EXPECT_THAT(reference, HasSubstr("| `sources.directories[].path` | path | required | "));
+  EXPECT_THAT(reference, HasSubstr("| `sources.kafka[].topics` | list (topics) | required | at "
+                                   "least 1 entry; "));
+  EXPECT_THAT(reference, HasSubstr("| `sources.kafka[].max_record_bytes` | size (bytes) | `16MiB` "
+                                   "| 1KiB to 1GiB; at most `limits.max_in_flight_bytes` | "));
   EXPECT_THAT(reference, HasSubstr("| `log.level` | enum | `info` | `trace`, `debug`, `info`, "
                                    "`warn`, `error` | "));
   for (const Option& option : Options()) {

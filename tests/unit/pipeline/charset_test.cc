@@ -193,6 +193,41 @@ TEST(CharsetTest, UnknownDeclaredCharsetIsIgnored) {
   EXPECT_EQ(utf8.source(), CharsetSource::kUtf8);
 }
 
+TEST(CharsetTest, ContentTypeCharsetRanksAfterTheByteOrderMarkAndBeforeMarkup) {
+  auto utf8 = ToUtf8("<html><meta charset=utf-8><p>caf\xE9</p></html>", CharsetSyntax::kMarkup,
+                     "windows-1252");
+  ASSERT_TRUE(utf8.has_value()) << utf8.error().Describe();
+  EXPECT_EQ(utf8->source(), CharsetSource::kContentType);
+  EXPECT_EQ(utf8->charset(), "windows-1252");
+  EXPECT_THAT(std::string(utf8->text()), HasSubstr("caf\xC3\xA9"));
+
+  utf8 = ToUtf8(
+      "\xEF\xBB\xBF"
+      "caf\xC3\xA9",
+      CharsetSyntax::kPlain, "windows-1252");
+  ASSERT_TRUE(utf8.has_value()) << utf8.error().Describe();
+  EXPECT_EQ(utf8->source(), CharsetSource::kByteOrderMark);
+  EXPECT_EQ(utf8->text(), "caf\xC3\xA9");
+}
+
+TEST(CharsetTest, ContentTypeUtf8VouchesForUtf8SoBadBytesAreReplaced) {
+  auto utf8 = ToUtf8("caf\xE9 au lait", CharsetSyntax::kPlain, "UTF-8");
+  ASSERT_TRUE(utf8.has_value()) << utf8.error().Describe();
+  EXPECT_EQ(utf8->source(), CharsetSource::kContentType);
+  EXPECT_EQ(utf8->text(), "caf\xEF\xBF\xBD au lait");
+  EXPECT_EQ(utf8->replaced_sequences(), 1U);
+}
+
+TEST(CharsetTest, UnknownOrMalformedContentTypeCharsetIsIgnored) {
+  for (const std::string_view label : {"x-bogus", "utf-8,swaplfnl", "utf 8", ""}) {
+    auto utf8 = ToUtf8("<html><meta charset=windows-1252><p>caf\xE9</p></html>",
+                       CharsetSyntax::kMarkup, label);
+    ASSERT_TRUE(utf8.has_value()) << utf8.error().Describe();
+    EXPECT_EQ(utf8->source(), CharsetSource::kDeclared) << label;
+    EXPECT_EQ(utf8->charset(), "windows-1252") << label;
+  }
+}
+
 TEST(CharsetTest, UndeclaredLatin1TextIsDetectedAndConverted) {
   const Utf8Text utf8 = Convert(kLatin1Text);
   EXPECT_EQ(utf8.source(), CharsetSource::kDetected);

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <string_view>
 
 #include "daemon/pipeline/decode/decoder.h"
 #include "tests/unit/pipeline/test_helpers.h"
@@ -102,6 +104,86 @@ TEST(FormatSnifferTest, NamesAreStable) {
   EXPECT_EQ(InputFormatName(InputFormat::kFeed), "feed");
   EXPECT_EQ(InputFormatName(InputFormat::kJson), "json");
   EXPECT_EQ(InputFormatName(InputFormat::kJsonLines), "jsonl");
+}
+
+TEST(FormatSnifferTest, FormatFromContentTypeMapsMimeTypesAndFormatNames) {
+  struct Case {
+    std::string_view content_type;
+    std::optional<InputFormat> format;
+  };
+  const Case cases[] = {
+      {"text/plain", InputFormat::kText},
+      {"text/html", InputFormat::kHtml},
+      {"application/xhtml+xml", InputFormat::kHtml},
+      {"application/rss+xml", InputFormat::kFeed},
+      {"application/atom+xml", InputFormat::kFeed},
+      {"application/rdf+xml", InputFormat::kFeed},
+      {"application/json", InputFormat::kJson},
+      {"application/ld+json", InputFormat::kJson},
+      {"application/x-ndjson", InputFormat::kJsonLines},
+      {"application/jsonl", InputFormat::kJsonLines},
+      {"application/jsonlines", InputFormat::kJsonLines},
+      {"application/x-jsonlines", InputFormat::kJsonLines},
+      // Format names from a source's config.
+      {"text", InputFormat::kText},
+      {"html", InputFormat::kHtml},
+      {"feed", InputFormat::kFeed},
+      {"json", InputFormat::kJson},
+      {"jsonl", InputFormat::kJsonLines},
+      // The essence in any case, trimmed, with parameters.
+      {"Text/HTML; charset=windows-1252", InputFormat::kHtml},
+      {"  application/JSON ;charset=utf-8", InputFormat::kJson},
+      {"text/plain;format=flowed", InputFormat::kText},
+      {"JSONL", InputFormat::kJsonLines},
+      // Sniff.
+      {"", std::nullopt},
+      {"auto", std::nullopt},
+      {"text/xml", std::nullopt},
+      {"application/xml; charset=utf-8", std::nullopt},
+      {"application/octet-stream", std::nullopt},
+      {"application/vnd.example+json", std::nullopt},
+      {"text/htmlx", std::nullopt},
+      {"text/ html", std::nullopt},
+      {"; charset=utf-8", std::nullopt},
+  };
+  for (const Case& test : cases) {
+    EXPECT_EQ(FormatFromContentType(test.content_type), test.format)
+        << "content type \"" << test.content_type << "\"";
+  }
+}
+
+TEST(FormatSnifferTest, CharsetFromContentTypeReadsTheCharsetParameter) {
+  struct Case {
+    std::string_view content_type;
+    std::optional<std::string> charset;
+  };
+  const Case cases[] = {
+      {"text/html; charset=windows-1252", "windows-1252"},
+      {"text/html;charset=UTF-8", "UTF-8"},
+      {"text/plain; CHARSET = ISO-8859-1 ", "ISO-8859-1"},
+      {"text/plain; charset=\"iso-8859-15\"", "iso-8859-15"},
+      {"text/plain; charset=\"we\\\"ird\"", "we\"ird"},
+      {"text/plain; format=flowed; charset=koi8-r; delsp=yes", "koi8-r"},
+      {"text/plain; name=\"a;charset=wrong\"; charset=utf-8", "utf-8"},
+      {"html; charset=latin1", "latin1"},
+      {"text/plain; xcharset=utf-8", std::nullopt},
+      {"text/plain; charset=", std::nullopt},
+      {"text/plain; charset=\"\"", std::nullopt},
+      {"text/plain; charset", std::nullopt},
+      {"text/plain", std::nullopt},
+      {"charset=utf-8", std::nullopt},
+      {"", std::nullopt},
+  };
+  for (const Case& test : cases) {
+    EXPECT_EQ(CharsetFromContentType(test.content_type), test.charset)
+        << "content type \"" << test.content_type << "\"";
+  }
+}
+
+TEST(FormatSnifferTest, ContentTypeEssenceIsTheTrimmedPartBeforeParameters) {
+  EXPECT_EQ(ContentTypeEssence(" Application/JSON ; charset=utf-8"), "Application/JSON");
+  EXPECT_EQ(ContentTypeEssence("jsonl"), "jsonl");
+  EXPECT_EQ(ContentTypeEssence(""), "");
 }
 
 }  // namespace

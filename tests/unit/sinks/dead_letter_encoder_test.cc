@@ -131,6 +131,9 @@ TEST(DeadLetterEncoderTest, KafkaOriginKeysByTopicPartitionOffset) {
   EXPECT_EQ(event.Header("newswire-origin-kind"), "kafka");
   EXPECT_EQ(event.Header("newswire-source"), "wire");
   EXPECT_EQ(event.Header("newswire-source-uri"), "");
+  EXPECT_EQ(event.Header("newswire-topic"), "news.raw");
+  EXPECT_EQ(event.Header("newswire-partition"), "2");
+  EXPECT_EQ(event.Header("newswire-offset"), "1234");
   for (const auto& [name, value] : event.headers) EXPECT_NE(name, "newswire-path");
 }
 

@@ -1,0 +1,587 @@
+#include "daemon/sources/kafka/kafka_source.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <asio/post.hpp>
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <system_error>
+
+namespace newswire::sources {
+namespace {
+
+// How often the consumer is polled even when its queue did not signal: rebalances and errors are
+// served, and librdkafka's max.poll.interval.ms never runs out while intake is paused.
+constexpr std::chrono::seconds kTickInterval{1};
+// Messages taken from the queue in one go before the io thread serves its other work.
+constexpr int kMaxPollsPerPump = 256;
+// librdkafka's default for max.poll.interval.ms.
+constexpr std::int64_t kDefaultMaxPollIntervalMs = 300000;
+// librdkafka's bounds for queued.max.messages.kbytes.
+constexpr std::int64_t kMaxQueuedKilobytes = 2097151;
+
+void RebalanceCallback(rd_kafka_t*, rd_kafka_resp_err_t error,
+                       rd_kafka_topic_partition_list_t* partitions, void* opaque) {
+  static_cast<KafkaSource*>(opaque)->OnRebalance(error, partitions);
+}
+
+std::string DescribePartitions(const rd_kafka_topic_partition_list_t* partitions) {
+  std::string text;
+  for (int index = 0; index < partitions->cnt; ++index) {
+    if (!text.empty()) text += ", ";
+    text +=
+        fmt::format("{}[{}]", partitions->elems[index].topic, partitions->elems[index].partition);
+  }
+  return text.empty() ? "none" : text;
+}
+
+// The declared type of a record: its content-type header (CloudEvents binary mode and most
+// producers write it in lower case), or "" when it has none.
+std::string ContentTypeHeader(const rd_kafka_message_t& message) {
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(&message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+      headers == nullptr) {
+    return "";
+  }
+  for (const char* name : {"content-type", "Content-Type"}) {
+    const void* value = nullptr;
+    std::size_t size = 0;
+    if (rd_kafka_header_get_last(headers, name, &value, &size) == RD_KAFKA_RESP_ERR_NO_ERROR &&
+        value != nullptr) {
+      return std::string(static_cast<const char*>(value), size);
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+KafkaSource::KafkaSource(asio::io_context& io, config::KafkaSourceConfig config,
+                         std::string brokers, InFlightBudget& budget, std::int64_t retry_backoff_ms)
+    : io_(io),
+      config_(std::move(config)),
+      brokers_(std::move(brokers)),
+      budget_(budget),
+      retry_backoff_ms_(retry_backoff_ms),
+      tick_timer_(io),
+      revoke_timer_(io) {
+  budget_.OnRelease([this] {
+    if (running_) Pump();
+  });
+}
+
+KafkaSource::~KafkaSource() {
+  closing_ = true;
+  running_ = false;
+  tick_timer_.cancel();
+  revoke_timer_.cancel();
+  if (consumer_) {
+    // What was stored is committed before the group is left, so the next owner (or the next
+    // start) begins right after the last delivered record.
+    const rd_kafka_resp_err_t committed = rd_kafka_commit(consumer_.get(), nullptr, 0);
+    if (committed != RD_KAFKA_RESP_ERR_NO_ERROR && committed != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+      spdlog::warn("source {}: final offset commit failed: {}", config_.name,
+                   rd_kafka_err2str(committed));
+    }
+    if (queue_ != nullptr) rd_kafka_queue_io_event_enable(queue_, -1, nullptr, 0);
+    // Messages must go before the client: librdkafka's buffers back them. Their budget is not
+    // released: the app is tearing down, and other sources' release listeners may be gone.
+    held_.clear();
+    records_.clear();
+    rd_kafka_consumer_close(consumer_.get());
+    if (queue_ != nullptr) rd_kafka_queue_destroy(queue_);
+    consumer_.reset();
+    spdlog::info("source {}: consumer closed ({} records acknowledged, {} rejected)", config_.name,
+                 stats_.records_acknowledged, stats_.records_rejected);
+  }
+  wake_.reset();  // closes the read end once Asio owns it
+  for (const int descriptor : wake_pipe_) {
+    if (descriptor >= 0) close(descriptor);
+  }
+}
+
+Result<void> KafkaSource::CreateConsumer() {
+  const auto fail = [this](ErrorCode code, const std::string& message) {
+    return MakeError(Stage::kSource, code, fmt::format("source {}: {}", config_.name, message));
+  };
+  std::map<std::string, std::string> properties = {
+      {"bootstrap.servers", brokers_},
+      {"group.id", config_.group_id},
+      {"client.id", "newswire-" + config_.name},
+      // Offsets are stored by this class once a record is done, and committed from there.
+      {"enable.auto.offset.store", "false"},
+      {"enable.auto.commit", "true"},
+      {"auto.commit.interval.ms", std::to_string(config_.commit_interval_ms)},
+      {"auto.offset.reset", config_.auto_offset_reset},
+      {"session.timeout.ms", std::to_string(config_.session_timeout_ms)},
+      {"queued.max.messages.kbytes",
+       std::to_string(
+           std::clamp<std::int64_t>(config_.max_prefetch_bytes / 1024, 1, kMaxQueuedKilobytes))},
+      {"enable.partition.eof", "false"},
+      // librdkafka refuses a poll interval shorter than the session timeout.
+      {"max.poll.interval.ms", std::to_string(std::max<std::int64_t>(kDefaultMaxPollIntervalMs,
+                                                                     config_.session_timeout_ms))},
+  };
+  for (const auto& [name, value] : config_.properties) {
+    // At-least-once rests on storing offsets only after delivery; that one is not negotiable.
+    if (name == "enable.auto.offset.store") {
+      spdlog::warn(
+          "source {}: properties.enable.auto.offset.store is ignored: offsets are "
+          "stored only after delivery",
+          config_.name);
+      continue;
+    }
+    properties[name] = value;
+  }
+  auto conf = kafka::MakeConf(properties);
+  if (!conf) return fail(conf.error().code, conf.error().message);
+  kafka::RouteLogsToSpdlog(conf->get());
+  rd_kafka_conf_set_rebalance_cb(conf->get(), RebalanceCallback);
+  rd_kafka_conf_set_opaque(conf->get(), this);
+  auto client = kafka::MakeClient(RD_KAFKA_CONSUMER, std::move(*conf));
+  if (!client) return fail(client.error().code, client.error().message);
+  consumer_ = std::move(*client);
+  // Everything (messages, rebalances, errors) arrives on the consumer queue, which wakes the io
+  // thread through the pipe when it turns non-empty.
+  rd_kafka_poll_set_consumer(consumer_.get());
+  queue_ = rd_kafka_queue_get_consumer(consumer_.get());
+  if (pipe2(wake_pipe_, O_NONBLOCK | O_CLOEXEC) != 0) {
+    return fail(ErrorCode::kIo,
+                fmt::format("cannot create a pipe: {}",
+                            std::error_code(errno, std::generic_category()).message()));
+  }
+  static constexpr char kWakeByte = '1';
+  rd_kafka_queue_io_event_enable(queue_, wake_pipe_[1], &kWakeByte, 1);
+  wake_ = std::make_unique<asio::posix::stream_descriptor>(io_, wake_pipe_[0]);
+  wake_pipe_[0] = -1;  // Asio closes it
+
+  kafka::PartitionListHandle topics(
+      rd_kafka_topic_partition_list_new(static_cast<int>(config_.topics.size())));
+  for (const std::string& topic : config_.topics) {
+    rd_kafka_topic_partition_list_add(topics.get(), topic.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  if (const rd_kafka_resp_err_t error = rd_kafka_subscribe(consumer_.get(), topics.get());
+      error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return fail(ErrorCode::kInvalidArgument,
+                fmt::format("cannot subscribe: {}", rd_kafka_err2str(error)));
+  }
+  return {};
+}
+
+Result<void> KafkaSource::Start(ItemHandler handler, FailureHandler on_failure) {
+  handler_ = std::move(handler);
+  on_failure_ = std::move(on_failure);
+  if (auto created = CreateConsumer(); !created) return created;
+  running_ = true;
+  std::string topics;
+  for (const std::string& topic : config_.topics) topics += (topics.empty() ? "" : ", ") + topic;
+  spdlog::info("source {}: consuming {} in group {} from {}", config_.name, topics,
+               config_.group_id, brokers_);
+  WaitForQueue();
+  ScheduleTick();
+  return {};
+}
+
+void KafkaSource::WaitForQueue() {
+  wake_->async_wait(asio::posix::stream_descriptor::wait_read,
+                    [this](const asio::error_code& error) {
+                      if (error || closing_) return;
+                      char bytes[64];
+                      while (read(wake_->native_handle(), bytes, sizeof bytes) > 0) {
+                      }
+                      Pump();
+                      WaitForQueue();
+                    });
+}
+
+void KafkaSource::ScheduleTick() {
+  tick_timer_.expires_after(kTickInterval);
+  tick_timer_.async_wait([this](const asio::error_code& error) {
+    if (error || closing_) return;
+    Pump();
+    ScheduleTick();
+  });
+}
+
+void KafkaSource::Pump() {
+  if (!consumer_ || closing_) return;
+  while (running_ && !held_.empty() && HandOutFront()) {
+  }
+  int polled = 0;
+  for (; polled < kMaxPollsPerPump; ++polled) {
+    // Rebalance callbacks run inside this call.
+    rd_kafka_message_t* raw = rd_kafka_consumer_poll(consumer_.get(), 0);
+    if (raw == nullptr) break;
+    kafka::MessageHandle message(raw);
+    if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      HandleConsumerError(*message);
+      continue;
+    }
+    // Stopping: not handed out and not stored, so the next start consumes it again.
+    if (!running_) continue;
+    held_.push_back(std::move(message));
+    while (!held_.empty() && HandOutFront()) {
+    }
+  }
+  // The queue signals only when it turns non-empty: if it was not drained, come back.
+  if (polled == kMaxPollsPerPump) asio::post(io_, [this] { Pump(); });
+  if (!held_.empty() && !paused_) {
+    PauseAll();
+  } else if (held_.empty() && paused_ && running_ && !budget_.exhausted()) {
+    ResumeAll();
+  }
+}
+
+bool KafkaSource::HandOutFront() {
+  const rd_kafka_message_t& message = *held_.front();
+  PartitionKey key{rd_kafka_topic_name(message.rkt), message.partition};
+  const auto partition = partitions_.find(key);
+  if (partition == partitions_.end() || partition->second.revoking) {
+    // Its partition went to another member, which consumes it from the committed offset.
+    held_.pop_front();
+    ++stats_.records_dropped;
+    return true;
+  }
+  const bool too_large = static_cast<std::int64_t>(message.len) > config_.max_record_bytes;
+  const std::int64_t reserved_bytes = too_large ? 0 : static_cast<std::int64_t>(message.len);
+  if (!budget_.TryAcquire(reserved_bytes)) return false;
+  const std::uint64_t ticket = next_ticket_++;
+  SourceItem item = MakeItem(ticket, message);
+  partition->second.pending.emplace(message.offset, false);
+  Record record;
+  record.partition = std::move(key);
+  record.offset = message.offset;
+  record.reserved_bytes = reserved_bytes;
+  record.message = std::move(held_.front());
+  held_.pop_front();
+  records_.emplace(ticket, std::move(record));
+  ++stats_.records_handed_out;
+  handler_(std::move(item));
+  return true;
+}
+
+SourceItem KafkaSource::MakeItem(std::uint64_t ticket, const rd_kafka_message_t& message) const {
+  SourceItem item;
+  item.ticket = ticket;
+  item.original_size = message.len;
+  Origin& origin = item.raw.origin;
+  origin.kind = Origin::Kind::kKafka;
+  origin.source_name = config_.name;
+  origin.topic = rd_kafka_topic_name(message.rkt);
+  origin.partition = message.partition;
+  origin.offset = message.offset;
+  if (static_cast<std::int64_t>(message.len) > config_.max_record_bytes) {
+    // Not copied: the dead letter names the record, and it stays in its topic to be read.
+    item.rejection = Error{Stage::kSource, ErrorCode::kTooLarge,
+                           fmt::format("the record has {} bytes, more than max_record_bytes ({})",
+                                       message.len, config_.max_record_bytes)};
+    return item;
+  }
+  if (message.payload != nullptr) {
+    item.raw.bytes.assign(static_cast<const char*>(message.payload), message.len);
+  }
+  item.raw.content_type = ContentTypeHeader(message);
+  if (item.raw.content_type.empty() && config_.format != "auto") {
+    item.raw.content_type = config_.format;
+  }
+  return item;
+}
+
+void KafkaSource::HandleConsumerError(const rd_kafka_message_t& message) {
+  ++stats_.consumer_errors;
+  if (message.err == RD_KAFKA_RESP_ERR__FATAL) {
+    char reason[512];
+    rd_kafka_fatal_error(consumer_.get(), reason, sizeof reason);
+    if (on_failure_) {
+      on_failure_(Error{Stage::kSource, ErrorCode::kFatal,
+                        fmt::format("source {}: fatal consumer error: {}", config_.name, reason)});
+    }
+    return;
+  }
+  const char* topic = message.rkt != nullptr ? rd_kafka_topic_name(message.rkt) : nullptr;
+  if (topic != nullptr) {
+    spdlog::warn("source {}: consumer error on {}[{}]: {}", config_.name, topic, message.partition,
+                 rd_kafka_message_errstr(&message));
+  } else {
+    spdlog::warn("source {}: consumer error: {}", config_.name, rd_kafka_message_errstr(&message));
+  }
+}
+
+void KafkaSource::Acknowledge(std::uint64_t ticket) {
+  ++stats_.records_acknowledged;
+  Finish(ticket);
+}
+
+void KafkaSource::Reject(std::uint64_t ticket, const Error&) {
+  // Its dead letter was delivered: the record is done, and its offset may be stored.
+  ++stats_.records_rejected;
+  Finish(ticket);
+}
+
+void KafkaSource::Release(std::uint64_t ticket) {
+  const auto found = records_.find(ticket);
+  if (found == records_.end()) return;
+  ++stats_.records_released;
+  if (!running_) {
+    // Stopping: not stored, so the next start consumes it again.
+    const std::int64_t reserved_bytes = found->second.reserved_bytes;
+    records_.erase(found);
+    budget_.Release(reserved_bytes);
+    return;
+  }
+  Record& record = found->second;
+  record.retry_timer = std::make_unique<asio::steady_timer>(io_);
+  record.retry_timer->expires_after(std::chrono::milliseconds(retry_backoff_ms_));
+  record.retry_timer->async_wait([this, ticket](const asio::error_code& error) {
+    if (error) return;
+    const auto again = records_.find(ticket);
+    if (again == records_.end()) return;
+    const auto partition = partitions_.find(again->second.partition);
+    if (!running_ || partition == partitions_.end() || partition->second.revoking) {
+      // Another member owns the partition now, or newswire is stopping: it is consumed again
+      // from the committed offset.
+      const std::int64_t reserved_bytes = again->second.reserved_bytes;
+      records_.erase(again);
+      ++stats_.records_dropped;
+      MaybeFinishRevoke();
+      budget_.Release(reserved_bytes);
+      return;
+    }
+    ++stats_.records_handed_out;
+    handler_(MakeItem(ticket, *again->second.message));
+  });
+}
+
+void KafkaSource::Finish(std::uint64_t ticket) {
+  const auto found = records_.find(ticket);
+  if (found == records_.end()) return;
+  const std::int64_t reserved_bytes = found->second.reserved_bytes;
+  const PartitionKey key = found->second.partition;
+  const std::int64_t offset = found->second.offset;
+  records_.erase(found);
+  const auto partition = partitions_.find(key);
+  if (partition != partitions_.end()) {
+    PartitionState& state = partition->second;
+    state.pending[offset] = true;
+    while (!state.pending.empty() && state.pending.begin()->second) {
+      state.next_offset_to_store = state.pending.begin()->first + 1;
+      state.pending.erase(state.pending.begin());
+    }
+    StoreOffset(key, state);
+  }
+  MaybeFinishRevoke();
+  // Last: releasing budget may hand out the next record at once.
+  budget_.Release(reserved_bytes);
+}
+
+void KafkaSource::StoreOffset(const PartitionKey& key, PartitionState& state) {
+  if (state.next_offset_to_store <= state.stored_offset) return;
+  kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(list.get(), key.first.c_str(), key.second)->offset =
+      state.next_offset_to_store;
+  if (const rd_kafka_resp_err_t error = rd_kafka_offsets_store(consumer_.get(), list.get());
+      error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    // The partition is no longer assigned; its next owner starts from the last commit.
+    spdlog::debug("source {}: offset {} of {}[{}] not stored: {}", config_.name,
+                  state.next_offset_to_store, key.first, key.second, rd_kafka_err2str(error));
+    return;
+  }
+  state.stored_offset = state.next_offset_to_store;
+}
+
+void KafkaSource::SetPaused(const std::vector<PartitionKey>& keys, bool paused) {
+  if (keys.empty()) return;
+  kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(static_cast<int>(keys.size())));
+  for (const auto& [topic, partition] : keys) {
+    rd_kafka_topic_partition_list_add(list.get(), topic.c_str(), partition);
+  }
+  const rd_kafka_resp_err_t error = paused
+                                        ? rd_kafka_pause_partitions(consumer_.get(), list.get())
+                                        : rd_kafka_resume_partitions(consumer_.get(), list.get());
+  if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    spdlog::warn("source {}: cannot {} {}: {}", config_.name, paused ? "pause" : "resume",
+                 DescribePartitions(list.get()), rd_kafka_err2str(error));
+  }
+}
+
+void KafkaSource::PauseAll() {
+  std::vector<PartitionKey> keys;
+  for (const auto& [key, state] : partitions_) keys.push_back(key);
+  SetPaused(keys, true);
+  paused_ = true;
+  spdlog::debug("source {}: in-flight budget used up, {} partition(s) paused", config_.name,
+                keys.size());
+}
+
+void KafkaSource::ResumeAll() {
+  std::vector<PartitionKey> keys;
+  for (const auto& [key, state] : partitions_) {
+    if (!state.revoking) keys.push_back(key);
+  }
+  SetPaused(keys, false);
+  paused_ = false;
+  spdlog::debug("source {}: {} partition(s) resumed", config_.name, keys.size());
+}
+
+bool KafkaSource::Cooperative() const {
+  return std::strcmp(rd_kafka_rebalance_protocol(consumer_.get()), "COOPERATIVE") == 0;
+}
+
+void KafkaSource::OnRebalance(rd_kafka_resp_err_t error,
+                              rd_kafka_topic_partition_list_t* partitions) {
+  ++stats_.rebalances;
+  if (error == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    Assign(partitions);
+    return;
+  }
+  if (error == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS) {
+    if (closing_ || rd_kafka_assignment_lost(consumer_.get())) {
+      // Closing (everything in flight is done or given up) or already taken away: let go now.
+      for (int index = 0; index < partitions->cnt; ++index) {
+        partitions_.erase({partitions->elems[index].topic, partitions->elems[index].partition});
+      }
+      spdlog::info("source {}: {} {}", config_.name, closing_ ? "leaving" : "lost",
+                   DescribePartitions(partitions));
+      if (Cooperative()) {
+        kafka::ErrorHandle ignored(rd_kafka_incremental_unassign(consumer_.get(), partitions));
+      } else {
+        rd_kafka_assign(consumer_.get(), nullptr);
+      }
+      return;
+    }
+    BeginRevoke(partitions);
+    return;
+  }
+  spdlog::error("source {}: rebalance failed: {}", config_.name, rd_kafka_err2str(error));
+  rd_kafka_assign(consumer_.get(), nullptr);
+}
+
+void KafkaSource::Assign(rd_kafka_topic_partition_list_t* partitions) {
+  for (int index = 0; index < partitions->cnt; ++index) {
+    partitions_[{partitions->elems[index].topic, partitions->elems[index].partition}] =
+        PartitionState{};
+  }
+  if (Cooperative()) {
+    kafka::ErrorHandle error(rd_kafka_incremental_assign(consumer_.get(), partitions));
+    if (error) {
+      spdlog::error("source {}: cannot take {}: {}", config_.name, DescribePartitions(partitions),
+                    rd_kafka_error_string(error.get()));
+    }
+  } else {
+    rd_kafka_assign(consumer_.get(), partitions);
+  }
+  spdlog::info("source {}: assigned {}", config_.name, DescribePartitions(partitions));
+  // Intake is paused or stopped: the new partitions wait too.
+  if (paused_ || !running_) {
+    std::vector<PartitionKey> keys;
+    for (int index = 0; index < partitions->cnt; ++index) {
+      keys.emplace_back(partitions->elems[index].topic, partitions->elems[index].partition);
+    }
+    SetPaused(keys, true);
+  }
+}
+
+void KafkaSource::BeginRevoke(rd_kafka_topic_partition_list_t* partitions) {
+  for (int index = 0; index < partitions->cnt; ++index) {
+    const auto found =
+        partitions_.find({partitions->elems[index].topic, partitions->elems[index].partition});
+    if (found != partitions_.end()) found->second.revoking = true;
+  }
+  // Fetched but not handed out: the next owner consumes them.
+  const auto before = held_.size();
+  std::erase_if(held_, [this](const kafka::MessageHandle& message) {
+    const auto found = partitions_.find({rd_kafka_topic_name(message->rkt), message->partition});
+    return found == partitions_.end() || found->second.revoking;
+  });
+  stats_.records_dropped += before - held_.size();
+  pending_revoke_.reset(rd_kafka_topic_partition_list_copy(partitions));
+  std::size_t in_flight = 0;
+  for (const auto& [ticket, record] : records_) {
+    const auto found = partitions_.find(record.partition);
+    if (found != partitions_.end() && found->second.revoking) ++in_flight;
+  }
+  if (in_flight == 0) {
+    FinishRevoke(false);
+    return;
+  }
+  spdlog::info("source {}: {} revoked; waiting up to {} ms for {} record(s) in flight",
+               config_.name, DescribePartitions(partitions), config_.revoke_timeout_ms, in_flight);
+  revoke_timer_.expires_after(std::chrono::milliseconds(config_.revoke_timeout_ms));
+  revoke_timer_.async_wait([this](const asio::error_code& error) {
+    if (!error && pending_revoke_) FinishRevoke(true);
+  });
+}
+
+void KafkaSource::MaybeFinishRevoke() {
+  if (!pending_revoke_) return;
+  for (const auto& [ticket, record] : records_) {
+    const auto found = partitions_.find(record.partition);
+    if (found != partitions_.end() && found->second.revoking) return;
+  }
+  FinishRevoke(false);
+}
+
+void KafkaSource::FinishRevoke(bool timed_out) {
+  revoke_timer_.cancel();
+  kafka::PartitionListHandle revoked = std::move(pending_revoke_);
+  std::size_t abandoned = 0;
+  for (const auto& [ticket, record] : records_) {
+    const auto found = partitions_.find(record.partition);
+    if (found != partitions_.end() && found->second.revoking) ++abandoned;
+  }
+  if (timed_out) {
+    spdlog::warn(
+        "source {}: revoke_timeout_ms ({}) passed with {} record(s) in flight; letting go of {}, "
+        "whose next owner consumes them again",
+        config_.name, config_.revoke_timeout_ms, abandoned, DescribePartitions(revoked.get()));
+  }
+  // What was done is committed now, synchronously, so the next owner starts right after it.
+  kafka::PartitionListHandle done(rd_kafka_topic_partition_list_new(revoked->cnt));
+  for (int index = 0; index < revoked->cnt; ++index) {
+    const PartitionKey key{revoked->elems[index].topic, revoked->elems[index].partition};
+    const auto found = partitions_.find(key);
+    if (found == partitions_.end()) continue;
+    if (found->second.next_offset_to_store >= 0) {
+      rd_kafka_topic_partition_list_add(done.get(), key.first.c_str(), key.second)->offset =
+          found->second.next_offset_to_store;
+    }
+    partitions_.erase(found);
+  }
+  if (done->cnt > 0) {
+    if (const rd_kafka_resp_err_t error = rd_kafka_commit(consumer_.get(), done.get(), 0);
+        error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      spdlog::warn("source {}: commit on revoke failed: {}", config_.name, rd_kafka_err2str(error));
+    }
+  }
+  if (Cooperative()) {
+    kafka::ErrorHandle ignored(rd_kafka_incremental_unassign(consumer_.get(), revoked.get()));
+  } else {
+    rd_kafka_assign(consumer_.get(), nullptr);
+  }
+  spdlog::info("source {}: let go of {}", config_.name, DescribePartitions(revoked.get()));
+}
+
+void KafkaSource::Stop() {
+  if (!running_) return;
+  running_ = false;
+  held_.clear();
+  // Records waiting for a retry are given up: not stored, so consumed again at the next start.
+  std::vector<std::int64_t> released_bytes;
+  std::erase_if(records_, [&](const auto& entry) {
+    if (!entry.second.retry_timer) return false;
+    entry.second.retry_timer->cancel();
+    released_bytes.push_back(entry.second.reserved_bytes);
+    return true;
+  });
+  for (const std::int64_t bytes : released_bytes) budget_.Release(bytes);
+  if (consumer_ && !paused_) PauseAll();
+  spdlog::info("source {}: intake stopped, {} record(s) still in flight", config_.name,
+               records_.size());
+}
+
+}  // namespace newswire::sources

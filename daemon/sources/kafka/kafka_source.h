@@ -1,0 +1,142 @@
+#pragma once
+
+#include <asio/io_context.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/steady_timer.hpp>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "daemon/config/config.h"
+#include "daemon/kafka/kafka_handles.h"
+#include "daemon/sources/in_flight_budget.h"
+#include "daemon/sources/source.h"
+
+namespace newswire::sources {
+
+// What a Kafka source has done since start, for the status line and tests. io thread only.
+struct KafkaSourceStats {
+  std::uint64_t records_handed_out = 0;  // retries included
+  std::uint64_t records_acknowledged = 0;
+  std::uint64_t records_rejected = 0;  // dead-lettered, then done
+  std::uint64_t records_released = 0;  // a delivery failed: handed out again after the backoff
+  std::uint64_t records_dropped = 0;   // fetched or in flight when their partition went away
+  std::uint64_t rebalances = 0;
+  std::uint64_t consumer_errors = 0;
+};
+
+// Articles from Kafka topics, in a consumer group: each record is one item. At-least-once:
+// a record's offset is stored (enable.auto.offset.store=false) only once the record and every
+// record before it in its partition were acknowledged or rejected, and stored offsets are
+// committed every commit_interval_ms, when partitions are revoked and at shutdown. A record
+// whose events were not delivered (Release) is handed out again after the retry backoff; after a
+// crash or a rebalance, records after the last committed offset are consumed again, and give
+// the same event keys and ids (the origin topic/partition/offset is the same).
+//
+// Threads: librdkafka fetches on its own threads; everything here runs on the io thread. The
+// consumer queue wakes the io thread through a pipe (rd_kafka_queue_io_event_enable), and a
+// one-second timer polls too, so rebalances are served even while intake is paused.
+// Backpressure: when the shared InFlightBudget is used up, every assigned partition is paused
+// (fetching stops, memory stays bounded by max_prefetch_bytes) and resumed on release.
+// Rebalances: a revoked partition's records are no longer handed out; the source waits up to
+// revoke_timeout_ms for those in flight, stores and commits what was done, then lets go.
+// Ownership: the app owns the source; it holds the consumer and closes it (committing stored
+// offsets and leaving the group) when destroyed, which must happen on the io thread or after
+// the io loop stopped.
+class KafkaSource final : public Source {
+ public:
+  // `brokers` is the resolved bootstrap list (config.brokers, or kafka.brokers when that is
+  // empty, or the embedded broker's address).
+  KafkaSource(asio::io_context& io, config::KafkaSourceConfig config, std::string brokers,
+              InFlightBudget& budget, std::int64_t retry_backoff_ms);
+  ~KafkaSource() override;
+  KafkaSource(const KafkaSource&) = delete;
+  KafkaSource& operator=(const KafkaSource&) = delete;
+
+  std::string_view name() const override { return config_.name; }
+  Result<void> Start(ItemHandler handler, FailureHandler on_failure) override;
+  void Stop() override;
+  void Acknowledge(std::uint64_t ticket) override;
+  void Reject(std::uint64_t ticket, const Error& error) override;
+  void Release(std::uint64_t ticket) override;
+  std::size_t in_flight() const override { return records_.size(); }
+
+  const KafkaSourceStats& stats() const { return stats_; }
+  const config::KafkaSourceConfig& config() const { return config_; }
+
+  // librdkafka's rebalance callback, called from within rd_kafka_consumer_poll (io thread) or
+  // rd_kafka_consumer_close (destructor). Public only for that C callback.
+  void OnRebalance(rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* partitions);
+
+ private:
+  using PartitionKey = std::pair<std::string, std::int32_t>;  // topic, partition
+
+  // An assigned partition: offsets handed out and not yet done, in order, with whether each is
+  // done; the front's predecessors are all done, so the next offset to store follows the last
+  // done front.
+  struct PartitionState {
+    std::map<std::int64_t, bool> pending;
+    std::int64_t next_offset_to_store = -1;  // -1: nothing done since assignment
+    std::int64_t stored_offset = -1;         // last value given to rd_kafka_offsets_store
+    bool revoking = false;
+  };
+  // A record handed out and not yet done. The message stays with it, for a retry.
+  struct Record {
+    PartitionKey partition;
+    std::int64_t offset = 0;
+    std::int64_t reserved_bytes = 0;
+    kafka::MessageHandle message;
+    std::unique_ptr<asio::steady_timer> retry_timer;
+  };
+
+  Result<void> CreateConsumer();
+  void WaitForQueue();
+  void ScheduleTick();
+  void Pump();
+  bool HandOutFront();
+  SourceItem MakeItem(std::uint64_t ticket, const rd_kafka_message_t& message) const;
+  void HandleConsumerError(const rd_kafka_message_t& message);
+  void Finish(std::uint64_t ticket);
+  void StoreOffset(const PartitionKey& key, PartitionState& state);
+  void PauseAll();
+  void ResumeAll();
+  void SetPaused(const std::vector<PartitionKey>& keys, bool paused);
+  void BeginRevoke(rd_kafka_topic_partition_list_t* partitions);
+  void MaybeFinishRevoke();
+  void FinishRevoke(bool timed_out);
+  void Assign(rd_kafka_topic_partition_list_t* partitions);
+  bool Cooperative() const;
+
+  asio::io_context& io_;
+  config::KafkaSourceConfig config_;
+  std::string brokers_;
+  InFlightBudget& budget_;
+  const std::int64_t retry_backoff_ms_;
+  ItemHandler handler_;
+  FailureHandler on_failure_;
+
+  kafka::KafkaHandle consumer_;
+  rd_kafka_queue_t* queue_ = nullptr;  // the consumer queue, owned (rd_kafka_queue_destroy)
+  int wake_pipe_[2] = {-1, -1};        // librdkafka writes to [1] when the queue fills
+  std::unique_ptr<asio::posix::stream_descriptor> wake_;
+  asio::steady_timer tick_timer_;
+  asio::steady_timer revoke_timer_;
+
+  std::map<PartitionKey, PartitionState> partitions_;
+  // Polled but not yet handed out (the budget was used up), in poll order.
+  std::deque<kafka::MessageHandle> held_;
+  std::map<std::uint64_t, Record> records_;
+  std::uint64_t next_ticket_ = 1;
+  kafka::PartitionListHandle pending_revoke_;  // set while a revoke waits for records in flight
+  bool running_ = false;
+  bool paused_ = false;  // every assigned partition is paused for backpressure
+  bool closing_ = false;
+  KafkaSourceStats stats_;
+};
+
+}  // namespace newswire::sources

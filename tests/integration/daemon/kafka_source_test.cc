@@ -1,0 +1,197 @@
+// Kafka in, Kafka out: the real newswire binary consumes articles from a topic of the test's
+// mock-cluster broker (over TCP, in a consumer group) and publishes events; a real consumer reads
+// them back and the group's committed offsets are asked of the broker.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "daemon/kafka/embedded_broker.h"
+#include "tests/integration/daemon/daemon_harness.h"
+#include "tests/integration/daemon/event_reading.h"
+#include "tests/support/test_consumer.h"
+#include "tests/support/test_producer.h"
+
+namespace newswire::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+constexpr const char* kInputTopic = "news.raw";
+constexpr int kInputPartitions = 6;
+constexpr const char* kTopic = "news.articles.tagged";
+constexpr const char* kDeadLetterTopic = "news.articles.dead-letter";
+constexpr const char* kGroup = "newswire-test";
+
+// `count` distinct articles, spread round-robin over the input partitions; every third declares
+// itself as plain text, as a crawler that sets content-type would.
+std::vector<ProducedRecord> Articles(int count, int first = 0) {
+  std::vector<ProducedRecord> records;
+  for (int index = first; index < first + count; ++index) {
+    ProducedRecord record;
+    record.topic = kInputTopic;
+    record.partition = index % kInputPartitions;
+    record.key = "article-" + std::to_string(index);
+    record.value = "Harbour report number " + std::to_string(index) +
+                   "\nThe port authority published its weekly figures for berth " +
+                   std::to_string(index) + " on Monday.\n";
+    if (index % 3 == 0) record.headers = {{"content-type", "text/plain; charset=utf-8"}};
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+class KafkaSourceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto broker = kafka::EmbeddedBroker::Start(
+        1, {{kInputTopic, kInputPartitions}, {kTopic, 4}, {kDeadLetterTopic, 2}});
+    ASSERT_TRUE(broker) << broker.error().Describe();
+    broker_ = std::move(*broker);
+    feed_ = temp_.path() / "inbox";
+    fs::create_directories(feed_);
+  }
+
+  void Produce(const std::vector<ProducedRecord>& records,
+               const std::map<std::string, std::string>& properties = {}) {
+    auto produced = ProduceAll(broker_->bootstrap_servers(), records, 30s, properties);
+    ASSERT_TRUE(produced) << produced.error().Describe();
+  }
+
+  // `extra_source` is YAML appended to the Kafka source's entry.
+  void StartDaemon(const std::string& extra_source = "") {
+    const fs::path config = temp_.path() / "newswire.yaml";
+    const std::string kafka_source = std::string("  kafka:\n") + "    - topics: [" + kInputTopic +
+                                     "]\n" + "      group_id: " + kGroup + "\n" +
+                                     "      session_timeout_ms: 6000\n" +
+                                     "      commit_interval_ms: 200\n" + extra_source;
+    WriteFile(config, DaemonConfig(broker_->bootstrap_servers(), feed_, temp_.path() / "broker",
+                                   kafka_source));
+    daemon_ = std::make_unique<DaemonProcess>(config, temp_.path() / "newswire.log");
+    ASSERT_TRUE(daemon_->WaitForLog("newswire ready", 20s, ++starts_)) << daemon_->Log();
+  }
+
+  void StopDaemonCleanly() {
+    daemon_->Signal(SIGTERM);
+    auto exit_code = daemon_->Wait(30s);
+    ASSERT_TRUE(exit_code) << "newswire did not exit after SIGTERM\n" << daemon_->Log();
+    EXPECT_EQ(*exit_code, 0) << daemon_->Log();
+  }
+
+  // The group's committed offsets summed over the input partitions (-1 if they cannot be read).
+  std::int64_t CommittedTotal() {
+    auto committed =
+        CommittedOffsets(broker_->bootstrap_servers(), kGroup, kInputTopic, kInputPartitions, 5s);
+    if (!committed) return -1;
+    std::int64_t total = 0;
+    for (const auto& [partition, offset] : *committed) total += offset;
+    return total;
+  }
+
+  TempDir temp_;
+  fs::path feed_;
+  std::unique_ptr<kafka::EmbeddedBroker> broker_;
+  std::unique_ptr<DaemonProcess> daemon_;
+  int starts_ = 0;
+};
+
+// 2,000 articles on six partitions: every one becomes an event (repeats only with the same key
+// and id), and the group's offsets are committed to the end of every partition.
+TEST_F(KafkaSourceTest, EveryRecordBecomesAnEventAndOffsetsAreCommittedToTheEnd) {
+  constexpr int kArticles = 2000;
+  ASSERT_NO_FATAL_FAILURE(Produce(Articles(kArticles)));
+  ASSERT_NO_FATAL_FAILURE(StartDaemon());
+  auto consumer = TestConsumer::Create(broker_->bootstrap_servers(), {kTopic});
+  ASSERT_TRUE(consumer) << consumer.error().Describe();
+  const auto records = ReadDistinctKeys(**consumer, kArticles, 120s);
+  const std::set<std::string> keys = KeysWithMatchingIds(records);
+  EXPECT_EQ(keys.size(), static_cast<std::size_t>(kArticles)) << daemon_->Log();
+  std::cout << "articles in " << kArticles << ", events out " << records.size() << ", distinct "
+            << keys.size() << ", repeats " << records.size() - keys.size() << "\n";
+  for (const auto& record : records) {
+    ASSERT_EQ(record.Header("ce_subject").rfind(std::string(kInputTopic) + "[", 0), 0u)
+        << record.Header("ce_subject");
+  }
+  EXPECT_TRUE(WaitFor([&] { return CommittedTotal() == kArticles; }, 20s))
+      << "committed " << CommittedTotal() << " of " << kArticles << "\n"
+      << daemon_->Log();
+  ASSERT_NO_FATAL_FAILURE(StopDaemonCleanly());
+  EXPECT_EQ(CommittedTotal(), kArticles);
+}
+
+// A restart resumes from the committed offsets: only what arrived meanwhile is consumed.
+TEST_F(KafkaSourceTest, RestartResumesAfterTheCommittedOffsets) {
+  ASSERT_NO_FATAL_FAILURE(Produce(Articles(12)));
+  ASSERT_NO_FATAL_FAILURE(StartDaemon());
+  auto consumer = TestConsumer::Create(broker_->bootstrap_servers(), {kTopic});
+  ASSERT_TRUE(consumer) << consumer.error().Describe();
+  EXPECT_EQ(KeysWithMatchingIds(ReadDistinctKeys(**consumer, 12, 30s)).size(), 12u);
+  ASSERT_TRUE(WaitFor([&] { return CommittedTotal() == 12; }, 20s)) << daemon_->Log();
+  ASSERT_NO_FATAL_FAILURE(StopDaemonCleanly());
+
+  ASSERT_NO_FATAL_FAILURE(Produce(Articles(6, 12)));
+  ASSERT_NO_FATAL_FAILURE(StartDaemon());
+  const auto after_restart = consumer->get()->ReadAtLeast(6, 30s);
+  EXPECT_EQ(after_restart.size(), 6u) << daemon_->Log();
+  EXPECT_TRUE(consumer->get()->ReadAll(2s).empty());
+  EXPECT_TRUE(WaitFor([&] { return CommittedTotal() == 18; }, 20s)) << daemon_->Log();
+  ASSERT_NO_FATAL_FAILURE(StopDaemonCleanly());
+}
+
+// Poison records (bytes that are no text, a record over max_record_bytes) become dead letters
+// that name their topic, partition and offset; the records around them are published, and the
+// offsets move past all of them.
+TEST_F(KafkaSourceTest, PoisonRecordsAreDeadLetteredWithTheirOriginAndConsumptionGoesOn) {
+  std::vector<ProducedRecord> records = Articles(2);
+  ProducedRecord invalid;
+  invalid.topic = kInputTopic;
+  invalid.partition = 0;
+  invalid.value = std::string("Headline\n\xff\xfe\x00\x01 not text at all\n", 30);
+  records.push_back(invalid);
+  ProducedRecord huge;
+  huge.topic = kInputTopic;
+  // Alone in its partition: the mock broker keeps only about 5 MiB a partition, dropping the
+  // oldest records first.
+  huge.partition = 5;
+  huge.value = "Huge\n" + std::string(20 * 1024 * 1024, 'x');
+  records.push_back(huge);
+  std::vector<ProducedRecord> after = Articles(2, 2);
+  records.insert(records.end(), after.begin(), after.end());
+  ASSERT_NO_FATAL_FAILURE(Produce(records, {{"message.max.bytes", "33554432"}}));
+  ASSERT_NO_FATAL_FAILURE(StartDaemon("      max_record_bytes: 16MiB\n"));
+
+  auto events = TestConsumer::Create(broker_->bootstrap_servers(), {kTopic});
+  auto dead_letters = TestConsumer::Create(broker_->bootstrap_servers(), {kDeadLetterTopic});
+  ASSERT_TRUE(events && dead_letters);
+  EXPECT_EQ(KeysWithMatchingIds(ReadDistinctKeys(**events, 4, 30s)).size(), 4u) << daemon_->Log();
+  const auto letters = (*dead_letters)->ReadAtLeast(2, 30s);
+  ASSERT_EQ(letters.size(), 2u) << daemon_->Log();
+  std::map<std::string, const ConsumedRecord*> by_partition;
+  for (const auto& letter : letters) by_partition[letter.Header("newswire-partition")] = &letter;
+  ASSERT_TRUE(by_partition.count("0") && by_partition.count("5")) << daemon_->Log();
+  const ConsumedRecord& not_text = *by_partition["0"];
+  EXPECT_EQ(not_text.Header("newswire-topic"), kInputTopic);
+  EXPECT_EQ(not_text.Header("newswire-origin-kind"), "kafka");
+  EXPECT_EQ(not_text.Header("newswire-offset"), "1");  // after Articles(2)'s record 0
+  EXPECT_EQ(not_text.Header("newswire-stage"), "decode");
+  const ConsumedRecord& too_large = *by_partition["5"];
+  EXPECT_EQ(too_large.Header("newswire-offset"), "0");
+  EXPECT_EQ(too_large.Header("newswire-error-code"), "too_large");
+  EXPECT_EQ(too_large.Header("newswire-payload-read"), "false");
+  EXPECT_EQ(too_large.Header("newswire-payload-bytes"), std::to_string(huge.value.size()));
+  EXPECT_TRUE(WaitFor([&] { return CommittedTotal() == 6; }, 20s))
+      << "committed " << CommittedTotal() << "\n"
+      << daemon_->Log();
+  ASSERT_NO_FATAL_FAILURE(StopDaemonCleanly());
+}
+
+}  // namespace
+}  // namespace newswire::testing
