@@ -24,7 +24,7 @@
 #include "daemon/kafka/embedded_broker.h"
 #include "daemon/pipeline/pipeline.h"
 #include "tests/integration/daemon/daemon_harness.h"
-#include "tests/integration/daemon/event_reading.h"
+#include "tests/integration/daemon/expectations.h"
 #include "tests/support/test_consumer.h"
 
 namespace newswire::testing {
@@ -105,12 +105,7 @@ class DaemonTest : public ::testing::Test {
     return keys;
   }
 
-  void StopDaemonCleanly() {
-    daemon_->Signal(SIGTERM);
-    auto exit_code = daemon_->Wait(30s);
-    ASSERT_TRUE(exit_code) << "newswire did not exit after SIGTERM\n" << daemon_->Log();
-    EXPECT_EQ(*exit_code, 0) << daemon_->Log();
-  }
+  void StopDaemonCleanly() { StopCleanly(*daemon_); }
 
   TempDir temp_;
   fs::path feed_;

@@ -15,7 +15,7 @@
 
 #include "daemon/kafka/embedded_broker.h"
 #include "tests/integration/daemon/daemon_harness.h"
-#include "tests/integration/daemon/event_reading.h"
+#include "tests/integration/daemon/expectations.h"
 #include "tests/support/test_consumer.h"
 #include "tests/support/test_producer.h"
 
@@ -66,25 +66,24 @@ class KafkaSourceTest : public ::testing::Test {
     ASSERT_TRUE(produced) << produced.error().Describe();
   }
 
+  // The Kafka source's YAML, to go after a feed directory entry (DaemonConfig's
+  // `extra_directory`), with `extra_source` appended to the entry.
+  static std::string KafkaSourceYaml(const std::string& extra_source = "") {
+    return std::string("  kafka:\n") + "    - topics: [" + kInputTopic + "]\n" +
+           "      group_id: " + kGroup + "\n" + "      session_timeout_ms: 6000\n" +
+           "      commit_interval_ms: 200\n" + extra_source;
+  }
+
   // `extra_source` is YAML appended to the Kafka source's entry.
   void StartDaemon(const std::string& extra_source = "") {
     const fs::path config = temp_.path() / "newswire.yaml";
-    const std::string kafka_source = std::string("  kafka:\n") + "    - topics: [" + kInputTopic +
-                                     "]\n" + "      group_id: " + kGroup + "\n" +
-                                     "      session_timeout_ms: 6000\n" +
-                                     "      commit_interval_ms: 200\n" + extra_source;
     WriteFile(config, DaemonConfig(broker_->bootstrap_servers(), feed_, temp_.path() / "broker",
-                                   kafka_source));
+                                   KafkaSourceYaml(extra_source)));
     daemon_ = std::make_unique<DaemonProcess>(config, temp_.path() / "newswire.log");
     ASSERT_TRUE(daemon_->WaitForLog("newswire ready", 20s, ++starts_)) << daemon_->Log();
   }
 
-  void StopDaemonCleanly() {
-    daemon_->Signal(SIGTERM);
-    auto exit_code = daemon_->Wait(30s);
-    ASSERT_TRUE(exit_code) << "newswire did not exit after SIGTERM\n" << daemon_->Log();
-    EXPECT_EQ(*exit_code, 0) << daemon_->Log();
-  }
+  void StopDaemonCleanly() { StopCleanly(*daemon_); }
 
   // The group's committed offsets summed over the input partitions (-1 if they cannot be read).
   std::int64_t CommittedTotal() {
@@ -191,6 +190,57 @@ TEST_F(KafkaSourceTest, PoisonRecordsAreDeadLetteredWithTheirOriginAndConsumptio
       << "committed " << CommittedTotal() << "\n"
       << daemon_->Log();
   ASSERT_NO_FATAL_FAILURE(StopDaemonCleanly());
+}
+
+// Scale-out on Kafka's consumer groups: three newswire processes in one group share the six
+// partitions; one is killed with SIGKILL mid-run; the other two take its partitions over after
+// the session timeout, and every article is published (repeats only with the same key and id).
+TEST_F(KafkaSourceTest, ThreeInstancesShareTheGroupAndSurviveOneKilled) {
+  constexpr int kFirstBatch = 1500;
+  constexpr int kSecondBatch = 1500;
+  constexpr int kInstances = 3;
+  std::vector<std::unique_ptr<DaemonProcess>> instances;
+  for (int index = 0; index < kInstances; ++index) {
+    const fs::path directory = temp_.path() / ("instance-" + std::to_string(index));
+    fs::create_directories(directory / "inbox");
+    const fs::path config = directory / "newswire.yaml";
+    WriteFile(config, DaemonConfig(broker_->bootstrap_servers(), directory / "inbox",
+                                   directory / "broker", KafkaSourceYaml()));
+    instances.push_back(std::make_unique<DaemonProcess>(config, directory / "newswire.log"));
+  }
+  for (auto& instance : instances) {
+    ASSERT_TRUE(instance->WaitForLog("newswire ready", 20s)) << instance->Log();
+  }
+  // Every member has partitions before the articles come, so the kill takes some away.
+  for (auto& instance : instances) {
+    ASSERT_TRUE(instance->WaitForLog("assigned " + std::string(kInputTopic), 30s))
+        << instance->Log();
+  }
+  ASSERT_NO_FATAL_FAILURE(Produce(Articles(kFirstBatch)));
+  auto consumer = TestConsumer::Create(broker_->bootstrap_servers(), {kTopic});
+  ASSERT_TRUE(consumer) << consumer.error().Describe();
+  std::vector<ConsumedRecord> records = (*consumer)->ReadAtLeast(kFirstBatch / 3, 60s);
+  instances[0]->Signal(SIGKILL);
+  ASSERT_EQ(instances[0]->Wait(10s), 128 + SIGKILL);
+  ASSERT_NO_FATAL_FAILURE(Produce(Articles(kSecondBatch, kFirstBatch)));
+
+  constexpr int kArticles = kFirstBatch + kSecondBatch;
+  std::set<std::string> keys;
+  for (const auto& record : records) keys.insert(record.key);
+  for (auto& record : ReadDistinctKeys(**consumer, kArticles - keys.size(), 120s)) {
+    records.push_back(std::move(record));
+  }
+  keys = KeysWithMatchingIds(records);
+  std::cout << "articles in " << kArticles << ", events out " << records.size() << ", duplicates "
+            << records.size() - keys.size() << ", missing "
+            << kArticles - static_cast<int>(keys.size()) << "\n";
+  EXPECT_EQ(keys.size(), static_cast<std::size_t>(kArticles))
+      << instances[1]->Log() << instances[2]->Log();
+  EXPECT_TRUE(WaitFor([&] { return CommittedTotal() == kArticles; }, 30s))
+      << "committed " << CommittedTotal();
+  for (int index = 1; index < kInstances; ++index) {
+    ASSERT_NO_FATAL_FAILURE(StopCleanly(*instances[static_cast<std::size_t>(index)]));
+  }
 }
 
 }  // namespace

@@ -27,14 +27,7 @@ RawArticle KafkaItem(std::string bytes, std::string content_type) {
 
 // The only article of an item; fails the test if there is not exactly one.
 Article DecodeOne(std::string bytes, std::string content_type) {
-  auto decoded = Decode(KafkaItem(std::move(bytes), std::move(content_type)));
-  EXPECT_TRUE(decoded.has_value()) << decoded.error().Describe();
-  if (!decoded) return {};
-  EXPECT_EQ(decoded->size(), 1U);
-  if (decoded->size() != 1U) return {};
-  EXPECT_TRUE(decoded->front().has_value()) << decoded->front().error().Describe();
-  if (!decoded->front()) return {};
-  return std::move(*decoded->front());
+  return test_helpers::OnlyArticle(Decode(KafkaItem(std::move(bytes), std::move(content_type))));
 }
 
 Error DecodeError(std::string bytes, std::string content_type) {

@@ -29,14 +29,7 @@ Result<std::vector<Result<Article>>> JsonLines(std::string text) {
 
 // The only article of a JSON document; fails the test if there is not exactly one.
 Article DecodeOne(std::string text, const JsonFieldMapping& mapping = {}) {
-  auto decoded = Json(std::move(text), mapping);
-  EXPECT_TRUE(decoded.has_value()) << decoded.error().Describe();
-  if (!decoded) return {};
-  EXPECT_EQ(decoded->size(), 1U);
-  if (decoded->size() != 1U) return {};
-  EXPECT_TRUE(decoded->front().has_value()) << decoded->front().error().Describe();
-  if (!decoded->front()) return {};
-  return std::move(*decoded->front());
+  return test_helpers::OnlyArticle(Json(std::move(text), mapping));
 }
 
 std::vector<std::string> AuthorNames(const Article& article) {

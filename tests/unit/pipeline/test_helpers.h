@@ -1,5 +1,7 @@
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -10,6 +12,7 @@
 #include <vector>
 
 #include "daemon/core/article.h"
+#include "daemon/core/error.h"
 #include "daemon/core/raw_article.h"
 
 // Shared by the pipeline tests: the sample articles in tests/data/articles and raw items made
@@ -49,6 +52,18 @@ inline RawArticle FileItem(std::string bytes, std::string path = "/var/inbox/a.t
   raw.origin.source_name = "inbox";
   raw.origin.path = std::move(path);
   return raw;
+}
+
+// The only article of a decoded item; fails the test, and gives an empty article, unless the
+// item decoded to exactly one good article.
+inline Article OnlyArticle(Result<std::vector<Result<Article>>> decoded) {
+  EXPECT_TRUE(decoded.has_value()) << decoded.error().Describe();
+  if (!decoded) return {};
+  EXPECT_EQ(decoded->size(), 1U);
+  if (decoded->size() != 1U) return {};
+  EXPECT_TRUE(decoded->front().has_value()) << decoded->front().error().Describe();
+  if (!decoded->front()) return {};
+  return std::move(*decoded->front());
 }
 
 inline RawArticle SampleItem(const Sample& sample) {

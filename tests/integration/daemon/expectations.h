@@ -1,8 +1,9 @@
 #pragma once
 
-// Reading the daemon's events back in integration tests, where repeats are allowed (at-least-once)
-// but must carry the same key and CloudEvents id.
+// Expectations shared by the daemon's integration tests: reading its events back, where repeats
+// are allowed (at-least-once) but must carry the same key and CloudEvents id, and stopping it.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <map>
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/daemon/daemon_harness.h"
 #include "tests/support/test_consumer.h"
 
 namespace newswire::testing {
@@ -47,6 +49,14 @@ inline std::set<std::string> KeysWithMatchingIds(const std::vector<ConsumedRecor
   std::set<std::string> keys;
   for (const auto& [key, event_id] : event_id_by_key) keys.insert(key);
   return keys;
+}
+
+// SIGTERM, then the daemon must exit within 30 s with code 0.
+inline void StopCleanly(DaemonProcess& daemon) {
+  daemon.Signal(SIGTERM);
+  auto exit_code = daemon.Wait(std::chrono::seconds(30));
+  ASSERT_TRUE(exit_code) << "newswire did not exit after SIGTERM\n" << daemon.Log();
+  EXPECT_EQ(*exit_code, 0) << daemon.Log();
 }
 
 }  // namespace newswire::testing
