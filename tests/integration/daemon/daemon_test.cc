@@ -60,16 +60,9 @@ OutboundEvent ExpectedEvent(const std::string& content) {
 std::string ExpectedKey(const std::string& content) { return ExpectedEvent(content).key; }
 
 // The test broker, a feed directory, and the daemon configured for both.
-class DaemonTest : public ::testing::Test {
+class DaemonTest : public DaemonFixture {
  protected:
-  void SetUp() override {
-    auto broker =
-        kafka::EmbeddedBroker::Start(1, {{kTopic, 4}, {kDeadLetterTopic, 2}, {kRouteTopic, 1}});
-    ASSERT_TRUE(broker) << broker.error().Describe();
-    broker_ = std::move(*broker);
-    feed_ = temp_.path() / "inbox";
-    fs::create_directories(feed_);
-  }
+  DaemonTest() : DaemonFixture({{kTopic, 4}, {kDeadLetterTopic, 2}, {kRouteTopic, 1}}) {}
 
   void StartDaemon(const std::string& extra_directory = "", const std::string& extra = "",
                    DaemonOptions options = {}, const std::string& extra_kafka = "") {
@@ -104,14 +97,6 @@ class DaemonTest : public ::testing::Test {
     if (records != nullptr) *records = std::move(read);
     return keys;
   }
-
-  void StopDaemonCleanly() { StopCleanly(*daemon_); }
-
-  TempDir temp_;
-  fs::path feed_;
-  std::unique_ptr<kafka::EmbeddedBroker> broker_;
-  std::unique_ptr<DaemonProcess> daemon_;
-  int starts_ = 0;
 };
 
 TEST_F(DaemonTest, FiveSampleArticlesBecomeFiveEventsAndEndInDone) {

@@ -6,11 +6,14 @@
 #include <signal.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "daemon/kafka/embedded_broker.h"
 #include "tests/integration/daemon/daemon_harness.h"
 #include "tests/support/test_consumer.h"
 
@@ -58,5 +61,29 @@ inline void StopCleanly(DaemonProcess& daemon) {
   ASSERT_TRUE(exit_code) << "newswire did not exit after SIGTERM\n" << daemon.Log();
   EXPECT_EQ(*exit_code, 0) << daemon.Log();
 }
+
+// What the daemon's integration fixtures share: a test broker with the fixture's topics, a feed
+// directory in a fresh temporary directory, and the daemon process under test.
+class DaemonFixture : public ::testing::Test {
+ protected:
+  explicit DaemonFixture(std::vector<kafka::TopicSpec> topics) : topics_(std::move(topics)) {}
+
+  void SetUp() override {
+    auto broker = kafka::EmbeddedBroker::Start(1, topics_);
+    ASSERT_TRUE(broker) << broker.error().Describe();
+    broker_ = std::move(*broker);
+    feed_ = temp_.path() / "inbox";
+    std::filesystem::create_directories(feed_);
+  }
+
+  void StopDaemonCleanly() { StopCleanly(*daemon_); }
+
+  std::vector<kafka::TopicSpec> topics_;
+  TempDir temp_;
+  std::filesystem::path feed_;
+  std::unique_ptr<kafka::EmbeddedBroker> broker_;
+  std::unique_ptr<DaemonProcess> daemon_;
+  int starts_ = 0;  // "newswire ready" lines to wait for, one per start
+};
 
 }  // namespace newswire::testing

@@ -49,16 +49,10 @@ std::vector<ProducedRecord> Articles(int count, int first = 0) {
   return records;
 }
 
-class KafkaSourceTest : public ::testing::Test {
+class KafkaSourceTest : public DaemonFixture {
  protected:
-  void SetUp() override {
-    auto broker = kafka::EmbeddedBroker::Start(
-        1, {{kInputTopic, kInputPartitions}, {kTopic, 4}, {kDeadLetterTopic, 2}});
-    ASSERT_TRUE(broker) << broker.error().Describe();
-    broker_ = std::move(*broker);
-    feed_ = temp_.path() / "inbox";
-    fs::create_directories(feed_);
-  }
+  KafkaSourceTest()
+      : DaemonFixture({{kInputTopic, kInputPartitions}, {kTopic, 4}, {kDeadLetterTopic, 2}}) {}
 
   void Produce(const std::vector<ProducedRecord>& records,
                const std::map<std::string, std::string>& properties = {}) {
@@ -83,8 +77,6 @@ class KafkaSourceTest : public ::testing::Test {
     ASSERT_TRUE(daemon_->WaitForLog("newswire ready", 20s, ++starts_)) << daemon_->Log();
   }
 
-  void StopDaemonCleanly() { StopCleanly(*daemon_); }
-
   // The group's committed offsets summed over the input partitions (-1 if they cannot be read).
   std::int64_t CommittedTotal() {
     auto committed =
@@ -94,12 +86,6 @@ class KafkaSourceTest : public ::testing::Test {
     for (const auto& [partition, offset] : *committed) total += offset;
     return total;
   }
-
-  TempDir temp_;
-  fs::path feed_;
-  std::unique_ptr<kafka::EmbeddedBroker> broker_;
-  std::unique_ptr<DaemonProcess> daemon_;
-  int starts_ = 0;
 };
 
 // 2,000 articles on six partitions: every one becomes an event (repeats only with the same key
