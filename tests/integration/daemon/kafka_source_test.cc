@@ -11,6 +11,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "daemon/kafka/embedded_broker.h"
@@ -173,6 +174,68 @@ TEST_F(KafkaSourceTest, PoisonRecordsAreDeadLetteredWithTheirOriginAndConsumptio
   EXPECT_EQ(too_large.Header("newswire-payload-read"), "false");
   EXPECT_EQ(too_large.Header("newswire-payload-bytes"), std::to_string(huge.value.size()));
   EXPECT_TRUE(WaitFor([&] { return CommittedTotal() == 6; }, 20s))
+      << "committed " << CommittedTotal() << "\n"
+      << daemon_->Log();
+  ASSERT_NO_FATAL_FAILURE(StopDaemonCleanly());
+}
+
+// The broker goes away for a while: consumption and publishing stop and resume by themselves,
+// and every article is published once it is back.
+TEST_F(KafkaSourceTest, BrokerOutagePausesAndResumes) {
+  constexpr int kArticles = 300;
+  ASSERT_NO_FATAL_FAILURE(Produce(Articles(kArticles)));
+  ASSERT_NO_FATAL_FAILURE(StartDaemon());
+  auto consumer = TestConsumer::Create(broker_->bootstrap_servers(), {kTopic});
+  ASSERT_TRUE(consumer) << consumer.error().Describe();
+  std::vector<ConsumedRecord> records = (*consumer)->ReadAtLeast(20, 30s);
+  broker_->SetBrokerDown(1);
+  std::this_thread::sleep_for(3s);
+  broker_->SetBrokerUp(1);
+  std::set<std::string> keys;
+  for (const auto& record : records) keys.insert(record.key);
+  for (auto& record : ReadDistinctKeys(**consumer, kArticles - keys.size(), 90s)) {
+    records.push_back(std::move(record));
+  }
+  EXPECT_EQ(KeysWithMatchingIds(records).size(), static_cast<std::size_t>(kArticles))
+      << daemon_->Log();
+  EXPECT_TRUE(WaitFor([&] { return CommittedTotal() == kArticles; }, 30s))
+      << "committed " << CommittedTotal() << "\n"
+      << daemon_->Log();
+  ASSERT_NO_FATAL_FAILURE(StopDaemonCleanly());
+}
+
+// No offset is stored for work that was not delivered: killed with SIGKILL while the broker is
+// down (records in flight, their events undelivered), restarted once it is back, newswire still
+// publishes every article.
+TEST_F(KafkaSourceTest, KilledDuringAnOutageLosesNothing) {
+  constexpr int kArticles = 300;
+  ASSERT_NO_FATAL_FAILURE(Produce(Articles(kArticles)));
+  // Slow answers, so that the outage finds records in flight.
+  broker_->SetBrokerRtt(1, 100);
+  ASSERT_NO_FATAL_FAILURE(StartDaemon());
+  auto consumer = TestConsumer::Create(broker_->bootstrap_servers(), {kTopic});
+  ASSERT_TRUE(consumer) << consumer.error().Describe();
+  std::vector<ConsumedRecord> records = (*consumer)->ReadAtLeast(20, 30s);
+  broker_->SetBrokerDown(1);
+  std::this_thread::sleep_for(2s);
+  daemon_->Signal(SIGKILL);
+  ASSERT_EQ(daemon_->Wait(10s), 128 + SIGKILL);
+  broker_->SetBrokerRtt(1, 0);
+  broker_->SetBrokerUp(1);
+  std::cout << "events before the kill: " << records.size() << " of " << kArticles << "\n";
+  EXPECT_LT(records.size(), static_cast<std::size_t>(kArticles));
+  ASSERT_NO_FATAL_FAILURE(StartDaemon());
+  std::set<std::string> keys;
+  for (const auto& record : records) keys.insert(record.key);
+  for (auto& record : ReadDistinctKeys(**consumer, kArticles - keys.size(), 90s)) {
+    records.push_back(std::move(record));
+  }
+  keys = KeysWithMatchingIds(records);
+  std::cout << "articles in " << kArticles << ", events out " << records.size() << ", duplicates "
+            << records.size() - keys.size() << ", missing "
+            << kArticles - static_cast<int>(keys.size()) << "\n";
+  EXPECT_EQ(keys.size(), static_cast<std::size_t>(kArticles)) << daemon_->Log();
+  EXPECT_TRUE(WaitFor([&] { return CommittedTotal() == kArticles; }, 30s))
       << "committed " << CommittedTotal() << "\n"
       << daemon_->Log();
   ASSERT_NO_FATAL_FAILURE(StopDaemonCleanly());
