@@ -12,8 +12,10 @@ packages=(
   libcld2-dev libvectorscan-dev libfasttext-dev liblmdb-dev
   # data newswire reads: ISO 3166 country names and codes
   iso-codes
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev systemd util-linux
+  # tests and benchmarks; python3-kafka is an independent Kafka client that reads the events back
+  # (python3-zstandard lets it read zstd, newswire's default compression)
+  libgtest-dev libgmock-dev libbenchmark-dev systemd util-linux python3-kafka
+  python3-zstandard
   # the demo: reading events back
   kcat
 )

@@ -3,9 +3,11 @@
 // them back and the group's committed offsets are asked of the broker.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -176,6 +178,34 @@ TEST_F(KafkaSourceTest, PoisonRecordsAreDeadLetteredWithTheirOriginAndConsumptio
   EXPECT_TRUE(WaitFor([&] { return CommittedTotal() == 6; }, 20s))
       << "committed " << CommittedTotal() << "\n"
       << daemon_->Log();
+  ASSERT_NO_FATAL_FAILURE(StopDaemonCleanly());
+}
+
+// Runs `command` through the shell; its exit code and everything it printed.
+std::pair<int, std::string> RunCommand(const std::string& command) {
+  std::string output;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (pipe == nullptr) return {-1, "popen failed"};
+  char buffer[4096];
+  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) output += buffer;
+  const int status = pclose(pipe);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, output};
+}
+
+// kafka-python, a client that shares no code with librdkafka, reads the events of records newswire
+// consumed and decodes their CloudEvents headers and JSON values.
+TEST_F(KafkaSourceTest, KafkaPythonReadsTheEventsAndTheirHeaders) {
+  constexpr int kArticles = 12;
+  ASSERT_NO_FATAL_FAILURE(Produce(Articles(kArticles)));
+  ASSERT_NO_FATAL_FAILURE(StartDaemon());
+  const auto [exit_code, output] = RunCommand(
+      "/usr/bin/python3 " +
+      (fs::path(NEWSWIRE_SOURCE_DIR) / "tests/integration/daemon/read_events_with_kafka_python.py")
+          .string() +
+      " " + broker_->bootstrap_servers() + " " + kTopic + " " + std::to_string(kArticles));
+  EXPECT_EQ(exit_code, 0) << output;
+  EXPECT_NE(output.find("ok " + std::to_string(kArticles)), std::string::npos) << output;
+  EXPECT_NE(output.find(std::string(" ") + kInputTopic + "["), std::string::npos) << output;
   ASSERT_NO_FATAL_FAILURE(StopDaemonCleanly());
 }
 
