@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <asio/io_context.hpp>
 #include <asio/post.hpp>
@@ -31,6 +32,7 @@
 #include "daemon/app/systemd_notifier.h"
 #include "daemon/kafka/embedded_broker.h"
 #include "daemon/pipeline/classify/classifier.h"
+#include "daemon/pipeline/normalize/identity.h"
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/sinks/dead_letter/dead_letter_encoder.h"
 #include "daemon/sinks/kafka/kafka_sink.h"
@@ -157,6 +159,26 @@ std::string EventTitle(const std::string& value) {
   return document["title"].GetString();
 }
 
+// A raw item as a forwarding source (pipeline: forward) publishes it: the bytes as they came,
+// keyed by their hash (the same bytes land in the same partition), with where they came from.
+// The instances that consume the topic decode, classify and publish it.
+OutboundEvent ForwardedItem(RawArticle raw, const std::string& topic,
+                            const std::string& source_uri) {
+  OutboundEvent event;
+  event.channel = Channel::kForward;
+  event.topic = topic;
+  event.key = pipeline::Hash128Hex(raw.bytes);
+  event.headers = {{"newswire-origin", raw.origin.Describe()},
+                   {"newswire-source", raw.origin.source_name},
+                   {"newswire-source-uri", source_uri}};
+  if (raw.origin.kind == Origin::Kind::kFile) {
+    event.headers.emplace_back("newswire-path", raw.origin.path);
+  }
+  if (!raw.content_type.empty()) event.headers.emplace_back("content-type", raw.content_type);
+  event.value = std::move(raw.bytes);
+  return event;
+}
+
 // What a record is, for what to do when Kafka refuses it as too large: an event or a dead letter
 // with its payload is replaced by a dead letter without payload; that one is small and final.
 enum class RecordKind { kEvent, kDeadLetter, kBareDeadLetter };
@@ -216,6 +238,9 @@ class App {
   // One per source, by source name: each feed directory has its own JSON field mapping. Built
   // before the workers start; after that only their classifier changes (SetClassifier, atomic).
   std::map<std::string, std::unique_ptr<pipeline::Pipeline>, std::less<>> pipelines_;
+  // Sources with `pipeline: forward`, by name: the topic their raw items go to. Built before the
+  // workers start, then only read.
+  std::map<std::string, std::string, std::less<>> forward_topics_;
   std::unique_ptr<asio::thread_pool> workers_;
   // io thread only: one strand on the workers per Kafka input partition (source, topic,
   // partition), made on its first record.
@@ -252,12 +277,22 @@ Result<void> App::Build() {
     // them); a regular expression names no topic to create.
     std::vector<kafka::TopicSpec> topics = {{config_.kafka.topic, partitions},
                                             {config_.kafka.dead_letter_topic, partitions}};
+    for (const auto& directory : config_.directories) {
+      if (directory.pipeline == "forward") topics.push_back({directory.forward_topic, partitions});
+    }
     for (const auto& source : config_.kafka_sources) {
       if (!source.brokers.empty() && source.brokers != "embedded") continue;
       for (const std::string& topic : source.topics) {
         if (!topic.starts_with('^')) topics.push_back({topic, partitions});
       }
     }
+    // An edge and a consumer of its topic may run in one process (the demo): one topic each.
+    std::sort(topics.begin(), topics.end(),
+              [](const auto& left, const auto& right) { return left.name < right.name; });
+    topics.erase(
+        std::unique(topics.begin(), topics.end(),
+                    [](const auto& left, const auto& right) { return left.name == right.name; }),
+        topics.end());
     auto broker = kafka::EmbeddedBroker::Start(1, topics);
     if (!broker) return tl::unexpected(broker.error());
     broker_ = std::move(*broker);
@@ -321,7 +356,11 @@ Result<void> App::Build() {
     pipelines_[name] = std::make_unique<pipeline::Pipeline>(pipeline_options);
   };
   for (const auto& directory : config_.directories) {
-    add_pipeline(directory.name, directory.json_fields);
+    if (directory.pipeline == "forward") {
+      forward_topics_[directory.name] = directory.forward_topic;
+    } else {
+      add_pipeline(directory.name, directory.json_fields);
+    }
     sources_.push_back(std::make_unique<sources::DirectorySource>(
         io_, directory, budget_, config_.daemon.retry_backoff_ms, workers_->get_executor()));
   }
@@ -450,6 +489,12 @@ void App::ProcessItem(sources::Source& source, sources::SourceItem item) {
     spdlog::error("rejected {}: {}", item.raw.origin.Describe(), item.rejection->Describe());
     tracker->SetRejection(*item.rejection);
     SendDeadLetter(tracker, *item.rejection, item.raw, item.original_size);
+    FinishSending(tracker);
+    return;
+  }
+  if (const auto forward = forward_topics_.find(source.name()); forward != forward_topics_.end()) {
+    SendTracked(tracker, ForwardedItem(std::move(item.raw), forward->second, source_uri_),
+                RecordKind::kEvent);
     FinishSending(tracker);
     return;
   }

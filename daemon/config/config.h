@@ -38,7 +38,12 @@ struct DirectorySourceConfig {
   std::int64_t max_file_bytes = std::int64_t{16} * 1024 * 1024;
   bool follow_symlinks = false;
   JsonFieldNames json_fields;  // for JSON and JSON Lines files
-  std::string location;        // "file:line:col" of this entry, for start-up errors found later
+  // classify: decode, normalize, classify and publish events (the default). forward: publish
+  // each file's bytes as they are to `forward_topic`, for instances in a consumer group
+  // elsewhere to classify (an edge instance).
+  std::string pipeline = "classify";
+  std::string forward_topic = "news.articles.raw";
+  std::string location;  // "file:line:col" of this entry, for start-up errors found later
 };
 
 // One set of Kafka topics to consume articles from, in a consumer group: every record is one

@@ -35,6 +35,7 @@ constexpr std::array<std::string_view, 2> kLogFormats = {"text", "json"};
 constexpr std::array<std::string_view, 6> kRecordFormats = {"auto", "text", "html",
                                                             "feed", "json", "jsonl"};
 constexpr std::array<std::string_view, 2> kOffsetResets = {"earliest", "latest"};
+constexpr std::array<std::string_view, 2> kPipelines = {"classify", "forward"};
 
 template <auto kSection, auto kMember>
 FieldRef SectionField(Config& config, std::size_t /*entry*/) {
@@ -349,6 +350,21 @@ constexpr auto kOptions = std::to_array<Option>({
      .allowed_values = kOnSuccessValues,
      .description = "What happens to a file once everything from it is delivered",
      .field = EntryField<&Config::directories, &DirectorySourceConfig::on_success>},
+    {.key = "sources.directories[].pipeline",
+     .type = OptionType::kEnum,
+     .default_value = "classify",
+     .allowed_values = kPipelines,
+     .description = "`classify` publishes tagged events; `forward` publishes each file's bytes "
+                    "as they are to `forward_topic`, for instances consuming that topic to "
+                    "classify (an edge instance)",
+     .field = EntryField<&Config::directories, &DirectorySourceConfig::pipeline>},
+    {.key = "sources.directories[].forward_topic",
+     .type = OptionType::kString,
+     .default_value = "news.articles.raw",
+     .check = CheckTopicName,
+     .bounds_text = "`[A-Za-z0-9._-]{1,249}`",
+     .description = "Topic the files go to when `pipeline` is `forward`",
+     .field = EntryField<&Config::directories, &DirectorySourceConfig::forward_topic>},
     {.key = "sources.directories[].max_file_bytes",
      .type = OptionType::kByteSize,
      .unit = "bytes",

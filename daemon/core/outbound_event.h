@@ -6,9 +6,10 @@
 
 namespace newswire {
 
-// Which topic a sink writes an event to: the tagged-article topic, the dead-letter topic, or
-// the Kafka topic of a route (OutboundEvent::route_topic) that the article's tags matched.
-enum class Channel { kEvents, kDeadLetter, kRoute };
+// Which topic a sink writes an event to: the tagged-article topic, the dead-letter topic, the
+// Kafka topic of a route that the article's tags matched, or the topic a forwarding source
+// (pipeline: forward) sends raw items to. The last two name their topic in OutboundEvent::topic.
+enum class Channel { kEvents, kDeadLetter, kRoute, kForward };
 
 // One Kafka record ready to send: made by the pipeline's encode stage (or the dead-letter
 // encoder), moved into a sink, owned by the sink until its delivery report. The sink hands the
@@ -18,7 +19,7 @@ struct OutboundEvent {
   std::string key;
   std::string value;
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string route_topic;  // for Channel::kRoute only
+  std::string topic;  // for Channel::kRoute and Channel::kForward only
 
   // The value of the first header with that name, or "" when absent.
   const std::string& Header(std::string_view name) const {

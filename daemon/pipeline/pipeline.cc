@@ -68,7 +68,7 @@ ProcessResult Pipeline::Process(const RawArticle& raw,
     for (const std::string& route_topic : route_topics) {
       OutboundEvent routed = *event;
       routed.channel = Channel::kRoute;
-      routed.route_topic = route_topic;
+      routed.topic = route_topic;
       events.emplace_back(std::move(routed));
     }
     events.insert(events.end() - static_cast<std::ptrdiff_t>(route_topics.size()),

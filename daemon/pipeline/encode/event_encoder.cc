@@ -452,7 +452,12 @@ std::string EventToJsonLine(const OutboundEvent& event) {
     case Channel::kRoute:
       json.String("route");
       json.Key("route_topic");
-      json.String(event.route_topic);
+      json.String(event.topic);
+      break;
+    case Channel::kForward:
+      json.String("forward");
+      json.Key("topic");
+      json.String(event.topic);
       break;
   }
   json.Key("key");
@@ -465,7 +470,9 @@ std::string EventToJsonLine(const OutboundEvent& event) {
   }
   json.EndObject();
   json.Key("value");
-  if (event.channel != Channel::kDeadLetter && !event.value.empty()) {
+  // Events are JSON; dead letters and forwarded items carry the input's bytes.
+  if ((event.channel == Channel::kEvents || event.channel == Channel::kRoute) &&
+      !event.value.empty()) {
     json.RawObject(event.value);
   } else {
     json.String(event.value);

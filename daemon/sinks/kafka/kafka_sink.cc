@@ -52,7 +52,7 @@ struct KafkaSink::Impl {
     // Topic handles hold references into the client: release them first.
     events_topic.reset();
     dead_letter_topic.reset();
-    route_topics.clear();
+    named_topics.clear();
     client.reset();
   }
 
@@ -74,9 +74,10 @@ struct KafkaSink::Impl {
   kafka::KafkaHandle client;
   kafka::TopicHandle events_topic;
   kafka::TopicHandle dead_letter_topic;  // null when no dead-letter topic is configured
-  // Route topics, made on first use (routes can change on reload); senders on every worker.
-  std::mutex route_topics_mutex;
-  std::map<std::string, kafka::TopicHandle, std::less<>> route_topics;
+  // Route and forward topics, made on first use (routes can change on reload); senders on every
+  // worker.
+  std::mutex named_topics_mutex;
+  std::map<std::string, kafka::TopicHandle, std::less<>> named_topics;
 
   // The topic handle for `event`, or why there is none.
   Result<rd_kafka_topic_t*> TopicFor(const OutboundEvent& event);
@@ -254,14 +255,15 @@ Result<rd_kafka_topic_t*> KafkaSink::Impl::TopicFor(const OutboundEvent& event) 
                          "Kafka sink has no dead-letter topic configured");
       }
       return dead_letter_topic.get();
-    case Channel::kRoute: {
-      std::lock_guard lock(route_topics_mutex);
-      if (const auto found = route_topics.find(event.route_topic); found != route_topics.end()) {
+    case Channel::kRoute:
+    case Channel::kForward: {
+      std::lock_guard lock(named_topics_mutex);
+      if (const auto found = named_topics.find(event.topic); found != named_topics.end()) {
         return found->second.get();
       }
-      auto made = kafka::MakeTopic(client.get(), event.route_topic);
+      auto made = kafka::MakeTopic(client.get(), event.topic);
       if (!made) return tl::unexpected(std::move(made.error()));
-      return route_topics.emplace(event.route_topic, std::move(*made)).first->second.get();
+      return named_topics.emplace(event.topic, std::move(*made)).first->second.get();
     }
   }
   return MakeError(Stage::kSink, ErrorCode::kInternal, "unknown channel");

@@ -271,6 +271,45 @@ TEST_F(KafkaSourceTest, KilledDuringAnOutageLosesNothing) {
   ASSERT_NO_FATAL_FAILURE(StopDaemonCleanly());
 }
 
+// Edge and consumer group: an edge instance watches a feed directory and forwards each file's
+// bytes (pipeline: forward) to the input topic; an instance consuming that topic classifies
+// them. The edge completes its files once the forward is confirmed; the events are the same as
+// a single instance makes.
+TEST_F(KafkaSourceTest, AnEdgeForwardsFilesThatAConsumerGroupClassifies) {
+  const fs::path edge_directory = temp_.path() / "edge";
+  fs::create_directories(edge_directory / "inbox");
+  const fs::path edge_config = edge_directory / "newswire.yaml";
+  WriteFile(
+      edge_config,
+      DaemonConfig(
+          broker_->bootstrap_servers(), edge_directory / "inbox", edge_directory / "broker",
+          std::string("      pipeline: forward\n      forward_topic: ") + kInputTopic + "\n"));
+  DaemonProcess edge(edge_config, edge_directory / "newswire.log");
+  ASSERT_TRUE(edge.WaitForLog("newswire ready", 20s)) << edge.Log();
+  ASSERT_NO_FATAL_FAILURE(StartDaemon());
+
+  std::size_t samples = 0;
+  for (const auto& entry :
+       fs::directory_iterator(fs::path(NEWSWIRE_SOURCE_DIR) / "tests/data/articles")) {
+    DropFile(edge_directory / "inbox", entry.path().filename().string(), ReadFile(entry.path()));
+    ++samples;
+  }
+  auto consumer = TestConsumer::Create(broker_->bootstrap_servers(), {kTopic});
+  ASSERT_TRUE(consumer) << consumer.error().Describe();
+  const auto records = ReadDistinctKeys(**consumer, samples, 60s);
+  EXPECT_EQ(KeysWithMatchingIds(records).size(), samples) << edge.Log() << daemon_->Log();
+  for (const auto& record : records) {
+    EXPECT_EQ(record.Header("ce_subject").rfind(std::string(kInputTopic) + "[", 0), 0u);
+  }
+  EXPECT_TRUE(
+      WaitFor([&] { return ListNames(edge_directory / "inbox" / "done").size() == samples; }, 20s))
+      << edge.Log();
+  EXPECT_TRUE(WaitFor([&] { return CommittedTotal() == static_cast<std::int64_t>(samples); }, 20s))
+      << "committed " << CommittedTotal();
+  ASSERT_NO_FATAL_FAILURE(StopCleanly(edge));
+  ASSERT_NO_FATAL_FAILURE(StopDaemonCleanly());
+}
+
 // Scale-out on Kafka's consumer groups: three newswire processes in one group share the six
 // partitions; one is killed with SIGKILL mid-run; the other two take its partitions over after
 // the session timeout, and every article is published (repeats only with the same key and id).
