@@ -223,6 +223,7 @@ class App {
   void ScheduleStatus();
   void ScheduleWatchdog(std::chrono::microseconds interval);
   std::string StatusLine() const;
+  std::string KafkaSourcesStatus() const;
   std::size_t InFlight() const;
 
   const config::Config& config_;
@@ -249,6 +250,7 @@ class App {
   sources::InFlightBudget budget_;
   // Feed directories first, then Kafka sources, in config order.
   std::vector<std::unique_ptr<sources::Source>> sources_;
+  std::vector<sources::KafkaSource*> kafka_sources_;  // the Kafka ones among sources_, for stats
 
   asio::signal_set signals_;
   asio::signal_set reload_signals_;  // SIGHUP: reload the classifier's data
@@ -376,8 +378,10 @@ Result<void> App::Build() {
       brokers = bootstrap_servers;
     }
     add_pipeline(source.name, source.json_fields);
-    sources_.push_back(std::make_unique<sources::KafkaSource>(
-        io_, source, std::move(brokers), budget_, config_.daemon.retry_backoff_ms));
+    auto kafka_source = std::make_unique<sources::KafkaSource>(
+        io_, source, std::move(brokers), budget_, config_.daemon.retry_backoff_ms);
+    kafka_sources_.push_back(kafka_source.get());
+    sources_.push_back(std::move(kafka_source));
   }
   return {};
 }
@@ -403,8 +407,10 @@ int App::Run() {
   workers_->join();
   // Kafka sources commit what was delivered and leave their groups while the brokers (the
   // embedded one included) are still there.
+  std::string final_status = StatusLine();
+  kafka_sources_.clear();
   sources_.clear();
-  spdlog::info("newswire stopped: {}", StatusLine());
+  spdlog::info("newswire stopped: {}", final_status);
   // Torn down here, while the counters and trackers its last delivery reports touch still live.
   sink_.reset();
   broker_.reset();
@@ -773,13 +779,30 @@ void App::Fatal(const Error& error) {
 std::string App::StatusLine() const {
   auto stats = sink_ ? sink_->stats() : sinks::KafkaSinkStats{};
   return fmt::format(
-      "in flight {} item(s) {} bytes; completed {}, failed {}, retried {}; events {}, dead "
-      "letters {}, article errors {}, delivery failures {}; kafka queue {}, queue-full waits {}",
-      budget_.files(), budget_.bytes(), counters_.items_completed.load(),
-      counters_.items_failed.load(), counters_.items_retried.load(),
-      counters_.events_delivered.load(), counters_.dead_letters_delivered.load(),
-      counters_.article_errors.load(), counters_.delivery_failures.load(), stats.in_flight,
-      stats.queue_full_waits);
+             "in flight {} item(s) {} bytes; completed {}, failed {}, retried {}; events {}, dead "
+             "letters {}, article errors {}, delivery failures {}; kafka queue {}, queue-full "
+             "waits {}",
+             budget_.files(), budget_.bytes(), counters_.items_completed.load(),
+             counters_.items_failed.load(), counters_.items_retried.load(),
+             counters_.events_delivered.load(), counters_.dead_letters_delivered.load(),
+             counters_.article_errors.load(), counters_.delivery_failures.load(), stats.in_flight,
+             stats.queue_full_waits) +
+         KafkaSourcesStatus();
+}
+
+// "; kafka source NAME: ..." for each Kafka source, io thread only (their stats are).
+std::string App::KafkaSourcesStatus() const {
+  std::string status;
+  for (const sources::KafkaSource* source : kafka_sources_) {
+    const sources::KafkaSourceStats& stats = source->stats();
+    status += fmt::format(
+        "; kafka source {}: {} partition(s){}, records handed out {}, acknowledged {}, "
+        "rejected {}, released {}, dropped {}, rebalances {}, consumer errors {}",
+        source->name(), source->assigned_partitions(), source->paused() ? " paused" : "",
+        stats.records_handed_out, stats.records_acknowledged, stats.records_rejected,
+        stats.records_released, stats.records_dropped, stats.rebalances, stats.consumer_errors);
+  }
+  return status;
 }
 
 void App::ScheduleStatus() {

@@ -67,6 +67,8 @@ class KafkaSource final : public Source {
   std::size_t in_flight() const override { return records_.size(); }
 
   const KafkaSourceStats& stats() const { return stats_; }
+  std::size_t assigned_partitions() const { return partitions_.size(); }
+  bool paused() const { return paused_; }
   const config::KafkaSourceConfig& config() const { return config_; }
 
   // librdkafka's rebalance callback, called from within rd_kafka_consumer_poll (io thread) or

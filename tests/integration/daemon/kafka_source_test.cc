@@ -111,6 +111,9 @@ TEST_F(KafkaSourceTest, EveryRecordBecomesAnEventAndOffsetsAreCommittedToTheEnd)
   EXPECT_TRUE(WaitFor([&] { return CommittedTotal() == kArticles; }, 20s))
       << "committed " << CommittedTotal() << " of " << kArticles << "\n"
       << daemon_->Log();
+  // The status line accounts for the source.
+  EXPECT_TRUE(daemon_->WaitForLog("kafka source news.raw: 6 partition(s)", 10s)) << daemon_->Log();
+  EXPECT_TRUE(daemon_->WaitForLog("acknowledged 2000, rejected 0", 10s)) << daemon_->Log();
   ASSERT_NO_FATAL_FAILURE(StopDaemonCleanly());
   EXPECT_EQ(CommittedTotal(), kArticles);
 }
