@@ -252,7 +252,7 @@ bool KafkaSource::HandOutFront() {
   if (!budget_.TryAcquire(reserved_bytes)) return false;
   const std::uint64_t ticket = next_ticket_++;
   SourceItem item = MakeItem(ticket, message);
-  partition->second.pending.emplace(message.offset, false);
+  partition->second.progress.HandOut(message.offset);
   Record record;
   record.partition = std::move(key);
   record.offset = message.offset;
@@ -366,32 +366,27 @@ void KafkaSource::Finish(std::uint64_t ticket) {
   records_.erase(found);
   const auto partition = partitions_.find(key);
   if (partition != partitions_.end()) {
-    PartitionState& state = partition->second;
-    state.pending[offset] = true;
-    while (!state.pending.empty() && state.pending.begin()->second) {
-      state.next_offset_to_store = state.pending.begin()->first + 1;
-      state.pending.erase(state.pending.begin());
-    }
-    StoreOffset(key, state);
+    partition->second.progress.Finish(offset);
+    StoreOffset(key, partition->second.progress);
   }
   MaybeFinishRevoke();
   // Last: releasing budget may hand out the next record at once.
   budget_.Release(reserved_bytes);
 }
 
-void KafkaSource::StoreOffset(const PartitionKey& key, PartitionState& state) {
-  if (state.next_offset_to_store <= state.stored_offset) return;
+void KafkaSource::StoreOffset(const PartitionKey& key, PartitionProgress& progress) {
+  if (!progress.has_unstored_progress()) return;
   kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(list.get(), key.first.c_str(), key.second)->offset =
-      state.next_offset_to_store;
+      progress.next_offset_to_store();
   if (const rd_kafka_resp_err_t error = rd_kafka_offsets_store(consumer_.get(), list.get());
       error != RD_KAFKA_RESP_ERR_NO_ERROR) {
     // The partition is no longer assigned; its next owner starts from the last commit.
     spdlog::debug("source {}: offset {} of {}[{}] not stored: {}", config_.name,
-                  state.next_offset_to_store, key.first, key.second, rd_kafka_err2str(error));
+                  progress.next_offset_to_store(), key.first, key.second, rd_kafka_err2str(error));
     return;
   }
-  state.stored_offset = state.next_offset_to_store;
+  progress.MarkStored();
 }
 
 void KafkaSource::SetPaused(const std::vector<PartitionKey>& keys, bool paused) {
@@ -546,9 +541,8 @@ void KafkaSource::FinishRevoke(bool timed_out) {
     const PartitionKey key{revoked->elems[index].topic, revoked->elems[index].partition};
     const auto found = partitions_.find(key);
     if (found == partitions_.end()) continue;
-    if (found->second.next_offset_to_store >= 0) {
-      rd_kafka_topic_partition_list_add(done.get(), key.first.c_str(), key.second)->offset =
-          found->second.next_offset_to_store;
+    if (const std::int64_t next = found->second.progress.next_offset_to_store(); next >= 0) {
+      rd_kafka_topic_partition_list_add(done.get(), key.first.c_str(), key.second)->offset = next;
     }
     partitions_.erase(found);
   }

@@ -15,6 +15,7 @@
 #include "daemon/config/config.h"
 #include "daemon/kafka/kafka_handles.h"
 #include "daemon/sources/in_flight_budget.h"
+#include "daemon/sources/kafka/partition_progress.h"
 #include "daemon/sources/source.h"
 
 namespace newswire::sources {
@@ -78,13 +79,9 @@ class KafkaSource final : public Source {
  private:
   using PartitionKey = std::pair<std::string, std::int32_t>;  // topic, partition
 
-  // An assigned partition: offsets handed out and not yet done, in order, with whether each is
-  // done; the front's predecessors are all done, so the next offset to store follows the last
-  // done front.
+  // An assigned partition: what of it is done, and whether it is being revoked.
   struct PartitionState {
-    std::map<std::int64_t, bool> pending;
-    std::int64_t next_offset_to_store = -1;  // -1: nothing done since assignment
-    std::int64_t stored_offset = -1;         // last value given to rd_kafka_offsets_store
+    PartitionProgress progress;
     bool revoking = false;
   };
   // A record handed out and not yet done. The message stays with it, for a retry.
@@ -104,7 +101,7 @@ class KafkaSource final : public Source {
   SourceItem MakeItem(std::uint64_t ticket, const rd_kafka_message_t& message) const;
   void HandleConsumerError(const rd_kafka_message_t& message);
   void Finish(std::uint64_t ticket);
-  void StoreOffset(const PartitionKey& key, PartitionState& state);
+  void StoreOffset(const PartitionKey& key, PartitionProgress& progress);
   void PauseAll();
   void ResumeAll();
   void SetPaused(const std::vector<PartitionKey>& keys, bool paused);
