@@ -190,7 +190,7 @@ Result<void> KafkaSource::Start(ItemHandler handler, FailureHandler on_failure) 
 void KafkaSource::WaitForQueue() {
   wake_->async_wait(asio::posix::stream_descriptor::wait_read,
                     [this](const asio::error_code& error) {
-                      if (error || closing_) return;
+                      if (error || closing_ || !running_) return;
                       char bytes[64];
                       while (read(wake_->native_handle(), bytes, sizeof bytes) > 0) {
                       }
@@ -202,7 +202,7 @@ void KafkaSource::WaitForQueue() {
 void KafkaSource::ScheduleTick() {
   tick_timer_.expires_after(kTickInterval);
   tick_timer_.async_wait([this](const asio::error_code& error) {
-    if (error || closing_) return;
+    if (error || closing_ || !running_) return;
     Pump();
     ScheduleTick();
   });
@@ -229,7 +229,7 @@ void KafkaSource::Pump() {
     }
   }
   // The queue signals only when it turns non-empty: if it was not drained, come back.
-  if (polled == kMaxPollsPerPump) asio::post(io_, [this] { Pump(); });
+  if (polled == kMaxPollsPerPump && running_) asio::post(io_, [this] { Pump(); });
   if (!held_.empty() && !paused_) {
     PauseAll();
   } else if (held_.empty() && paused_ && running_ && !budget_.exhausted()) {
@@ -574,6 +574,11 @@ void KafkaSource::Stop() {
   });
   for (const std::int64_t bytes : released_bytes) budget_.Release(bytes);
   if (consumer_ && !paused_) PauseAll();
+  // No more polling: what is in flight finishes through Acknowledge and Reject, stored offsets
+  // are committed by librdkafka's own timer and at close. Cancelled now, the waits complete
+  // while the io loop still runs, so no handler outlives it.
+  tick_timer_.cancel();
+  if (wake_) wake_->cancel();
   spdlog::info("source {}: intake stopped, {} record(s) still in flight", config_.name,
                records_.size());
 }
