@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <set>
@@ -51,6 +52,32 @@ inline std::set<std::string> KeysWithMatchingIds(const std::vector<ConsumedRecor
   }
   std::set<std::string> keys;
   for (const auto& [key, event_id] : event_id_by_key) keys.insert(key);
+  return keys;
+}
+
+// Reads on until `records` (what was read before) and the new records cover `articles` distinct
+// keys, or `timeout` passed; appends what it reads to `records`, prints articles in, events out,
+// duplicates and missing, and returns the distinct keys (repeats checked for equal ids).
+inline std::set<std::string> ReadUntilEveryArticle(TestConsumer& consumer,
+                                                   std::vector<ConsumedRecord>& records,
+                                                   std::size_t articles,
+                                                   std::chrono::milliseconds timeout) {
+  std::set<std::string> keys;
+  for (const auto& record : records) keys.insert(record.key);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (keys.size() < articles && std::chrono::steady_clock::now() < deadline) {
+    for (auto& record : consumer.ReadAtLeast(1, std::chrono::milliseconds(500))) {
+      keys.insert(record.key);
+      records.push_back(std::move(record));
+    }
+  }
+  for (auto& record : consumer.ReadAll(std::chrono::milliseconds(500))) {
+    records.push_back(std::move(record));
+  }
+  keys = KeysWithMatchingIds(records);
+  std::cout << "articles in " << articles << ", events out " << records.size() << ", duplicates "
+            << records.size() - keys.size() << ", missing "
+            << (articles > keys.size() ? articles - keys.size() : 0) << "\n";
   return keys;
 }
 

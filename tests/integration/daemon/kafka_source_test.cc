@@ -224,12 +224,8 @@ TEST_F(KafkaSourceTest, BrokerOutagePausesAndResumes) {
   broker_->SetBrokerDown(1);
   std::this_thread::sleep_for(3s);
   broker_->SetBrokerUp(1);
-  std::set<std::string> keys;
-  for (const auto& record : records) keys.insert(record.key);
-  for (auto& record : ReadDistinctKeys(**consumer, kArticles - keys.size(), 90s)) {
-    records.push_back(std::move(record));
-  }
-  EXPECT_EQ(KeysWithMatchingIds(records).size(), static_cast<std::size_t>(kArticles))
+  EXPECT_EQ(ReadUntilEveryArticle(**consumer, records, kArticles, 90s).size(),
+            static_cast<std::size_t>(kArticles))
       << daemon_->Log();
   EXPECT_TRUE(WaitFor([&] { return CommittedTotal() == kArticles; }, 30s))
       << "committed " << CommittedTotal() << "\n"
@@ -258,16 +254,9 @@ TEST_F(KafkaSourceTest, KilledDuringAnOutageLosesNothing) {
   std::cout << "events before the kill: " << records.size() << " of " << kArticles << "\n";
   EXPECT_LT(records.size(), static_cast<std::size_t>(kArticles));
   ASSERT_NO_FATAL_FAILURE(StartDaemon());
-  std::set<std::string> keys;
-  for (const auto& record : records) keys.insert(record.key);
-  for (auto& record : ReadDistinctKeys(**consumer, kArticles - keys.size(), 90s)) {
-    records.push_back(std::move(record));
-  }
-  keys = KeysWithMatchingIds(records);
-  std::cout << "articles in " << kArticles << ", events out " << records.size() << ", duplicates "
-            << records.size() - keys.size() << ", missing "
-            << kArticles - static_cast<int>(keys.size()) << "\n";
-  EXPECT_EQ(keys.size(), static_cast<std::size_t>(kArticles)) << daemon_->Log();
+  EXPECT_EQ(ReadUntilEveryArticle(**consumer, records, kArticles, 90s).size(),
+            static_cast<std::size_t>(kArticles))
+      << daemon_->Log();
   EXPECT_TRUE(WaitFor([&] { return CommittedTotal() == kArticles; }, 30s))
       << "committed " << CommittedTotal() << "\n"
       << daemon_->Log();
@@ -346,16 +335,8 @@ TEST_F(KafkaSourceTest, ThreeInstancesShareTheGroupAndSurviveOneKilled) {
   ASSERT_NO_FATAL_FAILURE(Produce(Articles(kSecondBatch, kFirstBatch)));
 
   constexpr int kArticles = kFirstBatch + kSecondBatch;
-  std::set<std::string> keys;
-  for (const auto& record : records) keys.insert(record.key);
-  for (auto& record : ReadDistinctKeys(**consumer, kArticles - keys.size(), 120s)) {
-    records.push_back(std::move(record));
-  }
-  keys = KeysWithMatchingIds(records);
-  std::cout << "articles in " << kArticles << ", events out " << records.size() << ", duplicates "
-            << records.size() - keys.size() << ", missing "
-            << kArticles - static_cast<int>(keys.size()) << "\n";
-  EXPECT_EQ(keys.size(), static_cast<std::size_t>(kArticles))
+  EXPECT_EQ(ReadUntilEveryArticle(**consumer, records, kArticles, 120s).size(),
+            static_cast<std::size_t>(kArticles))
       << instances[1]->Log() << instances[2]->Log();
   EXPECT_TRUE(WaitFor([&] { return CommittedTotal() == kArticles; }, 30s))
       << "committed " << CommittedTotal();
