@@ -495,11 +495,7 @@ void KafkaSource::BeginRevoke(rd_kafka_topic_partition_list_t* partitions) {
   });
   stats_.records_dropped += before - held_.size();
   pending_revoke_.reset(rd_kafka_topic_partition_list_copy(partitions));
-  std::size_t in_flight = 0;
-  for (const auto& [ticket, record] : records_) {
-    const auto found = partitions_.find(record.partition);
-    if (found != partitions_.end() && found->second.revoking) ++in_flight;
-  }
+  const std::size_t in_flight = InFlightOnRevokingPartitions();
   if (in_flight == 0) {
     FinishRevoke(false);
     return;
@@ -512,24 +508,23 @@ void KafkaSource::BeginRevoke(rd_kafka_topic_partition_list_t* partitions) {
   });
 }
 
+std::size_t KafkaSource::InFlightOnRevokingPartitions() const {
+  return static_cast<std::size_t>(
+      std::count_if(records_.begin(), records_.end(), [this](const auto& entry) {
+        const auto found = partitions_.find(entry.second.partition);
+        return found != partitions_.end() && found->second.revoking;
+      }));
+}
+
 void KafkaSource::MaybeFinishRevoke() {
-  if (!pending_revoke_) return;
-  for (const auto& [ticket, record] : records_) {
-    const auto found = partitions_.find(record.partition);
-    if (found != partitions_.end() && found->second.revoking) return;
-  }
-  FinishRevoke(false);
+  if (pending_revoke_ && InFlightOnRevokingPartitions() == 0) FinishRevoke(false);
 }
 
 void KafkaSource::FinishRevoke(bool timed_out) {
   revoke_timer_.cancel();
   kafka::PartitionListHandle revoked = std::move(pending_revoke_);
-  std::size_t abandoned = 0;
-  for (const auto& [ticket, record] : records_) {
-    const auto found = partitions_.find(record.partition);
-    if (found != partitions_.end() && found->second.revoking) ++abandoned;
-  }
   if (timed_out) {
+    const std::size_t abandoned = InFlightOnRevokingPartitions();
     spdlog::warn(
         "source {}: revoke_timeout_ms ({}) passed with {} record(s) in flight; letting go of {}, "
         "whose next owner consumes them again",

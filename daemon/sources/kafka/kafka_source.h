@@ -106,6 +106,7 @@ class KafkaSource final : public Source {
   void ResumeAll();
   void SetPaused(const std::vector<PartitionKey>& keys, bool paused);
   void BeginRevoke(rd_kafka_topic_partition_list_t* partitions);
+  std::size_t InFlightOnRevokingPartitions() const;
   void MaybeFinishRevoke();
   void FinishRevoke(bool timed_out);
   void Assign(rd_kafka_topic_partition_list_t* partitions);

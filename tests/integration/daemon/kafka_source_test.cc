@@ -80,6 +80,20 @@ class KafkaSourceTest : public DaemonFixture {
     ASSERT_TRUE(daemon_->WaitForLog("newswire ready", 20s, ++starts_)) << daemon_->Log();
   }
 
+  // Every one of `articles` published (read on from `records`), the group's offsets committed
+  // to the end of the input, then a clean stop.
+  void ExpectEveryArticleCommittedThenStop(TestConsumer& consumer,
+                                           std::vector<ConsumedRecord>& records, int articles) {
+    EXPECT_EQ(
+        ReadUntilEveryArticle(consumer, records, static_cast<std::size_t>(articles), 90s).size(),
+        static_cast<std::size_t>(articles))
+        << daemon_->Log();
+    EXPECT_TRUE(WaitFor([&] { return CommittedTotal() == articles; }, 30s))
+        << "committed " << CommittedTotal() << "\n"
+        << daemon_->Log();
+    StopDaemonCleanly();
+  }
+
   // The group's committed offsets summed over the input partitions (-1 if they cannot be read).
   std::int64_t CommittedTotal() {
     auto committed =
@@ -224,13 +238,7 @@ TEST_F(KafkaSourceTest, BrokerOutagePausesAndResumes) {
   broker_->SetBrokerDown(1);
   std::this_thread::sleep_for(3s);
   broker_->SetBrokerUp(1);
-  EXPECT_EQ(ReadUntilEveryArticle(**consumer, records, kArticles, 90s).size(),
-            static_cast<std::size_t>(kArticles))
-      << daemon_->Log();
-  EXPECT_TRUE(WaitFor([&] { return CommittedTotal() == kArticles; }, 30s))
-      << "committed " << CommittedTotal() << "\n"
-      << daemon_->Log();
-  ASSERT_NO_FATAL_FAILURE(StopDaemonCleanly());
+  ASSERT_NO_FATAL_FAILURE(ExpectEveryArticleCommittedThenStop(**consumer, records, kArticles));
 }
 
 // No offset is stored for work that was not delivered: killed with SIGKILL while the broker is
@@ -254,13 +262,7 @@ TEST_F(KafkaSourceTest, KilledDuringAnOutageLosesNothing) {
   std::cout << "events before the kill: " << records.size() << " of " << kArticles << "\n";
   EXPECT_LT(records.size(), static_cast<std::size_t>(kArticles));
   ASSERT_NO_FATAL_FAILURE(StartDaemon());
-  EXPECT_EQ(ReadUntilEveryArticle(**consumer, records, kArticles, 90s).size(),
-            static_cast<std::size_t>(kArticles))
-      << daemon_->Log();
-  EXPECT_TRUE(WaitFor([&] { return CommittedTotal() == kArticles; }, 30s))
-      << "committed " << CommittedTotal() << "\n"
-      << daemon_->Log();
-  ASSERT_NO_FATAL_FAILURE(StopDaemonCleanly());
+  ASSERT_NO_FATAL_FAILURE(ExpectEveryArticleCommittedThenStop(**consumer, records, kArticles));
 }
 
 // Edge and consumer group: an edge instance watches a feed directory and forwards each file's
