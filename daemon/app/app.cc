@@ -467,25 +467,26 @@ void App::StartSources() {
 
 void App::OnItem(sources::Source& source, sources::SourceItem item) {
   counters_.bytes_read.fetch_add(item.raw.bytes.size(), std::memory_order_relaxed);
-  const Origin& origin = item.raw.origin;
-  if (origin.kind == Origin::Kind::kKafka) {
-    // Records of one input partition are processed one after the other, so their events are
-    // sent in the partition's order; different partitions run in parallel.
-    PartitionStrandKey key{std::string(source.name()), origin.topic, origin.partition};
-    auto strand = partition_strands_.find(key);
-    if (strand == partition_strands_.end()) {
-      strand =
-          partition_strands_.emplace(std::move(key), asio::make_strand(workers_->get_executor()))
-              .first;
-    }
-    asio::post(strand->second, [this, &source, item = std::move(item)]() mutable {
-      ProcessItem(source, std::move(item));
-    });
+  // Records of one input partition are processed one after the other, so their events are sent
+  // in the partition's order; different partitions run in parallel.
+  std::optional<PartitionStrandKey> key;
+  if (const Origin& origin = item.raw.origin; origin.kind == Origin::Kind::kKafka) {
+    key.emplace(std::string(source.name()), origin.topic, origin.partition);
+  }
+  auto work = [this, &source, item = std::move(item)]() mutable {
+    ProcessItem(source, std::move(item));
+  };
+  if (!key) {
+    asio::post(*workers_, std::move(work));
     return;
   }
-  asio::post(*workers_, [this, &source, item = std::move(item)]() mutable {
-    ProcessItem(source, std::move(item));
-  });
+  auto strand = partition_strands_.find(*key);
+  if (strand == partition_strands_.end()) {
+    strand =
+        partition_strands_.emplace(std::move(*key), asio::make_strand(workers_->get_executor()))
+            .first;
+  }
+  asio::post(strand->second, std::move(work));
 }
 
 // Worker thread: runs the pure pipeline and hands every record to the sink.
