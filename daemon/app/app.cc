@@ -30,6 +30,7 @@
 #include "daemon/app/classifier_loader.h"
 #include "daemon/app/logging.h"
 #include "daemon/app/systemd_notifier.h"
+#include "daemon/app/transaction_coordinator.h"
 #include "daemon/kafka/embedded_broker.h"
 #include "daemon/pipeline/classify/classifier.h"
 #include "daemon/pipeline/normalize/identity.h"
@@ -168,12 +169,8 @@ OutboundEvent ForwardedItem(RawArticle raw, const std::string& topic,
   event.channel = Channel::kForward;
   event.topic = topic;
   event.key = pipeline::Hash128Hex(raw.bytes);
-  event.headers = {{"newswire-origin", raw.origin.Describe()},
-                   {"newswire-source", raw.origin.source_name},
-                   {"newswire-source-uri", source_uri}};
-  if (raw.origin.kind == Origin::Kind::kFile) {
-    event.headers.emplace_back("newswire-path", raw.origin.path);
-  }
+  AppendOriginHeaders(raw.origin, event.headers);
+  event.headers.emplace_back("newswire-source-uri", source_uri);
   if (!raw.content_type.empty()) event.headers.emplace_back("content-type", raw.content_type);
   event.value = std::move(raw.bytes);
   return event;
@@ -251,6 +248,9 @@ class App {
   // Feed directories first, then Kafka sources, in config order.
   std::vector<std::unique_ptr<sources::Source>> sources_;
   std::vector<sources::KafkaSource*> kafka_sources_;  // the Kafka ones among sources_, for stats
+  // Exactly-once mode only (kafka.exactly_once); null otherwise.
+  std::unique_ptr<TransactionCoordinator> coordinator_;
+  bool transactions_initialized_ = false;  // io thread only
 
   asio::signal_set signals_;
   asio::signal_set reload_signals_;  // SIGHUP: reload the classifier's data
@@ -320,6 +320,7 @@ Result<void> App::Build() {
   sink_options.compression = config_.kafka.compression;
   sink_options.message_timeout_ms = config_.kafka.message_timeout_ms;
   sink_options.properties = config_.kafka.properties;
+  if (config_.kafka.exactly_once) sink_options.transactional_id = config_.kafka.transactional_id;
   auto sink = sinks::KafkaSink::Create(sink_options, [this](const Error& error) {
     asio::post(io_, [this, error] { Fatal(error); });
   });
@@ -379,9 +380,16 @@ Result<void> App::Build() {
     }
     add_pipeline(source.name, source.json_fields);
     auto kafka_source = std::make_unique<sources::KafkaSource>(
-        io_, source, std::move(brokers), budget_, config_.daemon.retry_backoff_ms);
+        io_, source, std::move(brokers), budget_, config_.daemon.retry_backoff_ms,
+        config_.kafka.exactly_once);
     kafka_sources_.push_back(kafka_source.get());
     sources_.push_back(std::move(kafka_source));
+  }
+  if (config_.kafka.exactly_once) {
+    coordinator_ = std::make_unique<TransactionCoordinator>(
+        io_, *sink_, kafka_sources_,
+        std::chrono::milliseconds(config_.kafka.transaction_interval_ms),
+        [this](const Error& error) { Fatal(error); });
   }
   return {};
 }
@@ -405,9 +413,10 @@ int App::Run() {
   // Every handler is done or dropped; workers may still be sending if shutdown timed out.
   if (sink_) sink_->Stop();
   workers_->join();
+  std::string final_status = StatusLine();
+  coordinator_.reset();  // before the sources and the sink it calls
   // Kafka sources commit what was delivered and leave their groups while the brokers (the
   // embedded one included) are still there.
-  std::string final_status = StatusLine();
   kafka_sources_.clear();
   sources_.clear();
   spdlog::info("newswire stopped: {}", final_status);
@@ -430,6 +439,25 @@ void App::WaitForBroker() {
       if (!error) WaitForBroker();
     });
     return;
+  }
+  if (coordinator_ && !transactions_initialized_) {
+    // Blocks the io thread like the check above; fences an older instance with the same id.
+    if (auto initialized = sink_->InitTransactions(5000); !initialized) {
+      if (initialized.error().code == ErrorCode::kFatal) {
+        Fatal(initialized.error());
+        return;
+      }
+      spdlog::warn("waiting for Kafka transactions: {}", initialized.error().message);
+      start_timer_.expires_after(std::chrono::seconds(1));
+      start_timer_.async_wait([this](const asio::error_code& error) {
+        if (!error) WaitForBroker();
+      });
+      return;
+    }
+    transactions_initialized_ = true;
+    spdlog::info("exactly-once: transactional id {} registered with the cluster",
+                 config_.kafka.transactional_id);
+    coordinator_->Start();
   }
   StartSources();
 }
@@ -627,8 +655,18 @@ void App::CompleteItem(const std::shared_ptr<ItemTracker>& tracker) {
   sources::Source& source = tracker->source();
   if (auto failure = tracker->delivery_failure()) {
     counters_.items_retried.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("{}: delivery failed ({}); kept, retrying in {} ms", tracker->origin().Describe(),
-                 failure->Describe(), config_.daemon.retry_backoff_ms);
+    if (coordinator_) {
+      // Usually every record in flight fails with the first: one line is enough.
+      spdlog::log(
+          coordinator_->NoteDeliveryFailure(*failure) ? spdlog::level::warn : spdlog::level::debug,
+          "{}: delivery failed ({}); the open transaction aborts and its records are "
+          "consumed again",
+          tracker->origin().Describe(), failure->Describe());
+    } else {
+      spdlog::warn("{}: delivery failed ({}); kept, retrying in {} ms",
+                   tracker->origin().Describe(), failure->Describe(),
+                   config_.daemon.retry_backoff_ms);
+    }
     source.Release(tracker->ticket());
     return;
   }
@@ -739,7 +777,15 @@ void App::Drain(Clock::time_point deadline) {
         "processed again at next start",
         config_.daemon.shutdown_timeout_ms, InFlight());
   }
-  FlushStep(Clock::now() + std::chrono::milliseconds(config_.kafka.flush_timeout_ms));
+  const auto flush = [this] {
+    FlushStep(Clock::now() + std::chrono::milliseconds(config_.kafka.flush_timeout_ms));
+  };
+  // Exactly-once: what was delivered is committed with its offsets before the exit.
+  if (coordinator_ && !fatal_) {
+    coordinator_->Finish(flush);
+    return;
+  }
+  flush();
 }
 
 // Waits for the producer's last delivery reports in short steps, so that the loop keeps serving
@@ -788,7 +834,11 @@ std::string App::StatusLine() const {
              counters_.events_delivered.load(), counters_.dead_letters_delivered.load(),
              counters_.article_errors.load(), counters_.delivery_failures.load(), stats.in_flight,
              stats.queue_full_waits) +
-         KafkaSourcesStatus();
+         KafkaSourcesStatus() +
+         (coordinator_ ? fmt::format("; transactions committed {}, aborted {}, last cycle {} ms",
+                                     coordinator_->stats().committed, coordinator_->stats().aborted,
+                                     coordinator_->stats().last_cycle_ms)
+                       : "");
 }
 
 // "; kafka source NAME: ..." for each Kafka source, io thread only (their stats are).

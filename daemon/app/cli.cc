@@ -87,8 +87,9 @@ Options:
 
 Exit codes:
   0 success, 1 macro-F1 below the minimum (evaluate), 64 wrong usage, 65 input rejected
-  (process), 66 input unreadable (evaluate, train), 69 Kafka fatal error or unreachable at start,
-  70 internal error, 74 a feed directory was removed while running, 78 invalid configuration.
+  (process), 66 input unreadable (evaluate, train), 69 Kafka fatal error (fenced, in
+  exactly-once mode) or unreachable at start, 70 internal error, 74 a source failed while running
+  (feed directory removed, fatal consumer error), 78 invalid configuration.
 
 Documentation: docs/operations.md, docs/configuration.md, docs/events.md
 )";

@@ -189,6 +189,7 @@ class Loader {
   void ValidateKafkaSources();
   void ValidateFitsInFlight(const std::string& key, std::int64_t bytes, std::string_view item);
   void ValidateAcrossKeys();
+  void ValidateExactlyOnce();
 
   void AddError(const YAML::Mark& mark, std::string message);
   // Locates an error by the nearest key that was written in the file: the key itself, else the
@@ -750,6 +751,38 @@ void Loader::ValidateAcrossKeys() {
     AddErrorAt("kafka.dead_letter_topic",
                fmt::format("kafka.dead_letter_topic: must differ from kafka.topic ('{}')",
                            config_.kafka.topic));
+  }
+  ValidateExactlyOnce();
+}
+
+void Loader::ValidateExactlyOnce() {
+  if (!IsValid("kafka.exactly_once") || !config_.kafka.exactly_once) return;
+  if (IsValid("kafka.transactional_id") && config_.kafka.transactional_id.empty()) {
+    AddErrorAt("kafka.exactly_once",
+               "kafka.exactly_once: needs kafka.transactional_id, unique per instance and the "
+               "same across its restarts (e.g. newswire-<host>)");
+  }
+  // A file cannot take part in a Kafka transaction: moving it to done/ and committing the
+  // events could not happen atomically.
+  if (!config_.directories.empty()) {
+    AddErrorAt(std::string(kDirectoryListKey),
+               fmt::format("{}: feed directories cannot take part in a Kafka transaction; with "
+                           "kafka.exactly_once every source must be in {}",
+                           kDirectoryListKey, kKafkaSourceListKey));
+  }
+  // The offsets are committed through the producer's transaction, on the producer's cluster.
+  const EntryList& list = KafkaSourceList();
+  for (std::size_t index = 0; index < config_.kafka_sources.size(); ++index) {
+    const std::string brokers_key = EntryOptionKey(list, index, "brokers");
+    const std::string& brokers = config_.kafka_sources[index].brokers;
+    if (!IsMapEntry(list, index) || !IsValid(brokers_key) || brokers.empty() ||
+        brokers == config_.kafka.brokers) {
+      continue;
+    }
+    AddErrorAt(brokers_key,
+               fmt::format("{}: with kafka.exactly_once a source must read from the cluster in "
+                           "kafka.brokers ('{}'), whose transactions commit its offsets",
+                           brokers_key, config_.kafka.brokers));
   }
 }
 

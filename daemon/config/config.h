@@ -83,6 +83,10 @@ struct KafkaConfig {
   std::int64_t flush_timeout_ms = 30000;
   std::int64_t max_dead_letter_payload_bytes = std::int64_t{512} * 1024;
   std::int64_t embedded_partitions = 4;
+  // Consume, classify and produce in Kafka transactions (every source a Kafka source).
+  bool exactly_once = false;
+  std::string transactional_id;  // required with exactly_once; unique per instance
+  std::int64_t transaction_interval_ms = 500;
   std::map<std::string, std::string> properties;  // passed to librdkafka as they are
 };
 

@@ -272,6 +272,32 @@ constexpr auto kOptions = std::to_array<Option>({
      .max_value = 256,
      .description = "Partitions per topic when `brokers` is `embedded`",
      .field = SectionField<&Config::kafka, &KafkaConfig::embedded_partitions>},
+    {.key = "kafka.exactly_once",
+     .type = OptionType::kBool,
+     .default_value = "false",
+     .description = "Consume, classify and produce in Kafka transactions: the events of a record "
+                    "and its input offset are committed together or not at all, so "
+                    "read_committed consumers see each article once. Every source must be a "
+                    "Kafka source on `kafka.brokers`; see docs/kafka-input.md",
+     .field = SectionField<&Config::kafka, &KafkaConfig::exactly_once>},
+    {.key = "kafka.transactional_id",
+     .type = OptionType::kString,
+     .default_value = R"("")",
+     .bounds_text = "required with `exactly_once`",
+     .description = "The producer's `transactional.id` in exactly-once mode: unique per instance "
+                    "and the same across its restarts, so that a restarted instance fences its "
+                    "predecessor",
+     .field = SectionField<&Config::kafka, &KafkaConfig::transactional_id>},
+    {.key = "kafka.transaction_interval_ms",
+     .type = OptionType::kDuration,
+     .unit = "ms",
+     .default_value = "500",
+     .min_value = 10,
+     .max_value = 60000,
+     .description = "How often the open transaction is committed in exactly-once mode: events "
+                    "reach read_committed consumers up to this much later, and each commit "
+                    "briefly drains the pipeline",
+     .field = SectionField<&Config::kafka, &KafkaConfig::transaction_interval_ms>},
     {.key = "kafka.properties",
      .type = OptionType::kStringMap,
      .default_value = "{}",

@@ -16,6 +16,19 @@ std::string_view OriginKindName(Origin::Kind kind) {
   return "unknown";
 }
 
+void AppendOriginHeaders(const Origin& origin,
+                         std::vector<std::pair<std::string, std::string>>& headers) {
+  headers.emplace_back("newswire-origin", origin.Describe());
+  headers.emplace_back("newswire-origin-kind", OriginKindName(origin.kind));
+  headers.emplace_back("newswire-source", origin.source_name);
+  if (origin.kind == Origin::Kind::kFile) headers.emplace_back("newswire-path", origin.path);
+  if (origin.kind == Origin::Kind::kKafka) {
+    headers.emplace_back("newswire-topic", origin.topic);
+    headers.emplace_back("newswire-partition", std::to_string(origin.partition));
+    headers.emplace_back("newswire-offset", std::to_string(origin.offset));
+  }
+}
+
 std::string Origin::Describe() const {
   switch (kind) {
     case Kind::kFile:

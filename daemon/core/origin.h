@@ -2,6 +2,9 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace newswire {
 
@@ -25,5 +28,12 @@ struct Origin {
 };
 
 std::string_view OriginKindName(Origin::Kind kind);
+
+// Appends the Kafka headers that name where a record's input came from: newswire-origin (the
+// Describe() line), newswire-origin-kind, newswire-source, and newswire-path for a file or
+// newswire-topic/-partition/-offset for a Kafka record. Dead letters and forwarded raw items
+// (pipeline: forward) carry them, so tools read both the same way.
+void AppendOriginHeaders(const Origin& origin,
+                         std::vector<std::pair<std::string, std::string>>& headers);
 
 }  // namespace newswire

@@ -46,6 +46,11 @@ struct ErrorDeleter {
 struct MessageDeleter {
   void operator()(rd_kafka_message_t* message) const { rd_kafka_message_destroy(message); }
 };
+struct GroupMetadataDeleter {
+  void operator()(rd_kafka_consumer_group_metadata_t* metadata) const {
+    rd_kafka_consumer_group_metadata_destroy(metadata);
+  }
+};
 
 using KafkaHandle = std::unique_ptr<rd_kafka_t, KafkaDeleter>;
 using ConfHandle = std::unique_ptr<rd_kafka_conf_t, ConfDeleter>;
@@ -57,6 +62,17 @@ using MetadataHandle = std::unique_ptr<const rd_kafka_metadata_t, MetadataDelete
 using MessageHandle = std::unique_ptr<rd_kafka_message_t, MessageDeleter>;
 // Null means no error.
 using ErrorHandle = std::unique_ptr<rd_kafka_error_t, ErrorDeleter>;
+using GroupMetadataHandle =
+    std::unique_ptr<rd_kafka_consumer_group_metadata_t, GroupMetadataDeleter>;
+
+// What one consumer group consumed and finished since the last transaction: the next offset of
+// each partition, and the group's identity (member and generation) at the time, so that the
+// cluster refuses the commit if the partitions went to another member meanwhile. Exactly-once
+// mode hands it from a Kafka source to the producer's transaction.
+struct ConsumedOffsets {
+  PartitionListHandle offsets;
+  GroupMetadataHandle group;
+};
 
 // A configuration with every property set, in map order. On the first property librdkafka rejects,
 // returns Stage::kSink / ErrorCode::kInvalidArgument naming the property and librdkafka's reason.

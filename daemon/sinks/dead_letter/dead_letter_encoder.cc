@@ -47,17 +47,7 @@ OutboundEvent EncodeDeadLetter(const DeadLetter& record, std::size_t max_payload
   headers.emplace_back("newswire-stage", StageName(record.error.stage));
   headers.emplace_back("newswire-error-code", ErrorCodeName(record.error.code));
   headers.emplace_back("newswire-error", record.error.message);
-  headers.emplace_back("newswire-origin", record.origin.Describe());
-  headers.emplace_back("newswire-origin-kind", OriginKindName(record.origin.kind));
-  headers.emplace_back("newswire-source", record.origin.source_name);
-  if (record.origin.kind == Origin::Kind::kFile) {
-    headers.emplace_back("newswire-path", record.origin.path);
-  }
-  if (record.origin.kind == Origin::Kind::kKafka) {
-    headers.emplace_back("newswire-topic", record.origin.topic);
-    headers.emplace_back("newswire-partition", std::to_string(record.origin.partition));
-    headers.emplace_back("newswire-offset", std::to_string(record.origin.offset));
-  }
+  AppendOriginHeaders(record.origin, headers);
   headers.emplace_back("newswire-time", FormatRfc3339Milliseconds(record.time));
   headers.emplace_back("newswire-source-uri", record.source_uri);
   headers.emplace_back("newswire-payload-bytes", std::to_string(record.original_size));

@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <thread>
 #include <utility>
 
 #include "daemon/kafka/kafka_handles.h"
@@ -28,6 +30,28 @@ constexpr milliseconds kQueueFullWait{10};
 // At shutdown, how long the poll thread waits for the reports of purged events.
 constexpr milliseconds kShutdownDrainTimeout{10000};
 constexpr std::size_t kErrorBufferBytes = 512;
+// librdkafka's default transaction.timeout.ms. The broker aborts a transaction left open longer,
+// and librdkafka wants message.timeout.ms no longer than it.
+constexpr std::int64_t kDefaultTransactionTimeoutMs = 60000;
+// A transactional call that failed with a retriable error (a timeout, a coordinator moving) is
+// tried this many times in all, this long apart.
+constexpr int kTransactionAttempts = 5;
+constexpr milliseconds kTransactionRetryWait{200};
+
+// Runs `call` (a librdkafka transactional call) until it succeeds, fails in a way that is not
+// retriable, or kTransactionAttempts ran out. Null means success.
+template <typename Call>
+kafka::ErrorHandle RetryTransactional(Call call) {
+  kafka::ErrorHandle error;
+  for (int attempt = 1; attempt <= kTransactionAttempts; ++attempt) {
+    error.reset(call());
+    if (error == nullptr || !rd_kafka_error_is_retriable(error.get())) break;
+    spdlog::warn("kafka transaction: {} (attempt {} of {}, retrying)",
+                 rd_kafka_error_string(error.get()), attempt, kTransactionAttempts);
+    std::this_thread::sleep_for(kTransactionRetryWait);
+  }
+  return error;
+}
 
 // One event on its way to Kafka. Created by Send, handed to librdkafka as the message opaque and
 // freed by the delivery report callback on the poll thread, after `done` ran. librdkafka's copy of
@@ -217,6 +241,16 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(const KafkaSinkOptions& opt
       {"linger.ms", "5"},
   });
   if (!conf) return tl::unexpected(std::move(conf.error()));
+  if (!options.transactional_id.empty()) {
+    for (const auto& [name, value] : std::map<std::string, std::string>{
+             {"transactional.id", options.transactional_id},
+             {"transaction.timeout.ms", std::to_string(std::max(kDefaultTransactionTimeoutMs,
+                                                                options.message_timeout_ms))}}) {
+      if (auto set = kafka::SetConfProperty(conf->get(), name, value); !set) {
+        return tl::unexpected(std::move(set.error()));
+      }
+    }
+  }
   for (const auto& [name, value] : options.properties) {
     if (auto set = kafka::SetConfProperty(conf->get(), name, value); !set) {
       return tl::unexpected(std::move(set.error()));
@@ -394,6 +428,73 @@ std::uint64_t KafkaSink::Flush(std::int64_t timeout_ms) {
 void KafkaSink::Stop() {
   impl_->refusing.store(true);
   impl_->WakeAll();
+}
+
+Result<void> KafkaSink::InitTransactions(std::int64_t timeout_ms) {
+  Impl& impl = *impl_;
+  const kafka::ErrorHandle initialized(
+      rd_kafka_init_transactions(impl.client.get(), static_cast<int>(timeout_ms)));
+  if (initialized != nullptr) {
+    const std::string reason = rd_kafka_error_string(initialized.get());
+    if (rd_kafka_error_is_retriable(initialized.get())) {
+      return MakeError(Stage::kSink, ErrorCode::kIo,
+                       fmt::format("cannot initialize Kafka transactions yet: {}", reason));
+    }
+    impl.EnterFatalState(fmt::format("cannot initialize Kafka transactions: {}", reason));
+    return tl::unexpected(impl.FatalError());
+  }
+  return BeginTransaction();
+}
+
+Result<TransactionEnd> KafkaSink::EndTransaction(std::span<const kafka::ConsumedOffsets> offsets,
+                                                 bool commit) {
+  Impl& impl = *impl_;
+  rd_kafka_t* client = impl.client.get();
+  // Neither retriable nor abortable: the producer cannot go on (fenced, not authorized).
+  const auto fatal = [&](const char* step, const rd_kafka_error_t* error) {
+    impl.EnterFatalState(
+        fmt::format("Kafka transaction {} failed fatally: {}", step, rd_kafka_error_string(error)));
+    return tl::unexpected(impl.FatalError());
+  };
+  TransactionEnd end;
+  if (!commit) end.abort_reason = "a record of the transaction was not delivered";
+  for (std::size_t index = 0; commit && index < offsets.size(); ++index) {
+    const kafka::ConsumedOffsets& consumed = offsets[index];
+    if (consumed.offsets == nullptr || consumed.offsets->cnt == 0) continue;
+    const kafka::ErrorHandle error = RetryTransactional([&] {
+      return rd_kafka_send_offsets_to_transaction(client, consumed.offsets.get(),
+                                                  consumed.group.get(), -1);
+    });
+    if (error == nullptr) continue;
+    if (!rd_kafka_error_txn_requires_abort(error.get())) return fatal("offset commit", error.get());
+    end.abort_reason = rd_kafka_error_string(error.get());
+    commit = false;
+  }
+  if (commit) {
+    const kafka::ErrorHandle error =
+        RetryTransactional([&] { return rd_kafka_commit_transaction(client, -1); });
+    if (error != nullptr && !rd_kafka_error_txn_requires_abort(error.get())) {
+      return fatal("commit", error.get());
+    }
+    if (error != nullptr) end.abort_reason = rd_kafka_error_string(error.get());
+    end.committed = error == nullptr;
+  }
+  if (!end.committed) {
+    const kafka::ErrorHandle error =
+        RetryTransactional([&] { return rd_kafka_abort_transaction(client, -1); });
+    if (error != nullptr) return fatal("abort", error.get());
+  }
+  return end;
+}
+
+Result<void> KafkaSink::BeginTransaction() {
+  if (const kafka::ErrorHandle begun(rd_kafka_begin_transaction(impl_->client.get()));
+      begun != nullptr) {
+    impl_->EnterFatalState(
+        fmt::format("cannot begin a Kafka transaction: {}", rd_kafka_error_string(begun.get())));
+    return tl::unexpected(impl_->FatalError());
+  }
+  return {};
 }
 
 KafkaSinkStats KafkaSink::stats() const {

@@ -5,10 +5,12 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <thread>
 
 #include "daemon/core/error.h"
+#include "daemon/kafka/kafka_handles.h"
 #include "daemon/sinks/event_sink.h"
 
 namespace newswire::sinks {
@@ -19,6 +21,9 @@ struct KafkaSinkOptions {
   std::string dead_letter_topic;  // Channel::kDeadLetter
   std::string compression = "zstd";
   std::int64_t message_timeout_ms = 300000;
+  // Set: a transactional producer (exactly-once mode); every event is sent inside a transaction
+  // that the app ends with EndTransaction. Empty: an idempotent producer, no transactions.
+  std::string transactional_id;
   // Any librdkafka property, applied last so it wins (TLS, SASL, linger.ms, ...).
   std::map<std::string, std::string> properties;
 };
@@ -30,6 +35,12 @@ struct KafkaSinkStats {
   std::uint64_t failed = 0;
   std::uint64_t queue_full_waits = 0;
   std::uint64_t in_flight = 0;
+};
+
+// How EndTransaction ended the open transaction.
+struct TransactionEnd {
+  bool committed = false;
+  std::string abort_reason;  // why it was aborted; empty when committed
 };
 
 // The Kafka producer: idempotent, acks=all, compressed. Owns the librdkafka handle and one poll
@@ -58,6 +69,34 @@ class KafkaSink final : public EventSink {
   std::uint64_t Flush(std::int64_t timeout_ms);
 
   KafkaSinkStats stats() const;
+
+  // Exactly-once mode only (options.transactional_id set). Both block, and must not run
+  // concurrently: the app calls them from one thread at a time (the io thread at start-up, then
+  // its transaction thread).
+  //
+  // Registers the transactional id with the cluster, which aborts what an earlier instance with
+  // the same id left open and fences that instance, then begins the first transaction. A
+  // retriable failure (the cluster is not reachable yet) returns ErrorCode::kIo; a fatal one
+  // ErrorCode::kFatal.
+  Result<void> InitTransactions(std::int64_t timeout_ms);
+
+  // Begins the next transaction after EndTransaction. Until then Send fails (librdkafka refuses
+  // to produce outside a transaction), so the caller begins only once nothing of the ended one
+  // is still being sent. A failure is fatal.
+  Result<void> BeginTransaction();
+
+  // Ends the open transaction (BeginTransaction starts the next). With `commit`, the consumed
+  // offsets are added to the transaction and it is committed: the events and the offsets become
+  // visible together; every event of it must have its delivery report already (the app drains
+  // first). Without `commit`, or when the cluster refuses the commit in a way that needs an abort
+  // (a produce failed, the group moved on), the transaction is aborted: its events are discarded
+  // for read_committed consumers and its offsets are not committed. An abort purges the events
+  // still queued (a transaction in error holds them back); their callbacks report
+  // ErrorCode::kDeliveryFailed, possibly on the calling thread. A fatal error (fenced by a newer
+  // instance with the same transactional id) puts the sink in its fatal state, reports it through
+  // on_fatal and returns ErrorCode::kFatal.
+  Result<TransactionEnd> EndTransaction(std::span<const kafka::ConsumedOffsets> offsets,
+                                        bool commit);
 
   // Any thread, idempotent. From now on Send() refuses (ErrorCode::kInternal, "stopped"), and
   // senders waiting for queue space return that error at once. Delivery reports of events

@@ -62,12 +62,14 @@ std::string ContentTypeHeader(const rd_kafka_message_t& message) {
 }  // namespace
 
 KafkaSource::KafkaSource(asio::io_context& io, config::KafkaSourceConfig config,
-                         std::string brokers, InFlightBudget& budget, std::int64_t retry_backoff_ms)
+                         std::string brokers, InFlightBudget& budget, std::int64_t retry_backoff_ms,
+                         bool exactly_once)
     : io_(io),
       config_(std::move(config)),
       brokers_(std::move(brokers)),
       budget_(budget),
       retry_backoff_ms_(retry_backoff_ms),
+      exactly_once_(exactly_once),
       tick_timer_(io),
       revoke_timer_(io) {
   budget_.OnRelease([this] {
@@ -82,8 +84,10 @@ KafkaSource::~KafkaSource() {
   revoke_timer_.cancel();
   if (consumer_) {
     // What was stored is committed before the group is left, so the next owner (or the next
-    // start) begins right after the last delivered record.
-    const rd_kafka_resp_err_t committed = rd_kafka_commit(consumer_.get(), nullptr, 0);
+    // start) begins right after the last delivered record. In exactly-once mode the last
+    // transaction committed the offsets already.
+    const rd_kafka_resp_err_t committed =
+        exactly_once_ ? RD_KAFKA_RESP_ERR_NO_ERROR : rd_kafka_commit(consumer_.get(), nullptr, 0);
     if (committed != RD_KAFKA_RESP_ERR_NO_ERROR && committed != RD_KAFKA_RESP_ERR__NO_OFFSET) {
       spdlog::warn("source {}: final offset commit failed: {}", config_.name,
                    rd_kafka_err2str(committed));
@@ -115,7 +119,8 @@ Result<void> KafkaSource::CreateConsumer() {
       {"client.id", "newswire-" + config_.name},
       // Offsets are stored by this class once a record is done, and committed from there.
       {"enable.auto.offset.store", "false"},
-      {"enable.auto.commit", "true"},
+      // Exactly-once: offsets are committed in the producer's transaction, never by the consumer.
+      {"enable.auto.commit", exactly_once_ ? "false" : "true"},
       {"auto.commit.interval.ms", std::to_string(config_.commit_interval_ms)},
       {"auto.offset.reset", config_.auto_offset_reset},
       {"session.timeout.ms", std::to_string(config_.session_timeout_ms)},
@@ -129,11 +134,10 @@ Result<void> KafkaSource::CreateConsumer() {
   };
   for (const auto& [name, value] : config_.properties) {
     // At-least-once rests on storing offsets only after delivery; that one is not negotiable.
-    if (name == "enable.auto.offset.store") {
-      spdlog::warn(
-          "source {}: properties.enable.auto.offset.store is ignored: offsets are "
-          "stored only after delivery",
-          config_.name);
+    if (name == "enable.auto.offset.store" || (exactly_once_ && name == "enable.auto.commit")) {
+      spdlog::warn("source {}: properties.{} is ignored: offsets are {}", config_.name, name,
+                   exactly_once_ ? "committed in the producer's transaction (kafka.exactly_once)"
+                                 : "stored only after delivery");
       continue;
     }
     properties[name] = value;
@@ -210,7 +214,7 @@ void KafkaSource::ScheduleTick() {
 
 void KafkaSource::Pump() {
   if (!consumer_ || closing_) return;
-  while (running_ && !held_.empty() && HandOutFront()) {
+  while (running_ && !holding_ && !held_.empty() && HandOutFront()) {
   }
   int polled = 0;
   for (; polled < kMaxPollsPerPump; ++polled) {
@@ -224,15 +228,22 @@ void KafkaSource::Pump() {
     }
     // Stopping: not handed out and not stored, so the next start consumes it again.
     if (!running_) continue;
+    if (exactly_once_) {
+      const auto partition =
+          partitions_.find({rd_kafka_topic_name(message->rkt), message->partition});
+      if (partition != partitions_.end() && partition->second.rewind_offset < 0) {
+        partition->second.rewind_offset = message->offset;
+      }
+    }
     held_.push_back(std::move(message));
-    while (!held_.empty() && HandOutFront()) {
+    while (!holding_ && !held_.empty() && HandOutFront()) {
     }
   }
   // The queue signals only when it turns non-empty: if it was not drained, come back.
   if (polled == kMaxPollsPerPump && running_) asio::post(io_, [this] { Pump(); });
-  if (!held_.empty() && !paused_) {
-    PauseAll();
-  } else if (held_.empty() && paused_ && running_ && !budget_.exhausted()) {
+  if ((!held_.empty() || holding_) && !paused_) {
+    PauseAll(holding_ ? nullptr : "in-flight budget used up");
+  } else if (held_.empty() && paused_ && running_ && !holding_ && !budget_.exhausted()) {
     ResumeAll();
   }
 }
@@ -327,6 +338,15 @@ void KafkaSource::Release(std::uint64_t ticket) {
   const auto found = records_.find(ticket);
   if (found == records_.end()) return;
   ++stats_.records_released;
+  if (exactly_once_) {
+    // Its events may be in the open transaction already: the whole transaction aborts, and the
+    // rewind hands this record out again.
+    const std::int64_t reserved_bytes = found->second.reserved_bytes;
+    records_.erase(found);
+    EndTransactionSoon(/*failed=*/true);
+    budget_.Release(reserved_bytes);
+    return;
+  }
   if (!running_) {
     // Stopping: not stored, so the next start consumes it again.
     const std::int64_t reserved_bytes = found->second.reserved_bytes;
@@ -375,7 +395,8 @@ void KafkaSource::Finish(std::uint64_t ticket) {
 }
 
 void KafkaSource::StoreOffset(const PartitionKey& key, PartitionProgress& progress) {
-  if (!progress.has_unstored_progress()) return;
+  // Exactly-once: the transaction takes the offsets (OffsetsForTransaction).
+  if (exactly_once_ || !progress.has_unstored_progress()) return;
   kafka::PartitionListHandle list(rd_kafka_topic_partition_list_new(1));
   rd_kafka_topic_partition_list_add(list.get(), key.first.c_str(), key.second)->offset =
       progress.next_offset_to_store();
@@ -404,13 +425,15 @@ void KafkaSource::SetPaused(const std::vector<PartitionKey>& keys, bool paused) 
   }
 }
 
-void KafkaSource::PauseAll() {
+void KafkaSource::PauseAll(const char* reason) {
   std::vector<PartitionKey> keys;
   for (const auto& [key, state] : partitions_) keys.push_back(key);
   SetPaused(keys, true);
   paused_ = true;
-  spdlog::debug("source {}: in-flight budget used up, {} partition(s) paused", config_.name,
-                keys.size());
+  pause_logged_ = reason != nullptr;
+  if (reason != nullptr) {
+    spdlog::debug("source {}: {}, {} partition(s) paused", config_.name, reason, keys.size());
+  }
 }
 
 void KafkaSource::ResumeAll() {
@@ -420,7 +443,7 @@ void KafkaSource::ResumeAll() {
   }
   SetPaused(keys, false);
   paused_ = false;
-  spdlog::debug("source {}: {} partition(s) resumed", config_.name, keys.size());
+  if (pause_logged_) spdlog::debug("source {}: {} partition(s) resumed", config_.name, keys.size());
 }
 
 bool KafkaSource::Cooperative() const {
@@ -442,6 +465,9 @@ void KafkaSource::OnRebalance(rd_kafka_resp_err_t error,
       }
       spdlog::info("source {}: {} {}", config_.name, closing_ ? "leaving" : "lost",
                    DescribePartitions(partitions));
+      // Their events in the open transaction belong to a generation that is gone: committing
+      // them with the offsets would fail, and must not succeed.
+      if (exactly_once_ && !closing_) EndTransactionSoon(/*failed=*/true);
       if (Cooperative()) {
         kafka::ErrorHandle ignored(rd_kafka_incremental_unassign(consumer_.get(), partitions));
       } else {
@@ -495,6 +521,13 @@ void KafkaSource::BeginRevoke(rd_kafka_topic_partition_list_t* partitions) {
   });
   stats_.records_dropped += before - held_.size();
   pending_revoke_.reset(rd_kafka_topic_partition_list_copy(partitions));
+  if (exactly_once_) {
+    // Their offsets are committed by the transaction; the outcome lets go of them.
+    spdlog::info("source {}: {} revoked; ending the open transaction before letting go",
+                 config_.name, DescribePartitions(partitions));
+    EndTransactionSoon(/*failed=*/false);
+    return;
+  }
   const std::size_t in_flight = InFlightOnRevokingPartitions();
   if (in_flight == 0) {
     FinishRevoke(false);
@@ -536,7 +569,8 @@ void KafkaSource::FinishRevoke(bool timed_out) {
     const PartitionKey key{revoked->elems[index].topic, revoked->elems[index].partition};
     const auto found = partitions_.find(key);
     if (found == partitions_.end()) continue;
-    if (const std::int64_t next = found->second.progress.next_offset_to_store(); next >= 0) {
+    if (const std::int64_t next = found->second.progress.next_offset_to_store();
+        next >= 0 && !exactly_once_) {
       rd_kafka_topic_partition_list_add(done.get(), key.first.c_str(), key.second)->offset = next;
     }
     partitions_.erase(found);
@@ -568,7 +602,7 @@ void KafkaSource::Stop() {
     return true;
   });
   for (const std::int64_t bytes : released_bytes) budget_.Release(bytes);
-  if (consumer_ && !paused_) PauseAll();
+  if (consumer_ && !paused_) PauseAll("intake stopped");
   // No more polling: what is in flight finishes through Acknowledge and Reject, stored offsets
   // are committed by librdkafka's own timer and at close. Cancelled now, the waits complete
   // while the io loop still runs, so no handler outlives it.
@@ -576,6 +610,95 @@ void KafkaSource::Stop() {
   if (wake_) wake_->cancel();
   spdlog::info("source {}: intake stopped, {} record(s) still in flight", config_.name,
                records_.size());
+}
+
+}  // namespace newswire::sources
+
+namespace newswire::sources {
+
+void KafkaSource::EndTransactionSoon(bool failed) {
+  if (failed) transaction_failed_ = true;
+  if (end_transaction_request_) end_transaction_request_();
+}
+
+void KafkaSource::Hold() {
+  holding_ = true;
+  if (consumer_ && !paused_) PauseAll(nullptr);
+}
+
+void KafkaSource::Unhold() {
+  holding_ = false;
+  if (running_) Pump();
+}
+
+bool KafkaSource::has_uncommitted_progress() const {
+  return std::any_of(partitions_.begin(), partitions_.end(), [](const auto& entry) {
+    return entry.second.progress.has_unstored_progress();
+  });
+}
+
+kafka::ConsumedOffsets KafkaSource::OffsetsForTransaction() const {
+  kafka::ConsumedOffsets consumed;
+  consumed.offsets.reset(rd_kafka_topic_partition_list_new(static_cast<int>(partitions_.size())));
+  for (const auto& [key, state] : partitions_) {
+    if (!state.progress.has_unstored_progress()) continue;
+    rd_kafka_topic_partition_list_add(consumed.offsets.get(), key.first.c_str(), key.second)
+        ->offset = state.progress.next_offset_to_store();
+  }
+  consumed.group.reset(rd_kafka_consumer_group_metadata(consumer_.get()));
+  return consumed;
+}
+
+void KafkaSource::TransactionCommitted() {
+  for (auto& [key, state] : partitions_) {
+    if (!state.progress.has_unstored_progress()) continue;
+    state.progress.MarkStored();
+    // Everything handed out is finished: an abort from now on restarts right after it.
+    state.rewind_offset = state.progress.next_offset_to_store();
+  }
+  transaction_failed_ = false;
+  if (pending_revoke_) FinishRevoke(false);
+}
+
+void KafkaSource::TransactionAborted() {
+  transaction_failed_ = false;
+  stats_.records_dropped += held_.size();
+  held_.clear();
+  kafka::PartitionListHandle rewind(
+      rd_kafka_topic_partition_list_new(static_cast<int>(partitions_.size())));
+  for (auto& [key, state] : partitions_) {
+    const std::int64_t offset = state.rewind_offset;
+    // Progress restarts with the records handed out again.
+    state.progress = PartitionProgress{};
+    if (offset < 0 || state.revoking) continue;
+    rd_kafka_topic_partition_list_add(rewind.get(), key.first.c_str(), key.second)->offset = offset;
+  }
+  if (pending_revoke_) FinishRevoke(false);
+  if (rewind->cnt == 0) return;
+  // Blocks until the fetcher moved, so that nothing fetched before the seek is handed out.
+  constexpr int kSeekTimeoutMs = 10000;
+  const kafka::ErrorHandle error(
+      rd_kafka_seek_partitions(consumer_.get(), rewind.get(), kSeekTimeoutMs));
+  std::string failure = error != nullptr ? rd_kafka_error_string(error.get()) : "";
+  for (int index = 0; failure.empty() && index < rewind->cnt; ++index) {
+    if (rewind->elems[index].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+      failure =
+          fmt::format("{}[{}]: {}", rewind->elems[index].topic, rewind->elems[index].partition,
+                      rd_kafka_err2str(rewind->elems[index].err));
+    }
+  }
+  if (!failure.empty()) {
+    // Going on would skip the records of the aborted transaction. A restart resumes from the
+    // committed offsets instead.
+    if (on_failure_) {
+      on_failure_(Error{Stage::kSource, ErrorCode::kFatal,
+                        fmt::format("source {}: cannot rewind after an aborted transaction: {}",
+                                    config_.name, failure)});
+    }
+    return;
+  }
+  spdlog::info("source {}: rewound {} to the last committed offsets", config_.name,
+               DescribePartitions(rewind.get()));
 }
 
 }  // namespace newswire::sources

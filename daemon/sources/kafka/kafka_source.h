@@ -5,6 +5,7 @@
 #include <asio/steady_timer.hpp>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -52,9 +53,10 @@ struct KafkaSourceStats {
 class KafkaSource final : public Source {
  public:
   // `brokers` is the resolved bootstrap list (config.brokers, or kafka.brokers when that is
-  // empty, or the embedded broker's address).
+  // empty, or the embedded broker's address). `exactly_once`: offsets go into the producer's
+  // transaction (see the exactly-once section below) instead of being committed here.
   KafkaSource(asio::io_context& io, config::KafkaSourceConfig config, std::string brokers,
-              InFlightBudget& budget, std::int64_t retry_backoff_ms);
+              InFlightBudget& budget, std::int64_t retry_backoff_ms, bool exactly_once = false);
   ~KafkaSource() override;
   KafkaSource(const KafkaSource&) = delete;
   KafkaSource& operator=(const KafkaSource&) = delete;
@@ -72,6 +74,33 @@ class KafkaSource final : public Source {
   bool paused() const { return paused_; }
   const config::KafkaSourceConfig& config() const { return config_; }
 
+  // Exactly-once mode. The app's transaction coordinator ends the producer's transaction every
+  // few hundred milliseconds: it holds every source, waits until nothing is in flight, commits
+  // the events together with OffsetsForTransaction() (or aborts), and reports the outcome with
+  // TransactionCommitted or TransactionAborted, which also lets go of revoked partitions. A
+  // record that was not delivered is not retried on its own: it fails the transaction, whose
+  // abort rewinds every partition to its last committed offset. All io thread.
+  //
+  // Called when the open transaction should end now rather than at the next interval (a revoke
+  // waits for it, or a record failed).
+  void SetEndTransactionRequest(std::function<void()> request) {
+    end_transaction_request_ = std::move(request);
+  }
+  // Stops handing out records (every partition is paused) until Unhold; records in flight go on.
+  void Hold();
+  void Unhold();
+  // Whether the open transaction must abort: a record was not delivered, or partitions were lost
+  // without a revoke.
+  bool transaction_failed() const { return transaction_failed_; }
+  // Whether records finished since the last transaction ended, whose offsets it must commit.
+  bool has_uncommitted_progress() const;
+  // The next offset of every partition with uncommitted progress, and the group's metadata.
+  kafka::ConsumedOffsets OffsetsForTransaction() const;
+  void TransactionCommitted();
+  // Seeks every partition back to where the aborted transaction began and forgets what was
+  // fetched since. A failed seek is a source failure (the app restarts from committed offsets).
+  void TransactionAborted();
+
   // librdkafka's rebalance callback, called from within rd_kafka_consumer_poll (io thread) or
   // rd_kafka_consumer_close (destructor). Public only for that C callback.
   void OnRebalance(rd_kafka_resp_err_t error, rd_kafka_topic_partition_list_t* partitions);
@@ -83,6 +112,9 @@ class KafkaSource final : public Source {
   struct PartitionState {
     PartitionProgress progress;
     bool revoking = false;
+    // Exactly-once: where the partition restarts if the open transaction aborts (the first
+    // record polled since the last commit); -1 while nothing was polled since.
+    std::int64_t rewind_offset = -1;
   };
   // A record handed out and not yet done. The message stays with it, for a retry.
   struct Record {
@@ -102,7 +134,8 @@ class KafkaSource final : public Source {
   void HandleConsumerError(const rd_kafka_message_t& message);
   void Finish(std::uint64_t ticket);
   void StoreOffset(const PartitionKey& key, PartitionProgress& progress);
-  void PauseAll();
+  // `reason` is logged (debug), if given; holding for a transaction pauses too often for that.
+  void PauseAll(const char* reason);
   void ResumeAll();
   void SetPaused(const std::vector<PartitionKey>& keys, bool paused);
   void BeginRevoke(rd_kafka_topic_partition_list_t* partitions);
@@ -111,12 +144,14 @@ class KafkaSource final : public Source {
   void FinishRevoke(bool timed_out);
   void Assign(rd_kafka_topic_partition_list_t* partitions);
   bool Cooperative() const;
+  void EndTransactionSoon(bool failed);
 
   asio::io_context& io_;
   config::KafkaSourceConfig config_;
   std::string brokers_;
   InFlightBudget& budget_;
   const std::int64_t retry_backoff_ms_;
+  const bool exactly_once_;
   ItemHandler handler_;
   FailureHandler on_failure_;
 
@@ -135,7 +170,11 @@ class KafkaSource final : public Source {
   kafka::PartitionListHandle pending_revoke_;  // set while a revoke waits for records in flight
   bool running_ = false;
   bool paused_ = false;  // every assigned partition is paused for backpressure
+  bool pause_logged_ = false;
   bool closing_ = false;
+  bool holding_ = false;             // exactly-once: a transaction is ending
+  bool transaction_failed_ = false;  // exactly-once: the open transaction must abort
+  std::function<void()> end_transaction_request_;
   KafkaSourceStats stats_;
 };
 

@@ -195,16 +195,20 @@ std::string DaemonConfig(const std::string& brokers, const fs::path& feed_direct
        << "  brokers: \"" << brokers << "\"\n"
        << "  broker_file: \"" << broker_file.string() << "\"\n"
        << "  flush_timeout_ms: 10000\n"
-       << extra_kafka << "sources:\n"
-       << "  directories:\n"
-       << "    - path: \"" << feed_directory.string() << "\"\n"
-       << "      name: inbox\n"
-       << extra_directory << "log:\n"
+       << extra_kafka << "sources:\n";
+  if (!feed_directory.empty()) {
+    yaml << "  directories:\n"
+         << "    - path: \"" << feed_directory.string() << "\"\n"
+         << "      name: inbox\n";
+  }
+  yaml << extra_directory << "log:\n"
        << "  level: debug\n"
        << "  stats_interval_ms: 1000\n"
        << "daemon:\n"
        << "  source_uri: \"newswire://test\"\n"
-       << "  state_dir: \"" << (feed_directory.parent_path() / "state").string() << "\"\n"
+       << "  state_dir: \""
+       << ((feed_directory.empty() ? broker_file : feed_directory).parent_path() / "state").string()
+       << "\"\n"
        << "  shutdown_timeout_ms: 10000\n"
        << "  retry_backoff_ms: 200\n"
        << extra;

@@ -466,5 +466,97 @@ TEST_F(KafkaSinkTest, EncodedDeadLetterRoundTripsThroughKafka) {
   EXPECT_EQ(records[0].Header("newswire-error-code"), "invalid_utf8");
 }
 
+// Kafka protocol API key of EndTxn and error codes the cluster answers it with, for the
+// broker's error injection.
+constexpr int kEndTxnApi = 26;
+constexpr int kUnknownProducerId = 59;
+constexpr int kProducerFenced = 90;
+
+// `count` events sent from `first` on, and their delivery reports awaited.
+void SendAndAwait(KafkaSink& sink, DeliveryLog& log, int first, int count) {
+  for (int index = first; index < first + count; ++index) {
+    ASSERT_TRUE(sink.Send(MakeEvent(index), log.CallbackFor(index)));
+  }
+  ASSERT_TRUE(log.AwaitTotal(static_cast<std::size_t>(first + count), seconds(10)));
+}
+
+// Exactly-once mode's producer: a transaction commits its events with a consumer group's
+// offsets; one the cluster refuses is aborted and the next one works; an abort can be asked for.
+// Between two transactions nothing can be sent.
+TEST_F(KafkaSinkTest, TransactionsCommitWithOffsetsAndAbortWhenTheClusterRefuses) {
+  KafkaSinkOptions options = Options();
+  options.transactional_id = "sink-test";
+  auto sink = MakeSink(options);
+  ASSERT_NE(sink, nullptr);
+  const Result<void> initialized = sink->InitTransactions(10000);
+  ASSERT_TRUE(initialized) << initialized.error().Describe();
+  DeliveryLog log;
+
+  ASSERT_NO_FATAL_FAILURE(SendAndAwait(*sink, log, 0, 3));
+  kafka::ConsumedOffsets consumed;
+  consumed.offsets.reset(rd_kafka_topic_partition_list_new(1));
+  rd_kafka_topic_partition_list_add(consumed.offsets.get(), "news.raw", 0)->offset = 42;
+  consumed.group.reset(rd_kafka_consumer_group_metadata_new("sink-test-group"));
+  auto ended = sink->EndTransaction({&consumed, 1}, /*commit=*/true);
+  ASSERT_TRUE(ended) << ended.error().Describe();
+  EXPECT_TRUE(ended->committed) << ended->abort_reason;
+  const Result<void> outside = sink->Send(MakeEvent(99), log.CallbackFor(99));
+  ASSERT_FALSE(outside);
+  EXPECT_EQ(outside.error().code, ErrorCode::kDeliveryFailed);
+  ASSERT_TRUE(sink->BeginTransaction());
+
+  broker_->PushRequestErrors(kEndTxnApi, {kUnknownProducerId});
+  ASSERT_NO_FATAL_FAILURE(SendAndAwait(*sink, log, 3, 1));
+  ended = sink->EndTransaction({}, /*commit=*/true);
+  ASSERT_TRUE(ended) << ended.error().Describe();
+  EXPECT_FALSE(ended->committed);
+  EXPECT_THAT(ended->abort_reason, HasSubstr("Unknown Producer Id"));
+  ASSERT_TRUE(sink->BeginTransaction());
+
+  ASSERT_NO_FATAL_FAILURE(SendAndAwait(*sink, log, 4, 1));
+  ended = sink->EndTransaction({}, /*commit=*/true);
+  ASSERT_TRUE(ended) << ended.error().Describe();
+  EXPECT_TRUE(ended->committed) << ended->abort_reason;
+  ASSERT_TRUE(sink->BeginTransaction());
+
+  ASSERT_NO_FATAL_FAILURE(SendAndAwait(*sink, log, 5, 1));
+  ended = sink->EndTransaction({}, /*commit=*/false);
+  ASSERT_TRUE(ended) << ended.error().Describe();
+  EXPECT_FALSE(ended->committed);
+  EXPECT_THAT(ended->abort_reason, HasSubstr("not delivered"));
+  for (const auto& [index, outcomes] : log.Outcomes()) {
+    ASSERT_EQ(outcomes.size(), 1u) << index;
+    EXPECT_TRUE(outcomes[0]) << index;
+  }
+}
+
+// Fenced by a newer producer with the same transactional id: fatal, reported once through
+// on_fatal, and the sink refuses to send from then on.
+TEST_F(KafkaSinkTest, FencedTransactionIsFatal) {
+  std::mutex mutex;
+  std::vector<Error> fatal_errors;
+  KafkaSinkOptions options = Options();
+  options.transactional_id = "sink-test-fenced";
+  auto sink = MakeSink(options, [&](const Error& error) {
+    std::lock_guard lock(mutex);
+    fatal_errors.push_back(error);
+  });
+  ASSERT_NE(sink, nullptr);
+  ASSERT_TRUE(sink->InitTransactions(10000));
+  DeliveryLog log;
+  ASSERT_NO_FATAL_FAILURE(SendAndAwait(*sink, log, 0, 1));
+  broker_->PushRequestErrors(kEndTxnApi, {kProducerFenced});
+  const auto ended = sink->EndTransaction({}, /*commit=*/true);
+  ASSERT_FALSE(ended);
+  EXPECT_EQ(ended.error().code, ErrorCode::kFatal);
+  EXPECT_THAT(ended.error().message, HasSubstr("fenced"));
+  const Result<void> sent = sink->Send(MakeEvent(1), log.CallbackFor(1));
+  ASSERT_FALSE(sent);
+  EXPECT_EQ(sent.error().code, ErrorCode::kFatal);
+  sink.reset();
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(fatal_errors.size(), 1u);
+}
+
 }  // namespace
 }  // namespace newswire::sinks

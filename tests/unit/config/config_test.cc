@@ -885,6 +885,48 @@ sources:
               IsEmpty());
 }
 
+TEST(ConfigTest, ExactlyOnceNeedsATransactionalIdAndOnlyKafkaSourcesOnItsCluster) {
+  const std::string valid = R"(kafka:
+  brokers: k:9092
+  exactly_once: true
+  transactional_id: newswire-a
+  transaction_interval_ms: 250
+sources:
+  kafka:
+    - topics: [raw]
+    - topics: [other]
+      brokers: k:9092
+)";
+  EXPECT_THAT(ErrorsOf(valid), IsEmpty());
+  const Config config = ParseValid(valid);
+  EXPECT_TRUE(config.kafka.exactly_once);
+  EXPECT_EQ(config.kafka.transactional_id, "newswire-a");
+  EXPECT_EQ(config.kafka.transaction_interval_ms, 250);
+
+  EXPECT_THAT(ErrorsOf(R"(kafka:
+  brokers: k:9092
+  exactly_once: true
+sources:
+  directories:
+    - path: /srv/feeds/wire
+  kafka:
+    - topics: [raw]
+      brokers: upstream:9092
+)"),
+              ElementsAre("test.yaml:3:17: kafka.exactly_once: needs kafka.transactional_id, "
+                          "unique per instance and the same across its restarts (e.g. "
+                          "newswire-<host>)",
+                          "test.yaml:6:5: sources.directories: feed directories cannot take "
+                          "part in a Kafka transaction; with kafka.exactly_once every source must "
+                          "be in sources.kafka",
+                          "test.yaml:9:16: sources.kafka[0].brokers: with kafka.exactly_once a "
+                          "source must read from the cluster in kafka.brokers ('k:9092'), whose "
+                          "transactions commit its offsets"));
+  // Without exactly_once, none of that is asked for.
+  EXPECT_THAT(ErrorsOf("sources:\n  kafka:\n    - topics: [raw]\n      brokers: upstream:9092\n"),
+              IsEmpty());
+}
+
 TEST(ConfigTest, SourceNamesAreUniqueAcrossDirectoriesAndKafka) {
   const std::string rule =
       "names must be unique among sources.directories and sources.kafka (the default is the ";
