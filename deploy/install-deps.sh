@@ -18,6 +18,8 @@ packages=(
   python3-zstandard
   # the demo: reading events back
   kcat
+  # the .deb (cpack -G DEB): dpkg-shlibdeps computes Depends, and CPack finds ELF files with file
+  dpkg-dev file
 )
 
 missing=()

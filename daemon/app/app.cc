@@ -28,10 +28,13 @@
 #include <vector>
 
 #include "daemon/app/classifier_loader.h"
+#include "daemon/app/file_writer.h"
 #include "daemon/app/logging.h"
+#include "daemon/app/operator_endpoint.h"
 #include "daemon/app/systemd_notifier.h"
 #include "daemon/app/transaction_coordinator.h"
 #include "daemon/kafka/embedded_broker.h"
+#include "daemon/metrics/registry.h"
 #include "daemon/pipeline/classify/classifier.h"
 #include "daemon/pipeline/normalize/identity.h"
 #include "daemon/pipeline/pipeline.h"
@@ -80,8 +83,9 @@ struct Counters {
 // thread.
 class ItemTracker {
  public:
-  ItemTracker(sources::Source& source, std::uint64_t ticket, Origin origin)
-      : source_(source), ticket_(ticket), origin_(std::move(origin)) {}
+  ItemTracker(sources::Source& source, std::uint64_t ticket, Origin origin,
+              std::chrono::steady_clock::time_point handed_out)
+      : source_(source), ticket_(ticket), origin_(std::move(origin)), handed_out_(handed_out) {}
 
   void ExpectOne() { pending_.fetch_add(1, std::memory_order_relaxed); }
 
@@ -103,6 +107,8 @@ class ItemTracker {
   sources::Source& source() { return source_; }
   std::uint64_t ticket() const { return ticket_; }
   const Origin& origin() const { return origin_; }
+  // When the source handed the item out, for the latency histogram.
+  std::chrono::steady_clock::time_point handed_out() const { return handed_out_; }
   std::optional<Error> rejection() {
     std::lock_guard lock(mutex_);
     return rejection_;
@@ -118,6 +124,7 @@ class ItemTracker {
   sources::Source& source_;
   const std::uint64_t ticket_;
   const Origin origin_;
+  const std::chrono::steady_clock::time_point handed_out_;
   std::atomic<std::int64_t> pending_{1};
   std::mutex mutex_;
   std::optional<Error> rejection_;         // guarded by mutex_
@@ -128,26 +135,6 @@ std::string HostName() {
   std::array<char, 256> name{};
   if (gethostname(name.data(), name.size() - 1) != 0) return "localhost";
   return name.data();
-}
-
-// Atomically replaces `path` with `content`, so a reader (a test, kcat wrapper) never sees half.
-Result<void> WriteFileAtomically(const std::string& path, const std::string& content) {
-  std::error_code error;
-  std::filesystem::path target(path);
-  if (target.has_parent_path()) std::filesystem::create_directories(target.parent_path(), error);
-  std::string temporary = path + ".tmp";
-  std::FILE* file = std::fopen(temporary.c_str(), "we");
-  if (file == nullptr) {
-    return MakeError(Stage::kConfig, ErrorCode::kIo,
-                     fmt::format("cannot write {}: {}", temporary, std::strerror(errno)));
-  }
-  bool written = std::fwrite(content.data(), 1, content.size(), file) == content.size();
-  written = (std::fclose(file) == 0) && written;
-  if (!written || std::rename(temporary.c_str(), path.c_str()) != 0) {
-    return MakeError(Stage::kConfig, ErrorCode::kIo,
-                     fmt::format("cannot write {}: {}", path, std::strerror(errno)));
-  }
-  return {};
 }
 
 // "Title" of an encoded event, for the demo's per-event log line (log.events).
@@ -191,7 +178,8 @@ class App {
         start_timer_(io_),
         drain_timer_(io_),
         status_timer_(io_),
-        watchdog_timer_(io_) {}
+        watchdog_timer_(io_),
+        broker_probe_timer_(io_) {}
 
   int Run();
 
@@ -200,9 +188,10 @@ class App {
   void WaitForBroker();
   void StartSources();
   void OnItem(sources::Source& source, sources::SourceItem item);
-  void ProcessItem(sources::Source& source, sources::SourceItem item);
+  void ProcessItem(sources::Source& source, sources::SourceItem item, Clock::time_point handed_out);
+  // `delivered` (a dead letter's stage and reason) counts the record once Kafka confirmed it.
   void SendTracked(const std::shared_ptr<ItemTracker>& tracker, OutboundEvent event,
-                   RecordKind kind);
+                   RecordKind kind, metrics::Counter* delivered = nullptr);
   void SendDeadLetter(const std::shared_ptr<ItemTracker>& tracker, const Error& error,
                       const RawArticle& raw, std::size_t original_size);
   void ReplaceTooLargeRecord(const std::shared_ptr<ItemTracker>& tracker, const Error& error);
@@ -222,6 +211,10 @@ class App {
   std::string StatusLine() const;
   std::string KafkaSourcesStatus() const;
   std::size_t InFlight() const;
+  void RegisterMetrics();
+  Result<void> StartOperatorEndpoint();
+  void ProbeBroker();
+  std::vector<std::string> HealthProblems() const;
 
   const config::Config& config_;
   const bool log_each_item_;
@@ -262,6 +255,22 @@ class App {
   SystemdNotifier notifier_;
 
   Counters counters_;
+  // What GET /metrics renders. Families are registered in Build; hot paths keep pointers to
+  // them (stable for the registry's life).
+  metrics::Registry registry_;
+  metrics::CounterFamily* published_ = nullptr;     // by topic
+  metrics::CounterFamily* dead_letters_ = nullptr;  // by stage and reason
+  metrics::Histogram* item_seconds_ = nullptr;
+  metrics::Histogram* pipeline_seconds_ = nullptr;
+  std::unique_ptr<OperatorEndpoint> endpoint_;  // null when http.enabled is false
+  // Health (io thread): when a metadata request last reached Kafka, and when an item last
+  // completed. A probe runs on a worker every few seconds.
+  asio::steady_timer broker_probe_timer_;
+  bool broker_probe_running_ = false;
+  Clock::time_point last_broker_ok_ = Clock::now();
+  Clock::time_point last_completion_ = Clock::now();
+  Clock::time_point busy_since_ = Clock::now();  // when items were last handed out to an idle app
+  std::string bootstrap_servers_;
   std::atomic<bool> fatal_{false};
   bool stopping_ = false;
   bool ready_ = false;
@@ -304,6 +313,7 @@ Result<void> App::Build() {
         "cluster inside this process at {} (in memory, lost at exit, not for production)",
         bootstrap_servers);
   }
+  bootstrap_servers_ = bootstrap_servers;
   if (!config_.kafka.broker_file.empty()) {
     if (auto written = WriteFileAtomically(config_.kafka.broker_file, bootstrap_servers + "\n");
         !written) {
@@ -391,6 +401,7 @@ Result<void> App::Build() {
         std::chrono::milliseconds(config_.kafka.transaction_interval_ms),
         [this](const Error& error) { Fatal(error); });
   }
+  RegisterMetrics();
   return {};
 }
 
@@ -398,6 +409,10 @@ int App::Run() {
   if (auto built = Build(); !built) {
     spdlog::critical("cannot start: {}", built.error().Describe());
     return built.error().stage == Stage::kConfig ? kExitConfig : kExitUnavailable;
+  }
+  if (auto started = StartOperatorEndpoint(); !started) {
+    spdlog::critical("cannot start: {}", started.error().Describe());
+    return kExitUnavailable;
   }
   signals_.async_wait([this](const asio::error_code& error, int signal_number) {
     if (error) return;
@@ -440,6 +455,7 @@ void App::WaitForBroker() {
     });
     return;
   }
+  last_broker_ok_ = Clock::now();
   if (coordinator_ && !transactions_initialized_) {
     // Blocks the io thread like the check above; fences an older instance with the same id.
     if (auto initialized = sink_->InitTransactions(5000); !initialized) {
@@ -495,14 +511,16 @@ void App::StartSources() {
 
 void App::OnItem(sources::Source& source, sources::SourceItem item) {
   counters_.bytes_read.fetch_add(item.raw.bytes.size(), std::memory_order_relaxed);
+  // The source counts this item already: one in flight means the app was idle until now.
+  if (InFlight() <= 1) busy_since_ = Clock::now();
   // Records of one input partition are processed one after the other, so their events are sent
   // in the partition's order; different partitions run in parallel.
   std::optional<PartitionStrandKey> key;
   if (const Origin& origin = item.raw.origin; origin.kind == Origin::Kind::kKafka) {
     key.emplace(std::string(source.name()), origin.topic, origin.partition);
   }
-  auto work = [this, &source, item = std::move(item)]() mutable {
-    ProcessItem(source, std::move(item));
+  auto work = [this, &source, item = std::move(item), handed_out = Clock::now()]() mutable {
+    ProcessItem(source, std::move(item), handed_out);
   };
   if (!key) {
     asio::post(*workers_, std::move(work));
@@ -518,8 +536,9 @@ void App::OnItem(sources::Source& source, sources::SourceItem item) {
 }
 
 // Worker thread: runs the pure pipeline and hands every record to the sink.
-void App::ProcessItem(sources::Source& source, sources::SourceItem item) {
-  auto tracker = std::make_shared<ItemTracker>(source, item.ticket, item.raw.origin);
+void App::ProcessItem(sources::Source& source, sources::SourceItem item,
+                      Clock::time_point handed_out) {
+  auto tracker = std::make_shared<ItemTracker>(source, item.ticket, item.raw.origin, handed_out);
   if (item.rejection) {
     spdlog::error("rejected {}: {}", item.raw.origin.Describe(), item.rejection->Describe());
     tracker->SetRejection(*item.rejection);
@@ -534,7 +553,10 @@ void App::ProcessItem(sources::Source& source, sources::SourceItem item) {
     return;
   }
   const pipeline::Pipeline& pipeline = *pipelines_.find(source.name())->second;
+  const auto pipeline_started = Clock::now();
   auto processed = pipeline.Process(item.raw, std::chrono::system_clock::now());
+  pipeline_seconds_->Observe(
+      std::chrono::duration<double>(Clock::now() - pipeline_started).count());
   if (!processed) {
     spdlog::error("rejected {}: {}", item.raw.origin.Describe(), processed.error().Describe());
     tracker->SetRejection(processed.error());
@@ -571,7 +593,7 @@ void App::ProcessItem(sources::Source& source, sources::SourceItem item) {
 }
 
 void App::SendTracked(const std::shared_ptr<ItemTracker>& tracker, OutboundEvent event,
-                      RecordKind kind) {
+                      RecordKind kind, metrics::Counter* delivered) {
   tracker->ExpectOne();
   const bool dead_letter = kind != RecordKind::kEvent;
   std::string description;
@@ -579,37 +601,39 @@ void App::SendTracked(const std::shared_ptr<ItemTracker>& tracker, OutboundEvent
     description = fmt::format("key={} subject={} title=\"{}\"", event.key,
                               event.Header("ce_subject"), EventTitle(event.value));
   }
-  auto sent = sink_->Send(
-      std::move(event), [this, tracker, kind, dead_letter, description = std::move(description)](
-                            const Result<sinks::DeliveryReport>& outcome) {
-        std::optional<Error> failure;
-        if (!outcome && outcome.error().code == ErrorCode::kTooLarge &&
-            kind != RecordKind::kBareDeadLetter) {
-          // Never deliverable as it is. Hold the item open, and let a worker (this is the
-          // delivery thread, which must not call back into the sink) send a bare dead letter.
-          tracker->ExpectOne();
-          asio::post(*workers_, [this, tracker, error = outcome.error()] {
-            ReplaceTooLargeRecord(tracker, error);
-            FinishSending(tracker);
-          });
-        } else if (outcome) {
-          if (dead_letter) {
-            tracker->dead_letters.fetch_add(1, std::memory_order_relaxed);
-            counters_.dead_letters_delivered.fetch_add(1, std::memory_order_relaxed);
-          } else {
-            tracker->events.fetch_add(1, std::memory_order_relaxed);
-            counters_.events_delivered.fetch_add(1, std::memory_order_relaxed);
-            if (!description.empty()) {
-              spdlog::info("event {}[{}]@{} {}", outcome->topic, outcome->partition,
-                           outcome->offset, description);
-            }
-          }
-        } else {
-          counters_.delivery_failures.fetch_add(1, std::memory_order_relaxed);
-          failure = outcome.error();
-        }
-        Settle(tracker, failure);
+  auto sent = sink_->Send(std::move(event), [this, tracker, kind, dead_letter, delivered,
+                                             description = std::move(description)](
+                                                const Result<sinks::DeliveryReport>& outcome) {
+    std::optional<Error> failure;
+    if (!outcome && outcome.error().code == ErrorCode::kTooLarge &&
+        kind != RecordKind::kBareDeadLetter) {
+      // Never deliverable as it is. Hold the item open, and let a worker (this is the
+      // delivery thread, which must not call back into the sink) send a bare dead letter.
+      tracker->ExpectOne();
+      asio::post(*workers_, [this, tracker, error = outcome.error()] {
+        ReplaceTooLargeRecord(tracker, error);
+        FinishSending(tracker);
       });
+    } else if (outcome) {
+      if (delivered != nullptr) delivered->Increment();
+      if (dead_letter) {
+        tracker->dead_letters.fetch_add(1, std::memory_order_relaxed);
+        counters_.dead_letters_delivered.fetch_add(1, std::memory_order_relaxed);
+      } else {
+        tracker->events.fetch_add(1, std::memory_order_relaxed);
+        counters_.events_delivered.fetch_add(1, std::memory_order_relaxed);
+        published_->WithLabels({outcome->topic}).Increment();
+        if (!description.empty()) {
+          spdlog::info("event {}[{}]@{} {}", outcome->topic, outcome->partition, outcome->offset,
+                       description);
+        }
+      }
+    } else {
+      counters_.delivery_failures.fetch_add(1, std::memory_order_relaxed);
+      failure = outcome.error();
+    }
+    Settle(tracker, failure);
+  });
   if (!sent && sent.error().code == ErrorCode::kTooLarge && kind != RecordKind::kBareDeadLetter) {
     ReplaceTooLargeRecord(tracker, sent.error());
     Settle(tracker, std::nullopt);
@@ -627,7 +651,9 @@ void App::SendDeadLetter(const std::shared_ptr<ItemTracker>& tracker, const Erro
   SendTracked(tracker,
               sinks::EncodeDeadLetter(
                   record, static_cast<std::size_t>(config_.kafka.max_dead_letter_payload_bytes)),
-              raw.bytes.empty() ? RecordKind::kBareDeadLetter : RecordKind::kDeadLetter);
+              raw.bytes.empty() ? RecordKind::kBareDeadLetter : RecordKind::kDeadLetter,
+              &dead_letters_->WithLabels(
+                  {std::string(StageName(error.stage)), std::string(ErrorCodeName(error.code))}));
 }
 
 // Worker thread: Kafka refused a record of the item as too large. Retrying cannot help, so the
@@ -653,6 +679,7 @@ void App::CompleteItem(const std::shared_ptr<ItemTracker>& tracker) {
   // After a fatal producer error nothing is acknowledged: files stay claimed for the next start.
   if (fatal_) return;
   sources::Source& source = tracker->source();
+
   if (auto failure = tracker->delivery_failure()) {
     counters_.items_retried.fetch_add(1, std::memory_order_relaxed);
     if (coordinator_) {
@@ -670,6 +697,10 @@ void App::CompleteItem(const std::shared_ptr<ItemTracker>& tracker) {
     source.Release(tracker->ticket());
     return;
   }
+  // Done for good (delivered, or dead-lettered): progress, and the item's latency.
+  last_completion_ = Clock::now();
+  item_seconds_->Observe(
+      std::chrono::duration<double>(last_completion_ - tracker->handed_out()).count());
   if (auto rejection = tracker->rejection()) {
     counters_.items_failed.fetch_add(1, std::memory_order_relaxed);
     spdlog::info("failed {}: {} (dead letter delivered)", tracker->origin().Describe(),
@@ -806,6 +837,8 @@ void App::FlushStep(Clock::time_point deadline) {
   }
   status_timer_.cancel();
   watchdog_timer_.cancel();
+  broker_probe_timer_.cancel();
+  if (endpoint_) endpoint_->Stop();
   signals_.cancel();
   // Posted, not called: completions that delivery reports queued before now run first.
   asio::post(io_, [this] { io_.stop(); });
@@ -821,6 +854,187 @@ void App::Fatal(const Error& error) {
       error.Describe());
   stopping_ = false;  // let Shutdown run even if a signal started it
   Shutdown("fatal error");
+}
+
+void App::RegisterMetrics() {
+  // Values the app counts anyway, read when /metrics is rendered (io thread).
+  const auto collected = [this](std::string_view name, std::string_view help,
+                                const std::atomic<std::uint64_t>& value) {
+    registry_.CollectedCounter(name, help, {}, [&value] {
+      return metrics::CollectedSamples{{{}, static_cast<double>(value.load())}};
+    });
+  };
+  collected("newswire_items_completed_total",
+            "Items (files, Kafka records) whose every event Kafka confirmed",
+            counters_.items_completed);
+  collected("newswire_items_failed_total",
+            "Items rejected by a stage; their dead letter was confirmed", counters_.items_failed);
+  collected("newswire_items_retried_total",
+            "Times an item was kept for another try because a delivery failed",
+            counters_.items_retried);
+  collected("newswire_article_errors_total",
+            "Articles rejected inside an item whose other articles were published",
+            counters_.article_errors);
+  collected("newswire_delivery_failures_total",
+            "Records Kafka did not confirm (their item is retried)", counters_.delivery_failures);
+  collected("newswire_input_bytes_total", "Bytes of the items handed out by the sources",
+            counters_.bytes_read);
+  collected("newswire_reload_failures_total",
+            "SIGHUP reloads that failed; the running classifier stayed", counters_.reload_failures);
+  published_ = &registry_.Counter("newswire_events_published_total",
+                                  "Events (tagged articles, routed and forwarded items) Kafka "
+                                  "confirmed, by topic",
+                                  {"topic"});
+  dead_letters_ = &registry_.Counter(
+      "newswire_dead_letters_total",
+      "Dead letters Kafka confirmed, by the stage that failed and the reason", {"stage", "reason"});
+  item_seconds_ = &registry_
+                       .Histogram("newswire_item_duration_seconds",
+                                  "From an item's hand-out by its source until Kafka confirmed "
+                                  "its last record",
+                                  {}, metrics::DefaultLatencyBucketsSeconds())
+                       .Get();
+  pipeline_seconds_ = &registry_
+                           .Histogram("newswire_pipeline_duration_seconds",
+                                      "Decoding, normalizing and classifying one item", {},
+                                      metrics::DefaultLatencyBucketsSeconds())
+                           .Get();
+  const auto gauge = [this](std::string_view name, std::string_view help,
+                            std::function<double()> value) {
+    registry_.CollectedGauge(name, help, {}, [value = std::move(value)] {
+      return metrics::CollectedSamples{{{}, value()}};
+    });
+  };
+  gauge("newswire_in_flight_items", "Items handed out and not yet done",
+        [this] { return static_cast<double>(budget_.files()); });
+  gauge("newswire_in_flight_bytes", "Bytes of the items handed out and not yet done",
+        [this] { return static_cast<double>(budget_.bytes()); });
+  gauge("newswire_ready", "1 once every source runs, 0 while starting or stopping",
+        [this] { return ready_ && !stopping_ ? 1.0 : 0.0; });
+  gauge("newswire_kafka_producer_queue_messages",
+        "Records handed to the Kafka producer and not yet confirmed or failed",
+        [this] { return static_cast<double>(sink_->stats().in_flight); });
+  registry_.CollectedCounter("newswire_kafka_producer_queue_full_waits_total",
+                             "Times a sender waited because the producer's queue was full", {},
+                             [this] {
+                               return metrics::CollectedSamples{
+                                   {{}, static_cast<double>(sink_->stats().queue_full_waits)}};
+                             });
+  if (!kafka_sources_.empty()) {
+    const auto per_source = [this](auto value) {
+      metrics::CollectedSamples samples;
+      for (const sources::KafkaSource* source : kafka_sources_) {
+        samples.push_back({{std::string(source->name())}, static_cast<double>(value(*source))});
+      }
+      return samples;
+    };
+    registry_.CollectedCounter(
+        "newswire_kafka_source_records_total",
+        "Kafka records by what became of them: handed_out (retries included), acknowledged, "
+        "rejected (dead-lettered), released (for a retry), dropped (their partition went away)",
+        {"source", "outcome"}, [this] {
+          metrics::CollectedSamples samples;
+          for (const sources::KafkaSource* source : kafka_sources_) {
+            const sources::KafkaSourceStats& stats = source->stats();
+            const std::string name(source->name());
+            for (const auto& [outcome, value] : {std::pair{"handed_out", stats.records_handed_out},
+                                                 {"acknowledged", stats.records_acknowledged},
+                                                 {"rejected", stats.records_rejected},
+                                                 {"released", stats.records_released},
+                                                 {"dropped", stats.records_dropped}}) {
+              samples.push_back({{name, outcome}, static_cast<double>(value)});
+            }
+          }
+          return samples;
+        });
+    registry_.CollectedGauge("newswire_kafka_source_assigned_partitions",
+                             "Partitions the group gave this member", {"source"}, [per_source] {
+                               return per_source([](const sources::KafkaSource& source) {
+                                 return source.assigned_partitions();
+                               });
+                             });
+    registry_.CollectedGauge(
+        "newswire_kafka_source_paused", "1 while intake is paused (in-flight budget used up)",
+        {"source"}, [per_source] {
+          return per_source([](const sources::KafkaSource& source) { return source.paused(); });
+        });
+    registry_.CollectedCounter("newswire_kafka_source_rebalances_total",
+                               "Partition assignments and revocations", {"source"}, [per_source] {
+                                 return per_source([](const sources::KafkaSource& source) {
+                                   return source.stats().rebalances;
+                                 });
+                               });
+    registry_.CollectedCounter("newswire_kafka_source_consumer_errors_total",
+                               "Errors the consumer reported", {"source"}, [per_source] {
+                                 return per_source([](const sources::KafkaSource& source) {
+                                   return source.stats().consumer_errors;
+                                 });
+                               });
+  }
+  if (coordinator_) {
+    registry_.CollectedCounter(
+        "newswire_transactions_total", "Exactly-once transactions ended, by outcome", {"outcome"},
+        [this] {
+          return metrics::CollectedSamples{
+              {{"committed"}, static_cast<double>(coordinator_->stats().committed)},
+              {{"aborted"}, static_cast<double>(coordinator_->stats().aborted)}};
+        });
+  }
+}
+
+Result<void> App::StartOperatorEndpoint() {
+  if (!config_.http.enabled) return {};
+  endpoint_ = std::make_unique<OperatorEndpoint>(
+      io_, config_.http, registry_,
+      OperatorEndpoint::Probes{.ready = [this] { return ready_ && !stopping_; },
+                               .health_problems = [this] { return HealthProblems(); }});
+  if (auto started = endpoint_->Start(); !started) return started;
+  ProbeBroker();
+  return {};
+}
+
+// Every few seconds a worker asks Kafka for the events topic's metadata (blocking up to a
+// second), so that /health knows whether the broker answers even while nothing is sent.
+void App::ProbeBroker() {
+  broker_probe_timer_.expires_after(std::chrono::seconds(2));
+  broker_probe_timer_.async_wait([this](const asio::error_code& error) {
+    if (error || stopping_) return;
+    if (!broker_probe_running_) {
+      broker_probe_running_ = true;
+      asio::post(*workers_, [this] {
+        const bool reachable = sink_->CheckConnection(1000).has_value();
+        asio::post(io_, [this, reachable] {
+          broker_probe_running_ = false;
+          if (reachable) last_broker_ok_ = Clock::now();
+        });
+      });
+    }
+    ProbeBroker();
+  });
+}
+
+std::vector<std::string> App::HealthProblems() const {
+  std::vector<std::string> problems;
+  const auto now = Clock::now();
+  const auto limit = std::chrono::milliseconds(config_.http.unhealthy_after_ms);
+  const auto seconds = [now](Clock::time_point since) {
+    return std::chrono::duration_cast<std::chrono::seconds>(now - since).count();
+  };
+  if (fatal_) {
+    problems.push_back("a fatal Kafka producer error stopped newswire");
+  } else if (stopping_) {
+    problems.push_back("stopping");
+  }
+  if (now - last_broker_ok_ > limit) {
+    problems.push_back(fmt::format("Kafka at {} unreachable for {} s", bootstrap_servers_,
+                                   seconds(last_broker_ok_)));
+  }
+  const Clock::time_point stalled_since = std::max(last_completion_, busy_since_);
+  if (const std::size_t in_flight = InFlight(); in_flight > 0 && now - stalled_since > limit) {
+    problems.push_back(fmt::format("{} item(s) in flight and none completed for {} s", in_flight,
+                                   seconds(stalled_since)));
+  }
+  return problems;
 }
 
 std::string App::StatusLine() const {

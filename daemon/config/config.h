@@ -103,6 +103,17 @@ struct LogConfig {
   bool events = false;  // log every delivered event (the demo turns it on)
 };
 
+// The operator endpoint: GET /metrics (Prometheus), /health and /ready.
+struct HttpConfig {
+  bool enabled = true;
+  std::string address = "127.0.0.1";  // an IP literal; loopback by default
+  std::int64_t port = 9681;           // 0 = any free port (see address_file)
+  std::string address_file;           // where "address:port" is written at start; "" = nowhere
+  // /health turns 503 once Kafka was unreachable, or nothing completed while work waited, for
+  // this long.
+  std::int64_t unhealthy_after_ms = 30000;
+};
+
 struct DuplicatesConfig {
   std::int64_t window_articles = 100000;
   std::int64_t window_ms = std::int64_t{7} * 24 * 3600 * 1000;
@@ -145,6 +156,7 @@ struct Config {
   std::vector<KafkaSourceConfig> kafka_sources;  // sources.kafka
   LimitsConfig limits;
   LogConfig log;
+  HttpConfig http;
   DaemonConfig daemon;
 };
 

@@ -1,6 +1,8 @@
 #include "daemon/config/option_table.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -117,6 +119,16 @@ std::string CheckBrokers(std::string_view brokers) {
 }
 
 // Empty stands for kafka.brokers.
+std::string CheckIpAddress(std::string_view address) {
+  const std::string text(address);
+  std::array<unsigned char, sizeof(in6_addr)> parsed{};
+  if (inet_pton(AF_INET, text.c_str(), parsed.data()) == 1 ||
+      inet_pton(AF_INET6, text.c_str(), parsed.data()) == 1) {
+    return "";
+  }
+  return fmt::format("'{}' is not an IPv4 or IPv6 address (e.g. 127.0.0.1, ::1, 0.0.0.0)", address);
+}
+
 std::string CheckSourceBrokers(std::string_view brokers) {
   return brokers.empty() ? "" : CheckBrokers(brokers);
 }
@@ -669,6 +681,45 @@ constexpr auto kOptions = std::to_array<Option>({
      .max_value = 1000000,
      .description = "Live stories kept; the least recently updated go first",
      .field = SectionField<&Config::stories, &StoriesConfig::max_stories>},
+
+    // http
+    {.key = "http.enabled",
+     .type = OptionType::kBool,
+     .default_value = "true",
+     .description = "Serve the operator endpoint: `GET /metrics` (Prometheus text format), "
+                    "`/health` and `/ready` (docs/operations.md)",
+     .field = SectionField<&Config::http, &HttpConfig::enabled>},
+    {.key = "http.address",
+     .type = OptionType::kString,
+     .default_value = "127.0.0.1",
+     .check = CheckIpAddress,
+     .bounds_text = "an IPv4 or IPv6 address",
+     .description = "Address the endpoint listens on; loopback by default, `0.0.0.0` or `::` "
+                    "for every interface (the endpoint has no authentication)",
+     .field = SectionField<&Config::http, &HttpConfig::address>},
+    {.key = "http.port",
+     .type = OptionType::kInteger,
+     .unit = "port",
+     .default_value = "9681",
+     .min_value = 0,
+     .max_value = 65535,
+     .description = "TCP port of the endpoint; 0 takes any free port (written to `address_file`)",
+     .field = SectionField<&Config::http, &HttpConfig::port>},
+    {.key = "http.address_file",
+     .type = OptionType::kPath,
+     .default_value = R"("")",
+     .description = "File `address:port` of the endpoint is written to at start-up, for tools "
+                    "that need to find it; empty writes none",
+     .field = SectionField<&Config::http, &HttpConfig::address_file>},
+    {.key = "http.unhealthy_after_ms",
+     .type = OptionType::kDuration,
+     .unit = "ms",
+     .default_value = "30000",
+     .min_value = 1000,
+     .max_value = kOneHourMs,
+     .description = "`/health` answers 503 once Kafka has been unreachable, or items waited "
+                    "while none completed, for this long",
+     .field = SectionField<&Config::http, &HttpConfig::unhealthy_after_ms>},
 
     // daemon
     {.key = "daemon.source_uri",

@@ -201,7 +201,13 @@ std::string DaemonConfig(const std::string& brokers, const fs::path& feed_direct
          << "    - path: \"" << feed_directory.string() << "\"\n"
          << "      name: inbox\n";
   }
-  yaml << extra_directory << "log:\n"
+  // Every daemon under test serves its operator endpoint on a free port, written next to the
+  // broker file, and calls itself unhealthy after two seconds.
+  yaml << extra_directory << "http:\n"
+       << "  port: 0\n"
+       << "  address_file: \"" << (broker_file.parent_path() / "http-address").string() << "\"\n"
+       << "  unhealthy_after_ms: 2000\n"
+       << "log:\n"
        << "  level: debug\n"
        << "  stats_interval_ms: 1000\n"
        << "daemon:\n"

@@ -388,8 +388,9 @@ TEST(ConfigTest, EmptyConfigIsAnError) {
 TEST(ConfigTest, TopLevelMustBeASingleMap) {
   EXPECT_THAT(
       ErrorsOf("- kafka\n"),
-      ElementsAre("test.yaml:1:1: expected a map of sections (kafka, sources, limits, "
-                  "log, classify, duplicates, stories, daemon) at the top level, found a list"));
+      ElementsAre(
+          "test.yaml:1:1: expected a map of sections (kafka, sources, limits, "
+          "log, classify, duplicates, stories, http, daemon) at the top level, found a list"));
   EXPECT_THAT(ErrorsOf(std::string(kMinimal) + "---\nlog: {}\n"),
               ElementsAre("test.yaml:5:1: a second YAML document; the config must be a single "
                           "document"));
