@@ -911,6 +911,10 @@ void App::RegisterMetrics() {
         [this] { return static_cast<double>(budget_.bytes()); });
   gauge("newswire_ready", "1 once every source runs, 0 while starting or stopping",
         [this] { return ready_ && !stopping_ ? 1.0 : 0.0; });
+  gauge("newswire_kafka_unreachable_seconds",
+        "Seconds since a metadata request last reached Kafka (probed every 2 s; a few seconds "
+        "when all is well)",
+        [this] { return std::chrono::duration<double>(Clock::now() - last_broker_ok_).count(); });
   gauge("newswire_kafka_producer_queue_messages",
         "Records handed to the Kafka producer and not yet confirmed or failed",
         [this] { return static_cast<double>(sink_->stats().in_flight); });
@@ -920,7 +924,9 @@ void App::RegisterMetrics() {
                                return metrics::CollectedSamples{
                                    {{}, static_cast<double>(sink_->stats().queue_full_waits)}};
                              });
-  if (!kafka_sources_.empty()) {
+  // Registered whatever the sources, so that dashboards and alerts find every family (one without
+  // samples renders its HELP and TYPE lines only).
+  {
     const auto per_source = [this](auto value) {
       metrics::CollectedSamples samples;
       for (const sources::KafkaSource* source : kafka_sources_) {
@@ -971,15 +977,14 @@ void App::RegisterMetrics() {
                                  });
                                });
   }
-  if (coordinator_) {
-    registry_.CollectedCounter(
-        "newswire_transactions_total", "Exactly-once transactions ended, by outcome", {"outcome"},
-        [this] {
-          return metrics::CollectedSamples{
-              {{"committed"}, static_cast<double>(coordinator_->stats().committed)},
-              {{"aborted"}, static_cast<double>(coordinator_->stats().aborted)}};
-        });
-  }
+  registry_.CollectedCounter(
+      "newswire_transactions_total", "Exactly-once transactions ended, by outcome", {"outcome"},
+      [this] {
+        if (!coordinator_) return metrics::CollectedSamples{};
+        return metrics::CollectedSamples{
+            {{"committed"}, static_cast<double>(coordinator_->stats().committed)},
+            {{"aborted"}, static_cast<double>(coordinator_->stats().aborted)}};
+      });
 }
 
 Result<void> App::StartOperatorEndpoint() {

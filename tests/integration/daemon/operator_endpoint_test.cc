@@ -1,15 +1,19 @@
 // The operator endpoint of the real newswire binary, scraped over TCP like Prometheus and a load
 // balancer would: /metrics follows the files and articles processed, /health turns 503 while the
-// test's broker is down and 200 once it is back, /ready answers 200 once intake runs.
+// test's broker is down and 200 once it is back, /ready answers 200 once intake runs. The shipped
+// alert rules and dashboard query only metrics that exist.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -76,6 +80,43 @@ double Sample(const std::string& metrics, const std::string& series) {
   return -1;
 }
 
+// Every newswire_* metric the shipped alert rules and dashboard (deploy/monitoring) query is one
+// that /metrics exports: a renamed metric must not silence an alert.
+void ExpectMonitoringAssetsUseExportedMetrics(const std::string& metrics) {
+  const fs::path assets = fs::path(NEWSWIRE_SOURCE_DIR) / "deploy/monitoring";
+  std::set<std::string> used;
+  for (const char* file : {"newswire-alerts.yml", "newswire-dashboard.json"}) {
+    const std::string text = ReadFile(assets / file);
+    for (std::size_t found = text.find("newswire_"); found != std::string::npos;
+         found = text.find("newswire_", found + 1)) {
+      std::size_t end = found;
+      while (end < text.size() &&
+             (std::islower(static_cast<unsigned char>(text[end])) != 0 || text[end] == '_')) {
+        ++end;
+      }
+      used.insert(text.substr(found, end - found));
+    }
+  }
+  EXPECT_GT(used.size(), 10u);
+  for (std::string name : used) {
+    for (const std::string suffix : {"_bucket", "_sum", "_count"}) {
+      if (name.ends_with(suffix) &&
+          metrics.find("# TYPE " + name.substr(0, name.size() - suffix.size()) + " histogram") !=
+              std::string::npos) {
+        name.resize(name.size() - suffix.size());
+      }
+    }
+    EXPECT_NE(metrics.find("# TYPE " + name + " "), std::string::npos)
+        << name << " is used in deploy/monitoring but not exported";
+  }
+  // promtool, when installed (Debian's prometheus package), checks the rules themselves.
+  if (std::system("command -v promtool >/dev/null 2>&1") == 0) {
+    const std::string command =
+        "promtool check rules " + (assets / "newswire-alerts.yml").string() + " >/dev/null 2>&1";
+    EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  }
+}
+
 class OperatorEndpointTest : public DaemonFixture {
  protected:
   OperatorEndpointTest() : DaemonFixture({{kTopic, 2}, {kDeadLetterTopic, 1}}) {}
@@ -130,6 +171,8 @@ TEST_F(OperatorEndpointTest, MetricsFollowTheWorkAndHealthFollowsTheBroker) {
   EXPECT_EQ(Sample(metrics, "newswire_in_flight_items"), 0) << metrics;
   EXPECT_EQ(Sample(metrics, "newswire_ready"), 1) << metrics;
   EXPECT_GT(Sample(metrics, "newswire_input_bytes_total"), 100) << metrics;
+  EXPECT_GE(Sample(metrics, "newswire_kafka_unreachable_seconds"), 0) << metrics;
+  ExpectMonitoringAssetsUseExportedMetrics(metrics);
 
   // The broker goes away: unhealthy after http.unhealthy_after_ms (2 s in tests), healthy again
   // once a probe reaches it.
