@@ -209,6 +209,7 @@ class App {
   void ScheduleStatus();
   void ScheduleWatchdog(std::chrono::microseconds interval);
   std::string StatusLine() const;
+  std::string SystemdStatus();
   std::string KafkaSourcesStatus() const;
   std::size_t InFlight() const;
   void RegisterMetrics();
@@ -271,6 +272,10 @@ class App {
   Clock::time_point last_completion_ = Clock::now();
   Clock::time_point busy_since_ = Clock::now();  // when items were last handed out to an idle app
   std::string bootstrap_servers_;
+  // The baseline of the rates in systemd's STATUS= (io thread).
+  Clock::time_point status_since_ = Clock::now();
+  std::uint64_t status_events_ = 0;
+  std::uint64_t status_failed_ = 0;
   std::atomic<bool> fatal_{false};
   bool stopping_ = false;
   bool ready_ = false;
@@ -1081,9 +1086,31 @@ void App::ScheduleStatus() {
     if (error) return;
     std::string line = StatusLine();
     if (!log_each_item_) spdlog::info("status: {}", line);
-    notifier_.Status(line);
+    notifier_.Status(SystemdStatus());
     ScheduleStatus();
   });
+}
+
+// What `systemctl status` shows: rates since the last status line, so an operator sees at a glance
+// whether articles flow. io thread (it moves the rate baseline).
+std::string App::SystemdStatus() {
+  const auto now = Clock::now();
+  const double minutes = std::chrono::duration<double>(now - status_since_).count() / 60;
+  const std::uint64_t events = counters_.events_delivered.load();
+  const std::uint64_t failed = counters_.items_failed.load();
+  const auto per_minute = [minutes](std::uint64_t count) {
+    return minutes > 0 ? static_cast<double>(count) / minutes : 0.0;
+  };
+  std::string status = fmt::format("{:.0f} articles/min, {:.0f} failed/min, {} in flight",
+                                   per_minute(events - status_events_),
+                                   per_minute(failed - status_failed_), budget_.files());
+  if (coordinator_) {
+    status += fmt::format(", {} transactions committed", coordinator_->stats().committed);
+  }
+  status_since_ = now;
+  status_events_ = events;
+  status_failed_ = failed;
+  return status;
 }
 
 void App::ScheduleWatchdog(std::chrono::microseconds interval) {

@@ -628,7 +628,7 @@ TEST_F(DaemonTest, ARemovedFeedDirectoryStopsTheDaemonWithExit74) {
   StopDaemonCleanly();
 }
 
-TEST_F(DaemonTest, TellsSystemdReadyStoppingAndWatchdog) {
+TEST_F(DaemonTest, TellsSystemdReadyStatusReloadingStoppingAndWatchdog) {
   fs::path socket_path = temp_.path() / "notify.sock";
   int notify_socket = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   ASSERT_GE(notify_socket, 0);
@@ -645,12 +645,16 @@ TEST_F(DaemonTest, TellsSystemdReadyStoppingAndWatchdog) {
                                             {"WATCHDOG_USEC", "400000"}},
                             .extra_arguments = {}});
   std::vector<std::string> messages;
+  // Waits up to the socket's receive timeout for one message.
+  const auto receive_one = [&] {
+    char buffer[4096];
+    const ssize_t length = recv(notify_socket, buffer, sizeof(buffer), 0);
+    if (length > 0) messages.emplace_back(buffer, static_cast<std::size_t>(length));
+  };
   auto receive_until = [&](const std::string& wanted) {
     return WaitFor(
         [&] {
-          char buffer[4096];
-          ssize_t length = recv(notify_socket, buffer, sizeof(buffer), 0);
-          if (length > 0) messages.emplace_back(buffer, static_cast<std::size_t>(length));
+          receive_one();
           for (const auto& message : messages) {
             if (message.find(wanted) != std::string::npos) return true;
           }
@@ -660,6 +664,30 @@ TEST_F(DaemonTest, TellsSystemdReadyStoppingAndWatchdog) {
   };
   EXPECT_TRUE(receive_until("READY=1"));
   EXPECT_TRUE(receive_until("WATCHDOG=1"));
+  // One article, then the next status says how fast articles flow (log.stats_interval_ms is 1 s).
+  DropFile(feed_, "status.txt", "Status headline\nA body for the status test.\n");
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        receive_one();
+        return std::any_of(messages.begin(), messages.end(), [](const std::string& message) {
+          return message.rfind("STATUS=", 0) == 0 &&
+                 message.find(" articles/min, 0 failed/min") != std::string::npos &&
+                 std::atoi(message.c_str() + 7) > 0;
+        });
+      },
+      10s))
+      << daemon_->Log();
+  // A reload is bracketed by RELOADING=1 and READY=1.
+  const std::size_t before_reload = messages.size();
+  daemon_->Signal(SIGHUP);
+  EXPECT_TRUE(receive_until("RELOADING=1"));
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        receive_one();
+        return std::find(messages.begin() + static_cast<std::ptrdiff_t>(before_reload) + 1,
+                         messages.end(), "READY=1") != messages.end();
+      },
+      10s));
   daemon_->Signal(SIGTERM);
   EXPECT_TRUE(receive_until("STOPPING=1"));
   EXPECT_EQ(daemon_->Wait(30s), 0);
