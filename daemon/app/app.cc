@@ -448,16 +448,19 @@ int App::Run() {
 
 void App::WaitForBroker() {
   if (stopping_) return;
+  const auto try_again_in_a_second = [this] {
+    start_timer_.expires_after(std::chrono::seconds(1));
+    start_timer_.async_wait([this](const asio::error_code& error) {
+      if (!error) WaitForBroker();
+    });
+  };
   // Blocks the io thread for up to a second per attempt; nothing else runs before READY.
   if (auto connected = sink_->CheckConnection(1000); !connected) {
     auto waited =
         std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - broker_wait_started_);
     spdlog::warn("waiting for Kafka ({}s so far): {}", waited.count(), connected.error().message);
     notifier_.Status("waiting for Kafka");
-    start_timer_.expires_after(std::chrono::seconds(1));
-    start_timer_.async_wait([this](const asio::error_code& error) {
-      if (!error) WaitForBroker();
-    });
+    try_again_in_a_second();
     return;
   }
   last_broker_ok_ = Clock::now();
@@ -469,10 +472,7 @@ void App::WaitForBroker() {
         return;
       }
       spdlog::warn("waiting for Kafka transactions: {}", initialized.error().message);
-      start_timer_.expires_after(std::chrono::seconds(1));
-      start_timer_.async_wait([this](const asio::error_code& error) {
-        if (!error) WaitForBroker();
-      });
+      try_again_in_a_second();
       return;
     }
     transactions_initialized_ = true;
