@@ -1,6 +1,7 @@
 #include "daemon/app/app.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <rapidjson/document.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -84,8 +85,13 @@ struct Counters {
 class ItemTracker {
  public:
   ItemTracker(sources::Source& source, std::uint64_t ticket, Origin origin,
-              std::chrono::steady_clock::time_point handed_out)
-      : source_(source), ticket_(ticket), origin_(std::move(origin)), handed_out_(handed_out) {}
+              std::chrono::steady_clock::time_point handed_out,
+              std::chrono::system_clock::time_point created_at)
+      : source_(source),
+        ticket_(ticket),
+        origin_(std::move(origin)),
+        handed_out_(handed_out),
+        created_at_(created_at) {}
 
   void ExpectOne() { pending_.fetch_add(1, std::memory_order_relaxed); }
 
@@ -109,6 +115,9 @@ class ItemTracker {
   const Origin& origin() const { return origin_; }
   // When the source handed the item out, for the latency histogram.
   std::chrono::steady_clock::time_point handed_out() const { return handed_out_; }
+  // When the item came into being (SourceItem::created_at; the epoch when unknown), for the
+  // end-to-end latency histogram.
+  std::chrono::system_clock::time_point created_at() const { return created_at_; }
   std::optional<Error> rejection() {
     std::lock_guard lock(mutex_);
     return rejection_;
@@ -125,6 +134,7 @@ class ItemTracker {
   const std::uint64_t ticket_;
   const Origin origin_;
   const std::chrono::steady_clock::time_point handed_out_;
+  const std::chrono::system_clock::time_point created_at_;
   std::atomic<std::int64_t> pending_{1};
   std::mutex mutex_;
   std::optional<Error> rejection_;         // guarded by mutex_
@@ -169,9 +179,12 @@ enum class RecordKind { kEvent, kDeadLetter, kBareDeadLetter };
 
 class App {
  public:
-  explicit App(const config::Config& config)
+  App(const config::Config& config, const DaemonOptions& options)
       : config_(config),
+        options_(options),
+        live_config_(config),
         log_each_item_(LogIsTerminal()),
+        log_events_(config.log.events),
         budget_(config.limits.max_in_flight_files, config.limits.max_in_flight_bytes),
         signals_(io_, SIGINT, SIGTERM),
         reload_signals_(io_, SIGHUP),
@@ -200,25 +213,50 @@ class App {
   void Settle(const std::shared_ptr<ItemTracker>& tracker, const std::optional<Error>& failure);
   void FinishSending(const std::shared_ptr<ItemTracker>& tracker) { Settle(tracker, std::nullopt); }
   void CompleteItem(const std::shared_ptr<ItemTracker>& tracker);
+  // io thread: acknowledges, rejects or releases the item at its source.
+  void FinishItem(const std::shared_ptr<ItemTracker>& tracker);
   void Shutdown(const std::string& reason);
   void Drain(Clock::time_point deadline);
   void FlushStep(Clock::time_point deadline);
   void Fatal(const Error& error);
   void ListenForReload();
   void Reload();
+  // io thread: applies a config loaded at SIGHUP whose classifier loaded too.
+  void ApplyReload(config::Config loaded, std::shared_ptr<const pipeline::Classifier> classifier,
+                   std::chrono::milliseconds elapsed);
+  // io thread: starts, stops or replaces feed directories so that they match `wanted`.
+  void ReconcileDirectories(const std::vector<config::DirectorySourceConfig>& wanted);
+  // io thread: a new DirectorySource and its pipeline (or forward topic), not started yet.
+  std::unique_ptr<sources::DirectorySource> MakeDirectorySource(
+      const config::DirectorySourceConfig& directory);
+  void AddPipeline(const std::string& name, const config::JsonFieldNames& fields);
+  // io thread: starts a source made after start-up (a reload added it); false when it failed.
+  bool StartSource(sources::Source& source);
+  // io thread: destroys retired sources with nothing left in flight, and starts the directories
+  // that waited for them.
+  void ReapRetiredSources();
   void ScheduleStatus();
   void ScheduleWatchdog(std::chrono::microseconds interval);
   std::string StatusLine() const;
   std::string SystemdStatus();
   std::string KafkaSourcesStatus() const;
   std::size_t InFlight() const;
+  // io thread: the feed directories running or retired by a reload and still finishing.
+  std::vector<const sources::DirectorySource*> DirectorySources() const;
+  std::size_t PendingFiles() const;
   void RegisterMetrics();
   Result<void> StartOperatorEndpoint();
   void ProbeBroker();
   std::vector<std::string> HealthProblems() const;
 
+  // The config newswire started with: what needs a restart is always read from here.
   const config::Config& config_;
+  const DaemonOptions options_;
+  // The config last applied (io thread): start-up's, then each successful SIGHUP's. Read for
+  // what a reload changes live (log, classify, feed directories).
+  config::Config live_config_;
   const bool log_each_item_;
+  std::atomic<bool> log_events_;  // log.events; read by the senders
   std::string source_uri_;
 
   // Declared first, destroyed last: everything below may hold handlers or post into it.
@@ -227,11 +265,15 @@ class App {
   std::unique_ptr<sinks::KafkaSink> sink_;
   // Shared by every pipeline; outlives the workers (declared before them).
   std::shared_ptr<state::ArticleStore> article_store_;
-  // One per source, by source name: each feed directory has its own JSON field mapping. Built
-  // before the workers start; after that only their classifier changes (SetClassifier, atomic).
-  std::map<std::string, std::unique_ptr<pipeline::Pipeline>, std::less<>> pipelines_;
-  // Sources with `pipeline: forward`, by name: the topic their raw items go to. Built before the
-  // workers start, then only read.
+  // The classifier every pipeline uses (io thread); a reload replaces it.
+  std::shared_ptr<const pipeline::Classifier> classifier_;
+  // One per source, by source name: each feed directory has its own JSON field mapping. Sources
+  // with `pipeline: forward` have their topic in forward_topics_ instead. Workers look them up
+  // per item; the io thread adds and replaces entries when a reload changes the feed directories,
+  // so both maps are guarded by pipelines_mutex_, and an item keeps its pipeline alive while it
+  // runs (shared_ptr). Classifier swaps go through Pipeline::SetClassifier (atomic).
+  std::mutex pipelines_mutex_;
+  std::map<std::string, std::shared_ptr<pipeline::Pipeline>, std::less<>> pipelines_;
   std::map<std::string, std::string, std::less<>> forward_topics_;
   std::unique_ptr<asio::thread_pool> workers_;
   // io thread only: one strand on the workers per Kafka input partition (source, topic,
@@ -239,15 +281,21 @@ class App {
   using PartitionStrandKey = std::tuple<std::string, std::string, std::int32_t>;
   std::map<PartitionStrandKey, asio::strand<asio::thread_pool::executor_type>> partition_strands_;
   sources::InFlightBudget budget_;
-  // Feed directories first, then Kafka sources, in config order.
+  // Feed directories first, then Kafka sources, in config order; a reload appends directories.
   std::vector<std::unique_ptr<sources::Source>> sources_;
+  // Feed directories a reload removed or replaced (io thread): stopped, kept until their items
+  // in flight are done (their trackers refer to them), then destroyed.
+  std::vector<std::unique_ptr<sources::Source>> retired_sources_;
+  // Feed directories a reload added whose path or name is still held by a retired source: they
+  // start once it is gone, so that two sources never share a processing/ directory.
+  std::vector<std::unique_ptr<sources::DirectorySource>> waiting_sources_;
   std::vector<sources::KafkaSource*> kafka_sources_;  // the Kafka ones among sources_, for stats
   // Exactly-once mode only (kafka.exactly_once); null otherwise.
   std::unique_ptr<TransactionCoordinator> coordinator_;
   bool transactions_initialized_ = false;  // io thread only
 
   asio::signal_set signals_;
-  asio::signal_set reload_signals_;  // SIGHUP: reload the classifier's data
+  asio::signal_set reload_signals_;  // SIGHUP: reload the config and the classifier's data
   bool reloading_ = false;           // io thread only
   asio::steady_timer start_timer_;
   asio::steady_timer drain_timer_;
@@ -261,7 +309,9 @@ class App {
   metrics::Registry registry_;
   metrics::CounterFamily* published_ = nullptr;     // by topic
   metrics::CounterFamily* dead_letters_ = nullptr;  // by stage and reason
+  metrics::CounterFamily* output_bytes_ = nullptr;  // by topic
   metrics::Histogram* item_seconds_ = nullptr;
+  metrics::Histogram* end_to_end_seconds_ = nullptr;
   metrics::Histogram* pipeline_seconds_ = nullptr;
   std::unique_ptr<OperatorEndpoint> endpoint_;  // null when http.enabled is false
   // Health (io thread): when a metadata request last reached Kafka, and when an item last
@@ -271,6 +321,7 @@ class App {
   Clock::time_point last_broker_ok_ = Clock::now();
   Clock::time_point last_completion_ = Clock::now();
   Clock::time_point busy_since_ = Clock::now();  // when items were last handed out to an idle app
+  bool idle_ = true;  // nothing was in flight after the last completion (io thread)
   std::string bootstrap_servers_;
   // The baseline of the rates in systemd's STATUS= (io thread).
   Clock::time_point status_since_ = Clock::now();
@@ -349,7 +400,8 @@ Result<void> App::Build() {
 
   auto classifier = LoadClassifier(config_.classify);
   if (!classifier) return tl::unexpected(classifier.error());
-  spdlog::info("classifier: {} from {}", DescribeClassifier(**classifier, config_.classify),
+  classifier_ = std::move(*classifier);
+  spdlog::info("classifier: {} from {}", DescribeClassifier(*classifier_, config_.classify),
                config_.classify.data_dir);
 
   state::ArticleStoreOptions store_options;
@@ -363,24 +415,8 @@ Result<void> App::Build() {
                config_.duplicates.window_articles,
                config_.duplicates.window_ms / (24 * 3600 * 1000));
 
-  // One pipeline per source: each has its own JSON field mapping.
-  const auto add_pipeline = [&](const std::string& name, const config::JsonFieldNames& fields) {
-    pipeline::PipelineOptions pipeline_options;
-    pipeline_options.source_uri = source_uri_;
-    pipeline_options.classifier = *classifier;
-    pipeline_options.memory = article_store_;
-    pipeline_options.json_fields = {fields.title,  fields.body,      fields.url,
-                                    fields.author, fields.published, fields.language};
-    pipelines_[name] = std::make_unique<pipeline::Pipeline>(pipeline_options);
-  };
   for (const auto& directory : config_.directories) {
-    if (directory.pipeline == "forward") {
-      forward_topics_[directory.name] = directory.forward_topic;
-    } else {
-      add_pipeline(directory.name, directory.json_fields);
-    }
-    sources_.push_back(std::make_unique<sources::DirectorySource>(
-        io_, directory, budget_, config_.daemon.retry_backoff_ms, workers_->get_executor()));
+    sources_.push_back(MakeDirectorySource(directory));
   }
   for (const auto& source : config_.kafka_sources) {
     std::string brokers = source.brokers;
@@ -393,7 +429,7 @@ Result<void> App::Build() {
       }
       brokers = bootstrap_servers;
     }
-    add_pipeline(source.name, source.json_fields);
+    AddPipeline(source.name, source.json_fields);
     auto kafka_source = std::make_unique<sources::KafkaSource>(
         io_, source, std::move(brokers), budget_, config_.daemon.retry_backoff_ms,
         config_.kafka.exactly_once);
@@ -408,6 +444,33 @@ Result<void> App::Build() {
   }
   RegisterMetrics();
   return {};
+}
+
+// One pipeline per source: each has its own JSON field mapping.
+void App::AddPipeline(const std::string& name, const config::JsonFieldNames& fields) {
+  pipeline::PipelineOptions pipeline_options;
+  pipeline_options.source_uri = source_uri_;
+  pipeline_options.classifier = classifier_;
+  pipeline_options.memory = article_store_;
+  pipeline_options.json_fields = {fields.title,  fields.body,      fields.url,
+                                  fields.author, fields.published, fields.language};
+  auto made = std::make_shared<pipeline::Pipeline>(pipeline_options);
+  std::lock_guard lock(pipelines_mutex_);
+  forward_topics_.erase(name);
+  pipelines_.insert_or_assign(name, std::move(made));
+}
+
+std::unique_ptr<sources::DirectorySource> App::MakeDirectorySource(
+    const config::DirectorySourceConfig& directory) {
+  if (directory.pipeline == "forward") {
+    std::lock_guard lock(pipelines_mutex_);
+    pipelines_.erase(directory.name);
+    forward_topics_.insert_or_assign(directory.name, directory.forward_topic);
+  } else {
+    AddPipeline(directory.name, directory.json_fields);
+  }
+  return std::make_unique<sources::DirectorySource>(
+      io_, directory, budget_, config_.daemon.retry_backoff_ms, workers_->get_executor());
 }
 
 int App::Run() {
@@ -438,6 +501,8 @@ int App::Run() {
   // Kafka sources commit what was delivered and leave their groups while the brokers (the
   // embedded one included) are still there.
   kafka_sources_.clear();
+  waiting_sources_.clear();
+  retired_sources_.clear();
   sources_.clear();
   spdlog::info("newswire stopped: {}", final_status);
   // Torn down here, while the counters and trackers its last delivery reports touch still live.
@@ -485,18 +550,7 @@ void App::WaitForBroker() {
 
 void App::StartSources() {
   for (auto& source : sources_) {
-    sources::Source* raw_source = source.get();
-    auto started = source->Start(
-        [this, raw_source](sources::SourceItem item) { OnItem(*raw_source, std::move(item)); },
-        [this](const Error& error) {
-          // Running on without one of the feeds would look healthy while losing its intake.
-          spdlog::critical("{}; stopping so that the service manager restarts newswire",
-                           error.Describe());
-          if (exit_code_ == kExitOk) exit_code_ = kExitSourceFailed;
-          Shutdown("source failure");
-        });
-    if (!started) {
-      spdlog::critical("cannot start source {}: {}", source->name(), started.error().Describe());
+    if (!StartSource(*source)) {
       exit_code_ = kExitConfig;
       Shutdown("start-up failure");
       return;
@@ -516,8 +570,13 @@ void App::StartSources() {
 
 void App::OnItem(sources::Source& source, sources::SourceItem item) {
   counters_.bytes_read.fetch_add(item.raw.bytes.size(), std::memory_order_relaxed);
-  // The source counts this item already: one in flight means the app was idle until now.
-  if (InFlight() <= 1) busy_since_ = Clock::now();
+  // Directory items are handed out on a worker (after reading the file), Kafka items on the io
+  // thread; the idle/busy state is io-thread state.
+  asio::post(io_, [this] {
+    if (!idle_) return;
+    idle_ = false;
+    busy_since_ = Clock::now();
+  });
   // Records of one input partition are processed one after the other, so their events are sent
   // in the partition's order; different partitions run in parallel.
   std::optional<PartitionStrandKey> key;
@@ -543,7 +602,8 @@ void App::OnItem(sources::Source& source, sources::SourceItem item) {
 // Worker thread: runs the pure pipeline and hands every record to the sink.
 void App::ProcessItem(sources::Source& source, sources::SourceItem item,
                       Clock::time_point handed_out) {
-  auto tracker = std::make_shared<ItemTracker>(source, item.ticket, item.raw.origin, handed_out);
+  auto tracker = std::make_shared<ItemTracker>(source, item.ticket, item.raw.origin, handed_out,
+                                               item.created_at);
   if (item.rejection) {
     spdlog::error("rejected {}: {}", item.raw.origin.Describe(), item.rejection->Describe());
     tracker->SetRejection(*item.rejection);
@@ -551,15 +611,25 @@ void App::ProcessItem(sources::Source& source, sources::SourceItem item,
     FinishSending(tracker);
     return;
   }
-  if (const auto forward = forward_topics_.find(source.name()); forward != forward_topics_.end()) {
-    SendTracked(tracker, ForwardedItem(std::move(item.raw), forward->second, source_uri_),
+  std::shared_ptr<const pipeline::Pipeline> pipeline;
+  std::string forward_topic;
+  {
+    std::lock_guard lock(pipelines_mutex_);
+    if (const auto found = pipelines_.find(source.name()); found != pipelines_.end()) {
+      pipeline = found->second;
+    } else if (const auto forward = forward_topics_.find(source.name());
+               forward != forward_topics_.end()) {
+      forward_topic = forward->second;
+    }
+  }
+  if (!forward_topic.empty()) {
+    SendTracked(tracker, ForwardedItem(std::move(item.raw), forward_topic, source_uri_),
                 RecordKind::kEvent);
     FinishSending(tracker);
     return;
   }
-  const pipeline::Pipeline& pipeline = *pipelines_.find(source.name())->second;
   const auto pipeline_started = Clock::now();
-  auto processed = pipeline.Process(item.raw, std::chrono::system_clock::now());
+  auto processed = pipeline->Process(item.raw, std::chrono::system_clock::now());
   pipeline_seconds_->Observe(
       std::chrono::duration<double>(Clock::now() - pipeline_started).count());
   if (!processed) {
@@ -602,12 +672,13 @@ void App::SendTracked(const std::shared_ptr<ItemTracker>& tracker, OutboundEvent
   tracker->ExpectOne();
   const bool dead_letter = kind != RecordKind::kEvent;
   std::string description;
-  if (config_.log.events && !dead_letter) {
+  if (log_events_.load(std::memory_order_relaxed) && !dead_letter) {
     description = fmt::format("key={} subject={} title=\"{}\"", event.key,
                               event.Header("ce_subject"), EventTitle(event.value));
   }
+  const std::size_t record_bytes = event.key.size() + event.value.size();
   auto sent = sink_->Send(std::move(event), [this, tracker, kind, dead_letter, delivered,
-                                             description = std::move(description)](
+                                             record_bytes, description = std::move(description)](
                                                 const Result<sinks::DeliveryReport>& outcome) {
     std::optional<Error> failure;
     if (!outcome && outcome.error().code == ErrorCode::kTooLarge &&
@@ -621,6 +692,7 @@ void App::SendTracked(const std::shared_ptr<ItemTracker>& tracker, OutboundEvent
       });
     } else if (outcome) {
       if (delivered != nullptr) delivered->Increment();
+      output_bytes_->WithLabels({outcome->topic}).Add(record_bytes);
       if (dead_letter) {
         tracker->dead_letters.fetch_add(1, std::memory_order_relaxed);
         counters_.dead_letters_delivered.fetch_add(1, std::memory_order_relaxed);
@@ -683,6 +755,12 @@ void App::Settle(const std::shared_ptr<ItemTracker>& tracker, const std::optiona
 void App::CompleteItem(const std::shared_ptr<ItemTracker>& tracker) {
   // After a fatal producer error nothing is acknowledged: files stay claimed for the next start.
   if (fatal_) return;
+  FinishItem(tracker);
+  if (InFlight() == 0) idle_ = true;
+  if (!retired_sources_.empty()) ReapRetiredSources();
+}
+
+void App::FinishItem(const std::shared_ptr<ItemTracker>& tracker) {
   sources::Source& source = tracker->source();
 
   if (auto failure = tracker->delivery_failure()) {
@@ -706,6 +784,12 @@ void App::CompleteItem(const std::shared_ptr<ItemTracker>& tracker) {
   last_completion_ = Clock::now();
   item_seconds_->Observe(
       std::chrono::duration<double>(last_completion_ - tracker->handed_out()).count());
+  if (const auto created_at = tracker->created_at(); created_at.time_since_epoch().count() != 0) {
+    // A clock step or a producer's clock ahead of ours can put creation in the future: count
+    // those as zero rather than dropping them.
+    end_to_end_seconds_->Observe(std::max(
+        0.0, std::chrono::duration<double>(std::chrono::system_clock::now() - created_at).count()));
+  }
   if (auto rejection = tracker->rejection()) {
     counters_.items_failed.fetch_add(1, std::memory_order_relaxed);
     spdlog::info("failed {}: {} (dead letter delivered)", tracker->origin().Describe(),
@@ -727,9 +811,30 @@ void App::CompleteItem(const std::shared_ptr<ItemTracker>& tracker) {
   source.Acknowledge(tracker->ticket());
 }
 
+std::vector<const sources::DirectorySource*> App::DirectorySources() const {
+  std::vector<const sources::DirectorySource*> directories;
+  for (const auto* list : {&sources_, &retired_sources_}) {
+    for (const auto& source : *list) {
+      if (const auto* directory = dynamic_cast<const sources::DirectorySource*>(source.get())) {
+        directories.push_back(directory);
+      }
+    }
+  }
+  return directories;
+}
+
+std::size_t App::PendingFiles() const {
+  std::size_t pending = 0;
+  for (const sources::DirectorySource* directory : DirectorySources()) {
+    pending += directory->pending_files();
+  }
+  return pending;
+}
+
 std::size_t App::InFlight() const {
   std::size_t in_flight = 0;
   for (const auto& source : sources_) in_flight += source->in_flight();
+  for (const auto& source : retired_sources_) in_flight += source->in_flight();
   return in_flight;
 }
 
@@ -741,8 +846,10 @@ void App::ListenForReload() {
   });
 }
 
-// Rebuilds the classifier from classify.data_dir on a worker, off the io thread and the hot
-// path, then swaps it into every pipeline at once. A bad file keeps the running set.
+// SIGHUP. Reads the config file again and rebuilds the classifier on a worker, off the io thread
+// and the hot path; then the io thread applies what can change live (log, classifier, routes,
+// feed directories) and reports what needs a restart. An invalid config or classifier changes
+// nothing: the running setup stays, and every error is logged.
 void App::Reload() {
   if (reloading_) {
     spdlog::warn("SIGHUP: a reload is already running; this one is ignored");
@@ -750,30 +857,169 @@ void App::Reload() {
   }
   reloading_ = true;
   notifier_.Reloading();
-  spdlog::info("SIGHUP: reloading the taxonomy, rules and gazetteers from {}{}",
-               config_.classify.data_dir,
-               config_.classify.model_file.empty()
-                   ? ""
-                   : fmt::format(", and the topic model {}", config_.classify.model_file));
+  spdlog::info("SIGHUP: reloading {}", config_.file);
   asio::post(workers_->get_executor(), [this] {
     const auto started = Clock::now();
-    auto classifier = LoadClassifier(config_.classify);
+    auto loaded = config::LoadConfig(config_.file);
+    Result<std::shared_ptr<const pipeline::Classifier>> classifier =
+        MakeError(Stage::kConfig, ErrorCode::kInvalidArgument, "the config is invalid");
+    if (loaded) classifier = LoadClassifier(loaded->classify);
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
-    asio::post(io_, [this, classifier = std::move(classifier), elapsed]() mutable {
+    asio::post(io_, [this, loaded = std::move(loaded), classifier = std::move(classifier),
+                     elapsed]() mutable {
       reloading_ = false;
+      if (stopping_) return;
       notifier_.Ready();
+      if (!loaded) {
+        for (const auto& error : loaded.error()) spdlog::error("reload: {}", error.Describe());
+        spdlog::error("reload failed: {} error(s) in {}; the running configuration stays",
+                      loaded.error().size(), config_.file);
+        ++counters_.reload_failures;
+        return;
+      }
       if (!classifier) {
-        spdlog::error("reload failed, the running classifier stays: {}",
+        spdlog::error("reload failed, the running configuration and classifier stay: {}",
                       classifier.error().Describe());
         ++counters_.reload_failures;
         return;
       }
-      for (auto& [name, pipeline] : pipelines_) pipeline->SetClassifier(*classifier);
-      spdlog::info("reloaded in {} ms: {}", elapsed.count(),
-                   DescribeClassifier(**classifier, config_.classify));
+      ApplyReload(std::move(*loaded), std::move(*classifier), elapsed);
     });
   });
+}
+
+void App::ApplyReload(config::Config loaded, std::shared_ptr<const pipeline::Classifier> classifier,
+                      std::chrono::milliseconds elapsed) {
+  if (const auto restart = config::RestartOnlyChanges(config_, loaded); !restart.empty()) {
+    spdlog::warn("reload: {} changed; not applied, they take effect at the next restart",
+                 fmt::join(restart, ", "));
+  }
+  if (loaded.log.level != live_config_.log.level) {
+    if (options_.log_level_from_command_line) {
+      spdlog::warn("reload: log.level {} not applied: --log-level on the command line wins",
+                   loaded.log.level);
+    } else {
+      spdlog::info("reload: log level {} (was {})", loaded.log.level, live_config_.log.level);
+      spdlog::set_level(spdlog::level::from_str(loaded.log.level));
+    }
+  }
+  log_events_.store(loaded.log.events, std::memory_order_relaxed);
+  classifier_ = std::move(classifier);
+  {
+    std::lock_guard lock(pipelines_mutex_);
+    for (auto& [name, pipeline] : pipelines_) pipeline->SetClassifier(classifier_);
+  }
+  spdlog::info("reloaded in {} ms: {}", elapsed.count(),
+               DescribeClassifier(*classifier_, loaded.classify));
+  live_config_.log = loaded.log;
+  live_config_.classify = loaded.classify;
+  ReconcileDirectories(loaded.directories);
+}
+
+void App::ReconcileDirectories(const std::vector<config::DirectorySourceConfig>& wanted) {
+  // Settings compare without where they were written: moving an entry in the file changes
+  // nothing.
+  const auto same_settings = [](const config::DirectorySourceConfig& left,
+                                config::DirectorySourceConfig right) {
+    right.location = left.location;
+    return left == right;
+  };
+  const auto find_wanted = [&wanted](std::string_view name) {
+    return std::find_if(wanted.begin(), wanted.end(),
+                        [name](const auto& directory) { return directory.name == name; });
+  };
+  std::vector<const config::DirectorySourceConfig*> to_start;
+  for (const auto& directory : wanted) {
+    const auto running =
+        std::find_if(live_config_.directories.begin(), live_config_.directories.end(),
+                     [&directory](const auto& current) { return current.name == directory.name; });
+    if (running == live_config_.directories.end() || !same_settings(*running, directory)) {
+      to_start.push_back(&directory);
+    }
+  }
+  // Stop the directories that went away or changed; their items in flight finish first.
+  for (auto it = sources_.begin(); it != sources_.end();) {
+    auto* directory = dynamic_cast<sources::DirectorySource*>(it->get());
+    const auto found = directory ? find_wanted(directory->name()) : wanted.end();
+    if (directory == nullptr ||
+        (found != wanted.end() && same_settings(directory->config(), *found))) {
+      ++it;
+      continue;
+    }
+    spdlog::info(
+        "reload: feed directory {} ({}) {}: intake stopped, {} item(s) in flight finish "
+        "first",
+        directory->name(), directory->config().path, found == wanted.end() ? "removed" : "changed",
+        directory->in_flight());
+    directory->Stop();
+    retired_sources_.push_back(std::move(*it));
+    it = sources_.erase(it);
+  }
+  // An added directory that was waiting and is no longer wanted (or wanted differently) goes.
+  std::erase_if(waiting_sources_, [&](const auto& waiting) {
+    const auto found = find_wanted(waiting->name());
+    return found == wanted.end() || !same_settings(waiting->config(), *found);
+  });
+  for (const config::DirectorySourceConfig* directory : to_start) {
+    const bool waits = std::any_of(
+        waiting_sources_.begin(), waiting_sources_.end(),
+        [directory](const auto& waiting) { return waiting->name() == directory->name; });
+    if (waits) continue;  // the same one, already waiting
+    waiting_sources_.push_back(MakeDirectorySource(*directory));
+  }
+  live_config_.directories = wanted;
+  ReapRetiredSources();
+}
+
+bool App::StartSource(sources::Source& source) {
+  sources::Source* raw_source = &source;
+  auto started = source.Start(
+      [this, raw_source](sources::SourceItem item) { OnItem(*raw_source, std::move(item)); },
+      [this](const Error& error) {
+        // Running on without one of the feeds would look healthy while losing its intake.
+        spdlog::critical("{}; stopping so that the service manager restarts newswire",
+                         error.Describe());
+        if (exit_code_ == kExitOk) exit_code_ = kExitSourceFailed;
+        Shutdown("source failure");
+      });
+  if (!started) {
+    spdlog::error("cannot start source {}: {}", source.name(), started.error().Describe());
+    return false;
+  }
+  return true;
+}
+
+void App::ReapRetiredSources() {
+  std::erase_if(retired_sources_, [](const auto& source) { return source->in_flight() == 0; });
+  for (auto it = waiting_sources_.begin(); it != waiting_sources_.end();) {
+    sources::DirectorySource& waiting = **it;
+    const bool blocked =
+        std::any_of(retired_sources_.begin(), retired_sources_.end(), [&waiting](const auto& old) {
+          const auto* directory = dynamic_cast<const sources::DirectorySource*>(old.get());
+          return directory != nullptr && (directory->name() == waiting.name() ||
+                                          directory->config().path == waiting.config().path);
+        });
+    if (blocked || !ready_) {
+      ++it;
+      continue;
+    }
+    if (StartSource(waiting)) {
+      spdlog::info("reload: feed directory {} ({}) started", waiting.name(), waiting.config().path);
+      sources_.push_back(std::move(*it));
+    } else {
+      ++counters_.reload_failures;
+      std::lock_guard lock(pipelines_mutex_);
+      pipelines_.erase(std::string(waiting.name()));
+      forward_topics_.erase(std::string(waiting.name()));
+      live_config_.directories.erase(
+          std::remove_if(
+              live_config_.directories.begin(), live_config_.directories.end(),
+              [&waiting](const auto& directory) { return directory.name == waiting.name(); }),
+          live_config_.directories.end());
+    }
+    it = waiting_sources_.erase(it);
+  }
 }
 
 void App::Shutdown(const std::string& reason) {
@@ -893,6 +1139,18 @@ void App::RegisterMetrics() {
   dead_letters_ = &registry_.Counter(
       "newswire_dead_letters_total",
       "Dead letters Kafka confirmed, by the stage that failed and the reason", {"stage", "reason"});
+  output_bytes_ = &registry_.Counter(
+      "newswire_output_bytes_total",
+      "Bytes (key and value) of the records Kafka confirmed, events and dead letters, by topic",
+      {"topic"});
+  end_to_end_seconds_ =
+      &registry_
+           .Histogram("newswire_end_to_end_latency_seconds",
+                      "From an item's creation (a file's modification time, a Kafka record's "
+                      "timestamp) until Kafka confirmed its last record",
+                      {},
+                      {0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600})
+           .Get();
   item_seconds_ = &registry_
                        .Histogram("newswire_item_duration_seconds",
                                   "From an item's hand-out by its source until Kafka confirmed "
@@ -923,14 +1181,112 @@ void App::RegisterMetrics() {
   gauge("newswire_kafka_producer_queue_messages",
         "Records handed to the Kafka producer and not yet confirmed or failed",
         [this] { return static_cast<double>(sink_->stats().in_flight); });
+  // librdkafka's own statistics (kafka.properties statistics.interval.ms, 5 s by default): no
+  // samples until the first report.
+  gauge("newswire_kafka_producer_queue_bytes",
+        "Bytes of the records in the Kafka producer's queue (librdkafka statistics)", [this] {
+          const auto statistics = sink_->client_statistics();
+          return statistics ? static_cast<double>(statistics->queue_bytes) : 0.0;
+        });
+  const auto per_broker = [this](std::string_view name, std::string_view help, bool counter,
+                                 auto value) {
+    auto collect = [this, value] {
+      metrics::CollectedSamples samples;
+      if (const auto statistics = sink_->client_statistics()) {
+        for (const kafka::BrokerStatistics& broker : statistics->brokers) {
+          samples.push_back({{broker.name}, static_cast<double>(value(broker))});
+        }
+      }
+      return samples;
+    };
+    if (counter) {
+      registry_.CollectedCounter(name, help, {"broker"}, std::move(collect));
+    } else {
+      registry_.CollectedGauge(name, help, {"broker"}, std::move(collect));
+    }
+  };
+  per_broker("newswire_kafka_broker_up", "1 while the producer's connection to the broker is up",
+             false, [](const kafka::BrokerStatistics& broker) { return broker.up ? 1 : 0; });
+  per_broker("newswire_kafka_broker_round_trip_seconds",
+             "Average request round trip to the broker over the last statistics interval (0 "
+             "without requests)",
+             false,
+             [](const kafka::BrokerStatistics& broker) { return broker.round_trip_seconds; });
+  per_broker("newswire_kafka_broker_retries_total", "Produce requests the producer sent again",
+             true, [](const kafka::BrokerStatistics& broker) { return broker.retries; });
+  per_broker("newswire_kafka_broker_errors_total", "Requests to the broker that failed", true,
+             [](const kafka::BrokerStatistics& broker) { return broker.errors; });
+  per_broker("newswire_kafka_broker_request_timeouts_total",
+             "Requests to the broker that timed out", true,
+             [](const kafka::BrokerStatistics& broker) { return broker.request_timeouts; });
   registry_.CollectedCounter("newswire_kafka_producer_queue_full_waits_total",
                              "Times a sender waited because the producer's queue was full", {},
                              [this] {
                                return metrics::CollectedSamples{
                                    {{}, static_cast<double>(sink_->stats().queue_full_waits)}};
                              });
+  gauge("newswire_oldest_unacknowledged_item_age_seconds",
+        "Age of the oldest item handed out and not yet done (retries keep their first hand-out "
+        "time); 0 when nothing is in flight",
+        [this] {
+          std::optional<Clock::time_point> oldest;
+          for (const auto* list : {&sources_, &retired_sources_}) {
+            for (const auto& source : *list) {
+              const auto since = source->oldest_in_flight();
+              if (since && (!oldest || *since < *oldest)) oldest = since;
+            }
+          }
+          return oldest ? std::chrono::duration<double>(Clock::now() - *oldest).count() : 0.0;
+        });
   // Registered whatever the sources, so that dashboards and alerts find every family (one without
   // samples renders its HELP and TYPE lines only).
+  registry_.CollectedCounter(
+      "newswire_directory_files_total",
+      "Files of a feed directory by what became of them: seen (queued for claiming), claimed, "
+      "recovered (found in processing/ at start), completed, failed (dead-lettered), retried",
+      {"directory", "outcome"}, [this] {
+        metrics::CollectedSamples samples;
+        for (const sources::DirectorySource* directory : DirectorySources()) {
+          const sources::DirectorySourceStats& stats = directory->stats();
+          const std::string name(directory->name());
+          for (const auto& [outcome, value] : {std::pair{"seen", stats.seen},
+                                               {"claimed", stats.claimed},
+                                               {"recovered", stats.recovered},
+                                               {"completed", stats.completed},
+                                               {"failed", stats.failed},
+                                               {"retried", stats.retried}}) {
+            samples.push_back({{name, outcome}, static_cast<double>(value)});
+          }
+        }
+        return samples;
+      });
+  registry_.CollectedGauge(
+      "newswire_directory_pending_files",
+      "Files found in a feed directory and not yet claimed (the inbox backlog; a lower bound "
+      "past the source's queue limit, until its rescan)",
+      {"directory"}, [this] {
+        metrics::CollectedSamples samples;
+        for (const sources::DirectorySource* directory : DirectorySources()) {
+          samples.push_back(
+              {{std::string(directory->name())}, static_cast<double>(directory->pending_files())});
+        }
+        return samples;
+      });
+  registry_.CollectedGauge(
+      "newswire_kafka_source_lag_records",
+      "Records of an assigned partition not yet done: from the first one not acknowledged to "
+      "the high watermark last fetched",
+      {"source", "topic", "partition"}, [this] {
+        metrics::CollectedSamples samples;
+        for (const sources::KafkaSource* source : kafka_sources_) {
+          for (const auto& lag : source->partition_lags()) {
+            samples.push_back(
+                {{std::string(source->name()), lag.topic, std::to_string(lag.partition)},
+                 static_cast<double>(lag.records)});
+          }
+        }
+        return samples;
+      });
   {
     const auto per_source = [this](auto value) {
       metrics::CollectedSamples samples;
@@ -1081,7 +1437,7 @@ std::string App::KafkaSourcesStatus() const {
 }
 
 void App::ScheduleStatus() {
-  status_timer_.expires_after(std::chrono::milliseconds(config_.log.stats_interval_ms));
+  status_timer_.expires_after(std::chrono::milliseconds(live_config_.log.stats_interval_ms));
   status_timer_.async_wait([this](const asio::error_code& error) {
     if (error) return;
     std::string line = StatusLine();
@@ -1104,6 +1460,7 @@ std::string App::SystemdStatus() {
   std::string status = fmt::format("{:.0f} articles/min, {:.0f} failed/min, {} in flight",
                                    per_minute(events - status_events_),
                                    per_minute(failed - status_failed_), budget_.files());
+  if (!DirectorySources().empty()) status += fmt::format(", inbox {}", PendingFiles());
   if (coordinator_) {
     status += fmt::format(", {} transactions committed", coordinator_->stats().committed);
   }
@@ -1124,8 +1481,8 @@ void App::ScheduleWatchdog(std::chrono::microseconds interval) {
 
 }  // namespace
 
-int RunDaemon(const config::Config& config) {
-  App app(config);
+int RunDaemon(const config::Config& config, const DaemonOptions& options) {
+  App app(config, options);
   return app.Run();
 }
 

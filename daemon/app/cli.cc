@@ -4,10 +4,14 @@
 #include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
 #include <unicode/uversion.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -21,10 +25,13 @@
 #include "daemon/app/classifier_loader.h"
 #include "daemon/app/evaluate_command.h"
 #include "daemon/app/logging.h"
+#include "daemon/app/progress_reporter.h"
+#include "daemon/app/tail_command.h"
 #include "daemon/app/train_command.h"
 #include "daemon/config/config.h"
 #include "daemon/pipeline/encode/event_encoder.h"
 #include "daemon/pipeline/pipeline.h"
+#include "daemon/sources/directory/file_lifecycle.h"
 
 #ifndef NEWSWIRE_VERSION
 #define NEWSWIRE_VERSION "0.1.0"
@@ -33,7 +40,11 @@
 namespace newswire::app {
 namespace {
 
+namespace fs = std::filesystem;
+
 constexpr std::string_view kDefaultConfigPath = "/etc/newswire/newswire.yaml";
+constexpr std::int64_t kMaxTailEvents = 1'000'000'000'000;
+constexpr std::int64_t kMaxTailTimeoutMs = std::int64_t{7} * 24 * 3600 * 1000;
 
 constexpr std::string_view kUsage = R"(newswire - streaming news ingestion daemon
 
@@ -49,10 +60,23 @@ Usage:
   newswire check-config [-c FILE]
       Validate the config. Prints the effective config (defaults filled in) and exits 0, or lists
       every error as file:line:col and exits 78.
-  newswire process [-c FILE] [FILE...]
+  newswire process [-c FILE] [--quiet] [FILE|DIR...]
       Run the pipeline once on the files, or on standard input when none is given or FILE is
-      "-", and print each event as one JSON line {"key", "headers", "value"}. No Kafka involved:
-      the way to see what newswire makes of an article. Exits 65 if any input was rejected.
+      "-", and print each event as one JSON line {"key", "headers", "value"}. A directory stands
+      for the regular files under it, recursively, sorted by path, without the names a feed
+      directory ignores (dotfiles, *.tmp, *.part, *.swp, *~). No Kafka involved: the way to see
+      what newswire makes of an article. With more than one input, progress goes to stderr: a
+      bar with rate and ETA on a terminal, else a line every 5 s, then a summary; --quiet leaves
+      it out. Exits 65 if any input was rejected.
+  newswire tail [-c FILE] [--topic TOPIC | --dead-letters] [--from-beginning]
+                [--max-events N] [--timeout-ms N] [--json]
+      Print the events on kafka.topic as they arrive, a few lines each: time, title, topic
+      labels, countries, people, organizations, story, duplicate and key (--json: each value as
+      it is, one a line). --dead-letters reads kafka.dead_letter_topic instead. Starts at the
+      end, or at the beginning with --from-beginning; joins no consumer group and commits
+      nothing. With `kafka.brokers: embedded` it reads the running daemon's broker address from
+      kafka.broker_file. Stops on Ctrl-C, after N events, or after --timeout-ms without a new
+      one (default 0: never). Exits 69 when Kafka cannot be reached.
   newswire evaluate --input FILE [--labels FILE] [--model FILE] [--classifier rules|model|both]
                     [--model-weight X] [--min-macro-f1 X] [-c FILE]
       Classify labelled articles (TSV with columns category, headline, text) and print per-class
@@ -88,10 +112,10 @@ Options:
 Exit codes:
   0 success, 1 macro-F1 below the minimum (evaluate), 64 wrong usage, 65 input rejected
   (process), 66 input unreadable (evaluate, train), 69 Kafka fatal error (fenced, in
-  exactly-once mode) or unreachable at start, 70 internal error, 74 a source failed while running
-  (feed directory removed, fatal consumer error), 78 invalid configuration.
+  exactly-once mode) or unreachable at start (run, tail), 70 internal error, 74 a source failed
+  while running (feed directory removed, fatal consumer error), 78 invalid configuration.
 
-Documentation: docs/operations.md, docs/configuration.md, docs/events.md
+Documentation: docs/cli.md, docs/operations.md, docs/configuration.md, docs/events.md
 )";
 
 struct Arguments {
@@ -100,6 +124,8 @@ struct Arguments {
   std::optional<std::string> log_format;
   std::optional<std::string> log_level;
   std::vector<std::string> files;
+  bool quiet = false;  // process: no progress
+  TailOptions tail;
   // evaluate and train
   std::string input;
   std::string labels;
@@ -123,15 +149,26 @@ tl::expected<double, std::string> ParseNumber(std::string_view option, const std
   return number;
 }
 
+// A whole number from `minimum` to `maximum`, or the usage error for `option`.
+tl::expected<std::int64_t, std::string> ParseWholeNumber(std::string_view option,
+                                                         const std::string& text,
+                                                         std::int64_t minimum,
+                                                         std::int64_t maximum) {
+  auto number =
+      ParseNumber(option, text, static_cast<double>(minimum), static_cast<double>(maximum));
+  if (!number) return tl::unexpected(number.error());
+  if (*number != std::floor(*number)) {
+    return tl::unexpected(fmt::format("{} wants a whole number, not '{}'", option, text));
+  }
+  return static_cast<std::int64_t>(*number);
+}
+
 // A whole number from 1 to `maximum`, or the usage error for `option`.
 tl::expected<int, std::string> ParseCount(std::string_view option, const std::string& text,
                                           int maximum) {
-  auto number = ParseNumber(option, text, 1, maximum);
-  if (!number) return tl::unexpected(number.error());
-  if (*number != static_cast<int>(*number)) {
-    return tl::unexpected(fmt::format("{} wants a whole number, not '{}'", option, text));
-  }
-  return static_cast<int>(*number);
+  return ParseWholeNumber(option, text, 1, maximum).map([](std::int64_t count) {
+    return static_cast<int>(count);
+  });
 }
 
 // Returns the parsed arguments or an error sentence for a usage error.
@@ -147,6 +184,37 @@ tl::expected<Arguments, std::string> Parse(int argc, char** argv) {
     if (word == "-h" || word == "--help") {
       arguments.command = "help";
       return arguments;
+    }
+    if (word == "--quiet" || word == "--from-beginning" || word == "--json" ||
+        word == "--dead-letters") {
+      if (word == "--quiet") {
+        arguments.quiet = true;
+      } else if (word == "--from-beginning") {
+        arguments.tail.from_beginning = true;
+      } else if (word == "--json") {
+        arguments.tail.json = true;
+      } else {
+        arguments.tail.dead_letters = true;
+      }
+      continue;
+    }
+    if (word == "--topic" || word == "--max-events" || word == "--timeout-ms") {
+      auto given = value(word);
+      if (!given) return tl::unexpected(given.error());
+      tl::expected<void, std::string> stored;
+      if (word == "--topic") {
+        arguments.tail.topic = *given;
+      } else if (word == "--max-events") {
+        stored = ParseWholeNumber(word, *given, 1, kMaxTailEvents).map([&](std::int64_t count) {
+          arguments.tail.max_events = count;
+        });
+      } else {
+        stored = ParseWholeNumber(word, *given, 0, kMaxTailTimeoutMs).map([&](std::int64_t ms) {
+          arguments.tail.timeout_ms = ms;
+        });
+      }
+      if (!stored) return tl::unexpected(stored.error());
+      continue;
     }
     if (word == "-c" || word == "--config" || word == "--log-format" || word == "--log-level") {
       auto given = value(word);
@@ -238,6 +306,9 @@ tl::expected<Arguments, std::string> Parse(int argc, char** argv) {
   if (arguments.command == "train" && arguments.output.empty()) {
     return tl::unexpected(std::string("train needs --output FILE"));
   }
+  if (arguments.command == "tail" && !arguments.tail.topic.empty() && arguments.tail.dead_letters) {
+    return tl::unexpected(std::string("tail takes --topic or --dead-letters, not both"));
+  }
   return arguments;
 }
 
@@ -268,7 +339,8 @@ int Run(const Arguments& arguments) {
     return kExitUsage;
   }
   spdlog::info("newswire {} starting with {}", NEWSWIRE_VERSION, config->file);
-  return RunDaemon(*config);
+  return RunDaemon(*config,
+                   DaemonOptions{.log_level_from_command_line = arguments.log_level.has_value()});
 }
 
 Result<std::string> ReadInput(const std::string& name) {
@@ -284,6 +356,50 @@ Result<std::string> ReadInput(const std::string& name) {
   }
   buffer << file.rdbuf();
   return buffer.str();
+}
+
+// Adds the regular files under `directory` to `files`, leaving out the names a feed directory
+// ignores (in subdirectory names too) and symlinks, as the directory source does by default.
+// Returns false when some directory could not be listed (said on stderr).
+bool CollectFiles(const fs::path& directory, std::vector<std::string>& files) {
+  bool complete = true;
+  std::error_code error;
+  fs::directory_iterator entry(directory, error);
+  for (const fs::directory_iterator end; !error && entry != end; entry.increment(error)) {
+    const fs::path& path = entry->path();
+    if (sources::IsIgnoredName(path.filename().string())) continue;
+    std::error_code status_error;
+    const fs::file_type type = entry->symlink_status(status_error).type();
+    if (type == fs::file_type::directory) {
+      complete = CollectFiles(path, files) && complete;
+    } else if (type == fs::file_type::regular) {
+      files.push_back(path.string());
+    }
+  }
+  if (error) {
+    std::cerr << fmt::format("{}: cannot list: {}\n", directory.string(), error.message());
+    return false;
+  }
+  return complete;
+}
+
+// The inputs of `process` in order: each argument as given ("-" is stdin), a directory replaced
+// by the files under it, sorted by path. Returns false when a directory could not be listed.
+bool ExpandInputs(const std::vector<std::string>& arguments, std::vector<std::string>& inputs) {
+  bool complete = true;
+  for (const auto& argument : arguments) {
+    std::error_code error;
+    if (argument == "-" || !fs::is_directory(argument, error)) {
+      inputs.push_back(argument);
+      continue;
+    }
+    std::vector<std::string> files;
+    complete = CollectFiles(argument, files) && complete;
+    if (files.empty()) std::cerr << fmt::format("{}: no files to process\n", argument);
+    std::sort(files.begin(), files.end());
+    inputs.insert(inputs.end(), files.begin(), files.end());
+  }
+  return complete;
 }
 
 int Process(const Arguments& arguments) {
@@ -308,39 +424,80 @@ int Process(const Arguments& arguments) {
   // Duplicates and stories among the inputs of this run only; nothing is kept.
   options.memory = std::make_shared<pipeline::InMemoryArticleMemory>(memory_options);
   pipeline::Pipeline pipeline(options);
-  std::vector<std::string> inputs = arguments.files;
-  if (inputs.empty()) inputs.emplace_back("-");
-  int exit_code = kExitOk;
+  std::vector<std::string> inputs;
+  int exit_code = ExpandInputs(arguments.files, inputs) ? kExitOk : kExitDataError;
+  if (arguments.files.empty()) inputs.emplace_back("-");
+
+  // One input keeps stderr as it always was: errors only.
+  std::optional<ProgressReporter> progress;
+  if (!arguments.quiet && inputs.size() > 1) {
+    progress.emplace(std::cerr, isatty(STDERR_FILENO) == 1, inputs.size(),
+                     std::chrono::steady_clock::now());
+  }
+  // Events on the same terminal as the bar would land in the middle of it.
+  const bool events_on_terminal = progress && isatty(STDOUT_FILENO) == 1;
+  auto report = [&](const std::string& input, const Error& error) {
+    if (progress) progress->Interrupt();
+    std::cerr << fmt::format("{}: {}\n", input == "-" ? "stdin" : input, error.Describe());
+    exit_code = kExitDataError;
+  };
   for (const auto& input : inputs) {
+    bool failed = false;
+    std::size_t articles = 0;
     RawArticle raw;
     raw.origin.kind = input == "-" ? Origin::Kind::kStdin : Origin::Kind::kFile;
     raw.origin.source_name = "process";
     raw.origin.path = input == "-" ? "" : input;
     auto bytes = ReadInput(input);
-    if (!bytes) {
+    if (bytes) {
+      raw.bytes = std::move(*bytes);
+      auto processed = pipeline.Process(raw, std::chrono::system_clock::now());
+      if (processed) {
+        if (events_on_terminal) progress->Interrupt();
+        for (const auto& result : *processed) {
+          if (result) {
+            std::cout << pipeline::EventToJsonLine(*result) << "\n";
+            // Routed copies are more lines, not more articles.
+            if (result->channel == Channel::kEvents) ++articles;
+          } else {
+            report(input, result.error());
+            failed = true;
+          }
+        }
+        if (events_on_terminal) std::cout.flush();
+      } else {
+        report(input, processed.error());
+        failed = true;
+      }
+    } else {
+      // Named as given, "-" included, as it always was for unreadable input.
+      if (progress) progress->Interrupt();
       std::cerr << fmt::format("{}: {}\n", input, bytes.error().Describe());
       exit_code = kExitDataError;
-      continue;
+      failed = true;
     }
-    raw.bytes = std::move(*bytes);
-    auto processed = pipeline.Process(raw, std::chrono::system_clock::now());
-    if (!processed) {
-      std::cerr << fmt::format("{}: {}\n", input == "-" ? "stdin" : input,
-                               processed.error().Describe());
-      exit_code = kExitDataError;
-      continue;
-    }
-    for (const auto& result : *processed) {
-      if (result) {
-        std::cout << pipeline::EventToJsonLine(*result) << "\n";
-      } else {
-        std::cerr << fmt::format("{}: {}\n", input == "-" ? "stdin" : input,
-                                 result.error().Describe());
-        exit_code = kExitDataError;
-      }
-    }
+    if (progress) progress->FileDone(failed, articles, std::chrono::steady_clock::now());
+  }
+  if (progress) {
+    // The summary follows the last event, not the other way round, on a shared terminal.
+    std::cout.flush();
+    progress->Finish(std::chrono::steady_clock::now());
   }
   return exit_code;
+}
+
+int TailTopic(const Arguments& arguments) {
+  auto config = LoadOrReport(arguments.config_path);
+  if (!config) return kExitConfig;
+  // tail says itself what went wrong with the connection; librdkafka's own log lines (to stderr)
+  // only with --log-level.
+  LoggingOptions logging{arguments.log_level.value_or("off"),
+                         arguments.log_format.value_or("text")};
+  if (auto set_up = SetupLogging(logging); !set_up) {
+    std::cerr << set_up.error().message << "\n";
+    return kExitUsage;
+  }
+  return Tail(*config, arguments.tail);
 }
 
 }  // namespace
@@ -372,6 +529,7 @@ int RunCommandLine(int argc, char** argv) {
   if (command == "check-config") return CheckConfig(*arguments);
   if (command == "run") return Run(*arguments);
   if (command == "process") return Process(*arguments);
+  if (command == "tail") return TailTopic(*arguments);
   if (command == "evaluate") {
     EvaluateOptions options;
     options.input = arguments->input;

@@ -2,9 +2,9 @@
 
 namespace newswire::app {
 
-// The command line: `newswire run|check-config|process|config-reference|version|help`. Parses the
-// arguments, sets up logging, loads the config and dispatches. Returns the process exit code.
-// Called once, from main.
+// The command line: `newswire run|check-config|process|tail|evaluate|train|config-reference|
+// version|help` (docs/cli.md). Parses the arguments, sets up logging, loads the config and
+// dispatches. Returns the process exit code. Called once, from main.
 int RunCommandLine(int argc, char** argv);
 
 }  // namespace newswire::app

@@ -14,6 +14,7 @@
 #include <set>
 #include <system_error>
 #include <utility>
+#include <variant>
 
 #include "daemon/config/byte_size.h"
 #include "daemon/config/option_table.h"
@@ -1013,14 +1014,53 @@ std::string RenderConfig(const Config& config) {
   return std::string(out.c_str()) + "\n";
 }
 
+std::vector<std::string> RestartOnlyChanges(const Config& running, const Config& loaded) {
+  // The option table hands out mutable field pointers; compare copies.
+  Config before = running;
+  Config after = loaded;
+  const auto same = [](const FieldRef& left, const FieldRef& right) {
+    return std::visit(
+        [&right](auto* left_value) {
+          return *left_value == *std::get<decltype(left_value)>(right);
+        },
+        left);
+  };
+  std::vector<std::string> changed;
+  for (const Option& option : Options()) {
+    if (ReloadOf(option) == Reload::kLive) continue;
+    const EntryList* list = ListOf(option);
+    if (list == nullptr) {
+      if (!same(option.field(before, 0), option.field(after, 0))) {
+        changed.emplace_back(option.key);
+      }
+      continue;
+    }
+    const std::size_t entries = list->size(before);
+    if (entries != list->size(after)) {
+      if (std::find(changed.begin(), changed.end(), list->key) == changed.end()) {
+        changed.emplace_back(list->key);
+      }
+      continue;
+    }
+    const std::string_view leaf = option.key.substr(list->key.size() + 3);  // after "[]."
+    for (std::size_t entry = 0; entry < entries; ++entry) {
+      if (!same(option.field(before, entry), option.field(after, entry))) {
+        changed.push_back(fmt::format("{}[{}].{}", list->key, entry, leaf));
+      }
+    }
+  }
+  return changed;
+}
+
 std::string ConfigReference() {
   std::string table =
-      "| Key | Type | Default | Bounds | Description |\n"
-      "| --- | --- | --- | --- | --- |\n";
+      "| Key | Type | Default | Bounds | On SIGHUP | Description |\n"
+      "| --- | --- | --- | --- | --- | --- |\n";
   for (const Option& option : Options()) {
-    table +=
-        fmt::format("| `{}` | {} | {} | {} | {} |\n", option.key, Cell(TypeText(option)),
-                    Cell(DefaultText(option)), Cell(BoundsText(option)), Cell(option.description));
+    table += fmt::format("| `{}` | {} | {} | {} | {} | {} |\n", option.key, Cell(TypeText(option)),
+                         Cell(DefaultText(option)), Cell(BoundsText(option)),
+                         ReloadOf(option) == Reload::kLive ? "applied" : "restart",
+                         Cell(option.description));
   }
   return table;
 }

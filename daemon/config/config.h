@@ -18,6 +18,8 @@ struct JsonFieldNames {
   std::vector<std::string> author = {"author"};
   std::vector<std::string> published = {"published", "datePublished"};
   std::vector<std::string> language = {"language"};
+
+  bool operator==(const JsonFieldNames&) const = default;
 };
 
 // One feed directory to watch. Relative paths are resolved against the daemon's working
@@ -44,6 +46,8 @@ struct DirectorySourceConfig {
   std::string pipeline = "classify";
   std::string forward_topic = "news.articles.raw";
   std::string location;  // "file:line:col" of this entry, for start-up errors found later
+
+  bool operator==(const DirectorySourceConfig&) const = default;
 };
 
 // One set of Kafka topics to consume articles from, in a consumer group: every record is one
@@ -181,6 +185,13 @@ ConfigResult ParseConfig(std::string_view yaml_text, const std::string& file_nam
 
 // The effective configuration (defaults filled in) as YAML, for `newswire check-config`.
 std::string RenderConfig(const Config& config);
+
+// The keys whose value differs between the running config and one loaded at SIGHUP although they
+// only take effect at a restart (Reload::kRestart in the option table), in table order: the
+// dotted key for a section's option ("kafka.brokers"), "<list>[<i>].<leaf>" for an entry's
+// option, or the list's key alone when entries were added or removed. Empty when everything that
+// changed can be applied live.
+std::vector<std::string> RestartOnlyChanges(const Config& running, const Config& loaded);
 
 // A Markdown table of every option: key, type, default, bounds, description. Generated from
 // the same table the loader uses, for docs/configuration.md and `newswire config-reference`.

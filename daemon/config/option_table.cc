@@ -579,7 +579,8 @@ constexpr auto kOptions = std::to_array<Option>({
      .default_value = "info",
      .allowed_values = kLogLevels,
      .description = "Least severe level that is logged",
-     .field = SectionField<&Config::log, &LogConfig::level>},
+     .field = SectionField<&Config::log, &LogConfig::level>,
+     .reload = Reload::kLive},
     {.key = "log.format",
      .type = OptionType::kEnum,
      .default_value = "text",
@@ -593,12 +594,14 @@ constexpr auto kOptions = std::to_array<Option>({
      .min_value = 1000,
      .max_value = kOneDayMs,
      .description = "How often the counters are logged",
-     .field = SectionField<&Config::log, &LogConfig::stats_interval_ms>},
+     .field = SectionField<&Config::log, &LogConfig::stats_interval_ms>,
+     .reload = Reload::kLive},
     {.key = "log.events",
      .type = OptionType::kBool,
      .default_value = "false",
      .description = "Log every delivered event; for demos, too noisy for production",
-     .field = SectionField<&Config::log, &LogConfig::events>},
+     .field = SectionField<&Config::log, &LogConfig::events>,
+     .reload = Reload::kLive},
 
     // classify
     {.key = "classify.data_dir",
@@ -612,20 +615,23 @@ constexpr auto kOptions = std::to_array<Option>({
      .description = "Directory of the classifier's data: the IPTC taxonomy "
                     "`taxonomy/iptc-mediatopics.tsv` and the topic rules `rules/topics/*.yaml` "
                     "(docs/rules.md)",
-     .field = SectionField<&Config::classify, &ClassifyConfig::data_dir>},
+     .field = SectionField<&Config::classify, &ClassifyConfig::data_dir>,
+     .reload = Reload::kLive},
     {.key = "classify.model_file",
      .type = OptionType::kPath,
      .default_value = R"("")",
      .description = "Supervised fastText topic model written by `newswire train`, whose tags are "
                     "fused with the rules' (docs/classification.md); empty uses the rules alone",
-     .field = SectionField<&Config::classify, &ClassifyConfig::model_file>},
+     .field = SectionField<&Config::classify, &ClassifyConfig::model_file>,
+     .reload = Reload::kLive},
     {.key = "classify.routes_file",
      .type = OptionType::kPath,
      .default_value = R"("")",
      .description = "Routes: articles whose topics and countries match also go to the route's "
                     "Kafka topic (docs/routes.md, example config/routes.yaml); reloaded with "
                     "SIGHUP; empty means no routes",
-     .field = SectionField<&Config::classify, &ClassifyConfig::routes_file>},
+     .field = SectionField<&Config::classify, &ClassifyConfig::routes_file>,
+     .reload = Reload::kLive},
 
     // duplicates
     {.key = "duplicates.window_articles",
@@ -764,7 +770,8 @@ constexpr auto kEntryLists = std::to_array<EntryList>({
      .entry_text = "a map with at least a path",
      .size = EntryCount<&Config::directories>,
      .resize = ResizeEntries<&Config::directories>,
-     .location = EntryLocation<&Config::directories>},
+     .location = EntryLocation<&Config::directories>,
+     .reload = Reload::kLive},
     {.key = kKafkaSourceListKey,
      .entries_text = "a list of Kafka source entries",
      .entry_text = "a map with at least topics",
@@ -813,6 +820,11 @@ const EntryList* ListOf(const Option& option) {
     }
   }
   return nullptr;
+}
+
+Reload ReloadOf(const Option& option) {
+  const EntryList* list = ListOf(option);
+  return list != nullptr ? list->reload : option.reload;
 }
 
 std::string DefaultDataDirectory() {

@@ -28,6 +28,11 @@ enum class OptionType {
   kStringMap,   // a YAML map of scalars, kept as strings
 };
 
+// What SIGHUP does with a changed value. kLive: applied to the running daemon (docs/operations.md,
+// "Reload"). kRestart: reported in the log and left alone until the next start, because applying
+// it would mean rebuilding what holds work in flight (the producer, the state, the consumers).
+enum class Reload { kRestart, kLive };
+
 enum class DefaultRule {
   kValue,     // `default_value` is YAML text, read exactly as if the user had written it
   kRequired,  // no default; a missing key is an error
@@ -62,6 +67,8 @@ struct Option {
   // For an option of a list's entries, `entry` is the index of the entry, which must exist;
   // options of a section ignore it.
   FieldRef (*field)(Config& config, std::size_t entry) = nullptr;
+  // Options of a list's entries take their list's `reload` instead.
+  Reload reload = Reload::kRestart;
 };
 
 // A list of entries in the config, such as sources.directories. Its entries' options have keys
@@ -75,6 +82,8 @@ struct EntryList {
   void (*resize)(Config& config, std::size_t size) = nullptr;
   // The entry's "file:line:col", set by the loader.
   std::string* (*location)(Config& config, std::size_t entry) = nullptr;
+  // kLive: SIGHUP applies the whole list (entries added, removed or changed).
+  Reload reload = Reload::kRestart;
 };
 
 std::span<const Option> Options();
@@ -94,6 +103,9 @@ const EntryList* FindEntryList(std::string_view key);
 
 // The list whose entries `option` belongs to, or nullptr for an option of a section.
 const EntryList* ListOf(const Option& option);
+
+// What SIGHUP does with `option`: its own setting, or its list's.
+Reload ReloadOf(const Option& option);
 
 inline constexpr std::string_view kDirectoryListKey = "sources.directories";
 inline constexpr std::string_view kKafkaSourceListKey = "sources.kafka";

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <array>
+#include <thread>
 
 namespace newswire::kafka {
 namespace {
@@ -89,6 +91,69 @@ HeadersHandle MakeHeaders(const std::vector<std::pair<std::string, std::string>>
                         static_cast<ssize_t>(value.size()));
   }
   return list;
+}
+
+std::vector<std::pair<std::string, std::string>> MessageHeaders(const rd_kafka_message_t& message) {
+  std::vector<std::pair<std::string, std::string>> pairs;
+  rd_kafka_headers_t* headers = nullptr;
+  // The headers stay owned by the message; librdkafka's accessor takes a non-const message.
+  if (rd_kafka_message_headers(const_cast<rd_kafka_message_t*>(&message), &headers) !=
+      RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return pairs;
+  }
+  const char* name = nullptr;
+  const void* value = nullptr;
+  std::size_t value_size = 0;
+  for (std::size_t index = 0; rd_kafka_header_get_all(headers, index, &name, &value, &value_size) ==
+                              RD_KAFKA_RESP_ERR_NO_ERROR;
+       ++index) {
+    pairs.emplace_back(
+        name, value != nullptr ? std::string(static_cast<const char*>(value), value_size) : "");
+  }
+  return pairs;
+}
+
+Result<void> AddTopicPartitions(rd_kafka_t* client, const std::string& topic, std::int64_t offset,
+                                std::chrono::steady_clock::time_point deadline,
+                                rd_kafka_topic_partition_list_t* partitions,
+                                const std::function<bool()>& give_up) {
+  using std::chrono::milliseconds;
+  using std::chrono::steady_clock;
+  constexpr milliseconds kRetryPause{100};
+  const auto remaining = [deadline] {
+    return std::max(milliseconds(0),
+                    std::chrono::duration_cast<milliseconds>(deadline - steady_clock::now()));
+  };
+  auto handle = MakeTopic(client, topic);
+  if (!handle) return tl::unexpected(std::move(handle.error()));
+  std::string problem = "no answer";
+  while (true) {
+    const rd_kafka_metadata_t* raw_metadata = nullptr;
+    const rd_kafka_resp_err_t fetched =
+        rd_kafka_metadata(client, /*all_topics=*/0, handle->get(), &raw_metadata,
+                          static_cast<int>(std::max(remaining(), milliseconds(1)).count()));
+    if (fetched == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      const MetadataHandle metadata(raw_metadata);
+      for (int index = 0; index < metadata->topic_cnt; ++index) {
+        const rd_kafka_metadata_topic_t& described = metadata->topics[index];
+        if (topic != described.topic) continue;
+        if (described.err == RD_KAFKA_RESP_ERR_NO_ERROR && described.partition_cnt > 0) {
+          for (int partition = 0; partition < described.partition_cnt; ++partition) {
+            rd_kafka_topic_partition_list_add(partitions, topic.c_str(),
+                                              described.partitions[partition].id)
+                ->offset = offset;
+          }
+          return {};
+        }
+        problem = fmt::format("topic '{}': {}", topic, rd_kafka_err2str(described.err));
+      }
+    } else {
+      problem = rd_kafka_err2str(fetched);
+    }
+    if (steady_clock::now() >= deadline || (give_up && give_up())) break;
+    std::this_thread::sleep_for(std::min(kRetryPause, remaining()));
+  }
+  return MakeError(Stage::kSource, ErrorCode::kIo, problem);
 }
 
 void RouteLogsToSpdlog(rd_kafka_conf_t* conf) { rd_kafka_conf_set_log_cb(conf, LogToSpdlog); }

@@ -2,6 +2,9 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -91,6 +94,19 @@ Result<TopicHandle> MakeTopic(rd_kafka_t* client, const std::string& name);
 // A header list holding a copy of every name and value, in order (repeated names and empty values
 // are kept as they are).
 HeadersHandle MakeHeaders(const std::vector<std::pair<std::string, std::string>>& headers);
+
+// Every header of `message` as (name, value) pairs, in order; a header without a value gives "".
+std::vector<std::pair<std::string, std::string>> MessageHeaders(const rd_kafka_message_t& message);
+
+// Adds every partition of `topic` to `partitions`, each to start at `offset`, once the cluster has
+// described the topic; asks again every 100 ms until `deadline`, or until `give_up` (if given)
+// returns true. Blocks the calling thread. The error (Stage::kSource, ErrorCode::kIo) names the
+// last problem librdkafka reported. For clients that assign partitions themselves instead of
+// joining a group (`newswire tail`, the tests' consumer).
+Result<void> AddTopicPartitions(rd_kafka_t* client, const std::string& topic, std::int64_t offset,
+                                std::chrono::steady_clock::time_point deadline,
+                                rd_kafka_topic_partition_list_t* partitions,
+                                const std::function<bool()>& give_up = {});
 
 // Sends librdkafka's log lines for clients made from `conf` to spdlog as
 // "kafka <client name> <facility>: <message>", syslog levels mapped to spdlog's. Log lines come

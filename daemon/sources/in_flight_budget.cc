@@ -1,6 +1,7 @@
 #include "daemon/sources/in_flight_budget.h"
 
 #include <utility>
+#include <vector>
 
 namespace newswire::sources {
 
@@ -20,11 +21,16 @@ void InFlightBudget::Release(std::int64_t bytes) {
   bytes_ -= bytes;
   // Copy: a listener may register another listener.
   auto listeners = listeners_;
-  for (const auto& listener : listeners) listener();
+  for (const auto& [id, listener] : listeners) listener();
 }
 
-void InFlightBudget::OnRelease(std::function<void()> listener) {
-  listeners_.push_back(std::move(listener));
+InFlightBudget::ListenerId InFlightBudget::OnRelease(std::function<void()> listener) {
+  listeners_.emplace_back(next_listener_id_, std::move(listener));
+  return next_listener_id_++;
+}
+
+void InFlightBudget::RemoveListener(ListenerId id) {
+  std::erase_if(listeners_, [id](const auto& entry) { return entry.first == id; });
 }
 
 }  // namespace newswire::sources

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <utility>
 #include <vector>
 
 namespace newswire::sources {
@@ -22,8 +23,12 @@ class InFlightBudget {
   // source's release frees budget. Releases keep working.
   void Close() { closed_ = true; }
 
-  // Called after every Release, so a paused source can claim again.
-  void OnRelease(std::function<void()> listener);
+  // Called after every Release, so a paused source can claim again. A source registers in its
+  // constructor and removes itself in its destructor (a reload may destroy a feed directory's
+  // source while the others run on).
+  using ListenerId = std::uint64_t;
+  ListenerId OnRelease(std::function<void()> listener);
+  void RemoveListener(ListenerId id);
 
   std::int64_t files() const { return files_; }
   std::int64_t bytes() const { return bytes_; }
@@ -35,7 +40,8 @@ class InFlightBudget {
   std::int64_t files_ = 0;
   std::int64_t bytes_ = 0;
   bool closed_ = false;
-  std::vector<std::function<void()>> listeners_;
+  ListenerId next_listener_id_ = 1;
+  std::vector<std::pair<ListenerId, std::function<void()>>> listeners_;
 };
 
 }  // namespace newswire::sources

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -22,6 +23,10 @@ struct SourceItem {
   std::optional<Error> rejection;
   // Size of the item as found, also when it was not read (a too-large file).
   std::size_t original_size = 0;
+  // When the item came into being outside newswire, for the end-to-end latency metric: a file's
+  // modification time, a Kafka record's timestamp (create or log-append time). The epoch (the
+  // default) means unknown: a record without a timestamp, a file that could not be stat'ed.
+  std::chrono::system_clock::time_point created_at{};
 };
 
 // A source of raw articles. Every method is called on the io thread (the app's event loop), and
@@ -56,6 +61,12 @@ class Source {
 
   // Items handed out and not yet acknowledged, rejected or released for good.
   virtual std::size_t in_flight() const = 0;
+
+  // When the oldest item in flight (handed out, not yet acknowledged or rejected) was first
+  // handed out; nullopt when nothing is in flight. An item released and handed out again keeps
+  // its first time, so one stuck in retries shows as old. For the metrics scrape (io thread):
+  // sources compute it on call, in time linear in in_flight().
+  virtual std::optional<std::chrono::steady_clock::time_point> oldest_in_flight() const = 0;
 };
 
 }  // namespace newswire::sources

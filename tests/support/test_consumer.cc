@@ -14,7 +14,6 @@ using std::chrono::milliseconds;
 using std::chrono::steady_clock;
 
 constexpr milliseconds kPollSlice{100};
-constexpr milliseconds kMetadataRetryPause{100};
 
 std::string UniqueGroupId() {
   static std::atomic<int> counter{0};
@@ -24,44 +23,6 @@ std::string UniqueGroupId() {
 milliseconds Remaining(steady_clock::time_point deadline) {
   return std::max(milliseconds(0),
                   std::chrono::duration_cast<milliseconds>(deadline - steady_clock::now()));
-}
-
-// Adds every partition of `topic`, starting at the beginning, once its metadata is available.
-Result<void> AddPartitions(rd_kafka_t* client, const std::string& topic_name,
-                           steady_clock::time_point deadline,
-                           rd_kafka_topic_partition_list_t* partitions) {
-  auto topic = kafka::MakeTopic(client, topic_name);
-  if (!topic) return tl::unexpected(std::move(topic.error()));
-  std::string last_problem = "no answer";
-  while (true) {
-    const rd_kafka_metadata_t* raw_metadata = nullptr;
-    const rd_kafka_resp_err_t fetched =
-        rd_kafka_metadata(client, /*all_topics=*/0, topic->get(), &raw_metadata,
-                          static_cast<int>(std::max(Remaining(deadline), milliseconds(1)).count()));
-    if (fetched == RD_KAFKA_RESP_ERR_NO_ERROR) {
-      const kafka::MetadataHandle metadata(raw_metadata);
-      for (int index = 0; index < metadata->topic_cnt; ++index) {
-        const rd_kafka_metadata_topic_t& described = metadata->topics[index];
-        if (topic_name != described.topic) continue;
-        if (described.err == RD_KAFKA_RESP_ERR_NO_ERROR && described.partition_cnt > 0) {
-          for (int partition = 0; partition < described.partition_cnt; ++partition) {
-            rd_kafka_topic_partition_list_add(partitions, topic_name.c_str(),
-                                              described.partitions[partition].id)
-                ->offset = RD_KAFKA_OFFSET_BEGINNING;
-          }
-          return {};
-        }
-        last_problem = rd_kafka_err2str(described.err);
-      }
-    } else {
-      last_problem = rd_kafka_err2str(fetched);
-    }
-    if (steady_clock::now() >= deadline) break;
-    std::this_thread::sleep_for(std::min(kMetadataRetryPause, Remaining(deadline)));
-  }
-  return MakeError(
-      Stage::kSink, ErrorCode::kIo,
-      fmt::format("test consumer: no metadata for topic '{}': {}", topic_name, last_problem));
 }
 
 }  // namespace
@@ -103,8 +64,12 @@ Result<std::unique_ptr<TestConsumer>> TestConsumer::Create(const std::string& bo
   const kafka::PartitionListHandle partitions(
       rd_kafka_topic_partition_list_new(static_cast<int>(topics.size())));
   for (const std::string& topic : topics) {
-    if (auto added = AddPartitions(handle, topic, deadline, partitions.get()); !added) {
-      return tl::unexpected(std::move(added.error()));
+    if (auto added = kafka::AddTopicPartitions(handle, topic, RD_KAFKA_OFFSET_BEGINNING, deadline,
+                                               partitions.get());
+        !added) {
+      return MakeError(Stage::kSink, ErrorCode::kIo,
+                       fmt::format("test consumer: no metadata for topic '{}': {}", topic,
+                                   added.error().message));
     }
   }
   if (const rd_kafka_resp_err_t assigned = rd_kafka_assign(handle, partitions.get());
@@ -137,18 +102,7 @@ bool TestConsumer::PollOnce(milliseconds timeout, std::vector<ConsumedRecord>& r
   if (message->payload != nullptr) {
     record.value.assign(static_cast<const char*>(message->payload), message->len);
   }
-  rd_kafka_headers_t* headers = nullptr;
-  if (rd_kafka_message_headers(message.get(), &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    const char* name = nullptr;
-    const void* value = nullptr;
-    std::size_t value_size = 0;
-    for (std::size_t index = 0; rd_kafka_header_get_all(headers, index, &name, &value,
-                                                        &value_size) == RD_KAFKA_RESP_ERR_NO_ERROR;
-         ++index) {
-      record.headers.emplace_back(
-          name, value != nullptr ? std::string(static_cast<const char*>(value), value_size) : "");
-    }
-  }
+  record.headers = kafka::MessageHeaders(*message);
   rd_kafka_timestamp_type_t timestamp_type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
   const std::int64_t timestamp_ms = rd_kafka_message_timestamp(message.get(), &timestamp_type);
   if (timestamp_type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE) {

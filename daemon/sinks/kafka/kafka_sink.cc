@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "daemon/kafka/kafka_handles.h"
+#include "daemon/kafka/kafka_statistics.h"
 
 namespace newswire::sinks {
 namespace {
@@ -82,6 +83,9 @@ struct KafkaSink::Impl {
 
   static void OnDelivery(rd_kafka_t* client, const rd_kafka_message_t* message, void* opaque);
   static void OnError(rd_kafka_t* client, int error, const char* reason, void* opaque);
+  // librdkafka's stats callback: on the poll thread inside rd_kafka_poll, or on the thread in
+  // EndTransaction (rd_kafka_commit_transaction flushes, which serves callbacks too).
+  static int OnStatistics(rd_kafka_t* client, char* json, std::size_t json_bytes, void* opaque);
 
   void PollLoop();
   // Wakes senders waiting for queue space and Flush callers, if there are any.
@@ -117,6 +121,10 @@ struct KafkaSink::Impl {
   std::atomic<std::uint64_t> failed{0};
   std::atomic<std::uint64_t> queue_full_waits{0};
   std::atomic<std::uint64_t> in_flight{0};
+
+  // Written by OnStatistics (see there for the thread), read by client_statistics() on any
+  // thread; it locks itself.
+  kafka::LatestClientStatistics statistics{"Kafka sink"};
 
   // Senders blocked on a full queue and Flush callers wait here; the poll thread wakes them after
   // every poll that served delivery reports.
@@ -162,6 +170,14 @@ void KafkaSink::Impl::OnError(rd_kafka_t* client, int error, const char* reason,
   }
   spdlog::warn("kafka producer error {}: {}",
                rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(error)), reason);
+}
+
+int KafkaSink::Impl::OnStatistics(rd_kafka_t*, char* json, std::size_t json_bytes, void* opaque) {
+  // A document that does not parse is logged by Update (once) and otherwise ignored: statistics
+  // are for metrics and must never disturb delivery.
+  static_cast<void>(static_cast<Impl*>(opaque)->statistics.Update({json, json_bytes}));
+  // 0: librdkafka frees `json` itself; the parsed copy holds nothing that points into it.
+  return 0;
 }
 
 void KafkaSink::Impl::EnterFatalState(const std::string& message) {
@@ -239,6 +255,7 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(const KafkaSinkOptions& opt
       {"compression.type", options.compression},
       {"message.timeout.ms", std::to_string(options.message_timeout_ms)},
       {"linger.ms", "5"},
+      {"statistics.interval.ms", std::to_string(options.statistics_interval_ms)},
   });
   if (!conf) return tl::unexpected(std::move(conf.error()));
   if (!options.transactional_id.empty()) {
@@ -259,6 +276,9 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(const KafkaSinkOptions& opt
   rd_kafka_conf_set_opaque(conf->get(), impl.get());
   rd_kafka_conf_set_dr_msg_cb(conf->get(), &Impl::OnDelivery);
   rd_kafka_conf_set_error_cb(conf->get(), &Impl::OnError);
+  // Registered whatever statistics_interval_ms says, so that a statistics.interval.ms given in
+  // `properties` works too; librdkafka never calls it while the interval is 0.
+  rd_kafka_conf_set_stats_cb(conf->get(), &Impl::OnStatistics);
   kafka::RouteLogsToSpdlog(conf->get());
 
   auto client = kafka::MakeClient(RD_KAFKA_PRODUCER, std::move(*conf));
@@ -505,6 +525,10 @@ KafkaSinkStats KafkaSink::stats() const {
       .queue_full_waits = impl_->queue_full_waits.load(),
       .in_flight = impl_->in_flight.load(),
   };
+}
+
+std::optional<kafka::ClientStatistics> KafkaSink::client_statistics() const {
+  return impl_->statistics.Latest();
 }
 
 void KafkaSink::SimulateFatalErrorForTesting(const std::string& reason) {

@@ -5,12 +5,14 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <thread>
 
 #include "daemon/core/error.h"
 #include "daemon/kafka/kafka_handles.h"
+#include "daemon/kafka/kafka_statistics.h"
 #include "daemon/sinks/event_sink.h"
 
 namespace newswire::sinks {
@@ -24,6 +26,9 @@ struct KafkaSinkOptions {
   // Set: a transactional producer (exactly-once mode); every event is sent inside a transaction
   // that the app ends with EndTransaction. Empty: an idempotent producer, no transactions.
   std::string transactional_id;
+  // How often librdkafka reports its client statistics (KafkaSink::client_statistics); 0 turns
+  // them off. A "statistics.interval.ms" in `properties` wins over this.
+  std::int64_t statistics_interval_ms = 5000;
   // Any librdkafka property, applied last so it wins (TLS, SASL, linger.ms, ...).
   std::map<std::string, std::string> properties;
 };
@@ -44,9 +49,10 @@ struct TransactionEnd {
 };
 
 // The Kafka producer: idempotent, acks=all, compressed. Owns the librdkafka handle and one poll
-// thread that serves delivery reports (DeliveryCallback runs there) and errors. Send() may be
-// called from any thread. A fatal producer error (e.g. idempotence broken) is reported once
-// through `on_fatal`, from the poll thread; after it Send() fails. Owned by the app.
+// thread that serves delivery reports (DeliveryCallback runs there), errors and librdkafka's
+// periodic client statistics (parsed there, read with client_statistics() from any thread).
+// Send() may be called from any thread. A fatal producer error (e.g. idempotence broken) is
+// reported once through `on_fatal`, from the poll thread; after it Send() fails. Owned by the app.
 class KafkaSink final : public EventSink {
  public:
   using FatalHandler = std::function<void(const Error& error)>;
@@ -69,6 +75,13 @@ class KafkaSink final : public EventSink {
   std::uint64_t Flush(std::int64_t timeout_ms);
 
   KafkaSinkStats stats() const;
+
+  // Any thread: a copy of the client statistics librdkafka reported last (every
+  // statistics_interval_ms, parsed where librdkafka calls back: the poll thread, or in exactly-once
+  // mode possibly the thread in EndTransaction, whose commit flushes), for metrics. nullopt until
+  // the first report, and always when statistics are off. A report that does not parse is skipped
+  // (logged once) and the previous one stays.
+  std::optional<kafka::ClientStatistics> client_statistics() const;
 
   // Exactly-once mode only (options.transactional_id set). Both block, and must not run
   // concurrently: the app calls them from one thread at a time (the io thread at start-up, then

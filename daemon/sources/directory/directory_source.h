@@ -8,9 +8,11 @@
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/post.hpp>
 #include <asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -24,6 +26,11 @@ namespace newswire::sources {
 
 // Counters of one directory source; io-thread only, read by the app's status line.
 struct DirectorySourceStats {
+  // Paths that entered the queue of files to claim, from inotify or a scan. A path already
+  // queued is not counted again; one that comes back after its claim is (a new file under the
+  // same name), and so is the rare duplicate event for a file claimed meanwhile, which is then
+  // dropped unclaimed. Files left out while the queue was full count when a rescan queues them.
+  std::uint64_t seen = 0;
   std::uint64_t claimed = 0;
   std::uint64_t recovered = 0;  // found in processing/ at start: a crash or kill interrupted them
   std::uint64_t completed = 0;
@@ -57,6 +64,13 @@ class DirectorySource final : public Source {
   void Reject(std::uint64_t ticket, const Error& error) override;
   void Release(std::uint64_t ticket) override;
   std::size_t in_flight() const override { return records_.size(); }
+  std::optional<std::chrono::steady_clock::time_point> oldest_in_flight() const override;
+
+  // Files discovered in the feed directory and not yet claimed: the inbox backlog (io thread).
+  // A lower bound: the queue holds at most kMaxPending names, and files that arrive while it is
+  // full are left for a rescan to find, uncounted until then (stats().rescans grows meanwhile).
+  // Files found in processing/ at start are not counted: they were claimed by an earlier run.
+  std::size_t pending_files() const { return pending_.size(); }
 
   const DirectorySourceStats& stats() const { return stats_; }
   const config::DirectorySourceConfig& config() const { return config_; }
@@ -72,6 +86,9 @@ class DirectorySource final : public Source {
     FileState state = FileState::kClaimed;
     std::int64_t reserved_bytes = 0;
     std::unique_ptr<asio::steady_timer> retry_timer;
+    // When this run claimed the file (or, for one recovered from processing/, took it up again),
+    // just before it was first handed out; a retry keeps it.
+    std::chrono::steady_clock::time_point first_handed_out;
   };
 
   Result<void> PrepareDirectories();
@@ -98,6 +115,7 @@ class DirectorySource final : public Source {
   asio::any_io_executor reader_;
   const config::DirectorySourceConfig config_;  // immutable: the reader thread reads it too
   InFlightBudget& budget_;
+  InFlightBudget::ListenerId release_listener_ = 0;
   const std::int64_t retry_backoff_ms_;
 
   ItemHandler handler_;

@@ -72,12 +72,13 @@ KafkaSource::KafkaSource(asio::io_context& io, config::KafkaSourceConfig config,
       exactly_once_(exactly_once),
       tick_timer_(io),
       revoke_timer_(io) {
-  budget_.OnRelease([this] {
+  release_listener_ = budget_.OnRelease([this] {
     if (running_) Pump();
   });
 }
 
 KafkaSource::~KafkaSource() {
+  budget_.RemoveListener(release_listener_);
   closing_ = true;
   running_ = false;
   tick_timer_.cancel();
@@ -268,6 +269,7 @@ bool KafkaSource::HandOutFront() {
   record.partition = std::move(key);
   record.offset = message.offset;
   record.reserved_bytes = reserved_bytes;
+  record.first_handed_out = std::chrono::steady_clock::now();
   record.message = std::move(held_.front());
   held_.pop_front();
   records_.emplace(ticket, std::move(record));
@@ -286,6 +288,14 @@ SourceItem KafkaSource::MakeItem(std::uint64_t ticket, const rd_kafka_message_t&
   origin.topic = rd_kafka_topic_name(message.rkt);
   origin.partition = message.partition;
   origin.offset = message.offset;
+  // Create time or log-append time, whichever the topic keeps: either is when the record came
+  // into being as far as newswire can tell.
+  rd_kafka_timestamp_type_t timestamp_type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;
+  const std::int64_t timestamp_ms = rd_kafka_message_timestamp(&message, &timestamp_type);
+  if (timestamp_type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE && timestamp_ms >= 0) {
+    item.created_at =
+        std::chrono::system_clock::time_point(std::chrono::milliseconds(timestamp_ms));
+  }
   if (static_cast<std::int64_t>(message.len) > config_.max_record_bytes) {
     // Not copied: the dead letter names the record, and it stays in its topic to be read.
     item.rejection = Error{Stage::kSource, ErrorCode::kTooLarge,
@@ -375,6 +385,68 @@ void KafkaSource::Release(std::uint64_t ticket) {
     ++stats_.records_handed_out;
     handler_(MakeItem(ticket, *again->second.message));
   });
+}
+
+std::optional<std::chrono::steady_clock::time_point> KafkaSource::oldest_in_flight() const {
+  // Linear in the records, which the in-flight budget bounds; called once per metrics scrape.
+  std::optional<std::chrono::steady_clock::time_point> oldest;
+  for (const auto& [ticket, record] : records_) {
+    if (!oldest || record.first_handed_out < *oldest) oldest = record.first_handed_out;
+  }
+  return oldest;
+}
+
+std::vector<KafkaSource::PartitionLag> KafkaSource::partition_lags() const {
+  // Not librdkafka's statistics (consumer_lag): that one counts from the committed offset.
+  // At-least-once mode commits every commit_interval_ms, so it would trail by an interval, and
+  // exactly-once mode commits through the producer's transaction, which the consumer never
+  // hears of, so it would stay at the offset committed when the partition was assigned and only
+  // grow. The backlog is what is not done yet, counted here from what this class knows; the
+  // high watermark is librdkafka's cache of the last fetch response.
+  std::vector<PartitionLag> lags;
+  if (!consumer_ || partitions_.empty()) return lags;
+  // The first offset of each partition polled and not yet handed out (held_ is in poll order,
+  // and a rewind clears it, so that is the smallest).
+  std::map<PartitionKey, std::int64_t> first_held;
+  for (const kafka::MessageHandle& message : held_) {
+    first_held.try_emplace({rd_kafka_topic_name(message->rkt), message->partition},
+                           message->offset);
+  }
+  // The position is the offset after the last record polled: everything from there on was
+  // fetched ahead or not fetched at all. In partitions_ order.
+  kafka::PartitionListHandle positions(
+      rd_kafka_topic_partition_list_new(static_cast<int>(partitions_.size())));
+  for (const auto& [key, state] : partitions_) {
+    rd_kafka_topic_partition_list_add(positions.get(), key.first.c_str(), key.second);
+  }
+  const bool have_positions =
+      rd_kafka_position(consumer_.get(), positions.get()) == RD_KAFKA_RESP_ERR_NO_ERROR;
+  int index = 0;
+  for (const auto& [key, state] : partitions_) {
+    const rd_kafka_topic_partition_t& position = positions->elems[index++];
+    std::int64_t low = -1;
+    std::int64_t high = -1;
+    if (rd_kafka_get_watermark_offsets(consumer_.get(), key.first.c_str(), key.second, &low,
+                                       &high) != RD_KAFKA_RESP_ERR_NO_ERROR ||
+        high < 0) {
+      continue;  // not fetched from yet
+    }
+    // The first offset not done is the smallest of the oldest record handed out and unfinished
+    // (a retried one stays there), the oldest held and the position. Each may be unknown (-1).
+    std::int64_t first_not_done = -1;
+    const auto consider = [&first_not_done](std::int64_t offset) {
+      if (offset >= 0 && (first_not_done < 0 || offset < first_not_done)) first_not_done = offset;
+    };
+    consider(state.progress.first_pending_offset());
+    if (const auto held = first_held.find(key); held != first_held.end()) consider(held->second);
+    if (have_positions && position.err == RD_KAFKA_RESP_ERR_NO_ERROR) consider(position.offset);
+    // Nothing polled from it yet: where consumption starts (the committed offset) is known only
+    // to the broker, and asking it would block.
+    if (first_not_done < 0) continue;
+    lags.push_back(
+        PartitionLag{key.first, key.second, std::max<std::int64_t>(0, high - first_not_done)});
+  }
+  return lags;
 }
 
 void KafkaSource::Finish(std::uint64_t ticket) {

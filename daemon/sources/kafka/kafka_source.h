@@ -3,11 +3,13 @@
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -68,6 +70,23 @@ class KafkaSource final : public Source {
   void Reject(std::uint64_t ticket, const Error& error) override;
   void Release(std::uint64_t ticket) override;
   std::size_t in_flight() const override { return records_.size(); }
+  // A record released for a retry keeps its first time. Exactly-once mode does not retry a
+  // record: an abort rewinds, and the record handed out again is a new one with a new time.
+  std::optional<std::chrono::steady_clock::time_point> oldest_in_flight() const override;
+
+  // How far one assigned partition is behind its end.
+  struct PartitionLag {
+    std::string topic;
+    std::int32_t partition = -1;
+    // Records from the first one not yet done (acknowledged or rejected; in exactly-once mode
+    // that is before its transaction commits) to the high watermark.
+    std::int64_t records = 0;
+  };
+  // The lag of every assigned partition whose high watermark is known (the last fetch response
+  // told it) and whose first undone offset is known (a record of it was polled). Non-blocking,
+  // asks no broker; for the metrics scrape, io thread. The watermark is not refreshed while the
+  // partition is paused for backpressure, so the lag stops growing then: a lower bound.
+  std::vector<PartitionLag> partition_lags() const;
 
   const KafkaSourceStats& stats() const { return stats_; }
   std::size_t assigned_partitions() const { return partitions_.size(); }
@@ -123,6 +142,7 @@ class KafkaSource final : public Source {
     std::int64_t reserved_bytes = 0;
     kafka::MessageHandle message;
     std::unique_ptr<asio::steady_timer> retry_timer;
+    std::chrono::steady_clock::time_point first_handed_out;  // a retry keeps it
   };
 
   Result<void> CreateConsumer();
@@ -150,6 +170,7 @@ class KafkaSource final : public Source {
   config::KafkaSourceConfig config_;
   std::string brokers_;
   InFlightBudget& budget_;
+  InFlightBudget::ListenerId release_listener_ = 0;
   const std::int64_t retry_backoff_ms_;
   const bool exactly_once_;
   ItemHandler handler_;

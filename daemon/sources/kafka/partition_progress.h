@@ -32,6 +32,11 @@ class PartitionProgress {
   void MarkStored() { stored_offset_ = next_offset_to_store_; }
   // Handed out and not finished, plus finished ones waiting for an earlier one.
   std::size_t pending() const { return pending_.size(); }
+  // The smallest offset handed out and not finished (finished ones never lead the map: Finish
+  // drops them), or -1 when none is.
+  std::int64_t first_pending_offset() const {
+    return pending_.empty() ? -1 : pending_.begin()->first;
+  }
 
  private:
   std::map<std::int64_t, bool> pending_;  // offset -> finished

@@ -1,11 +1,20 @@
-// The command line of the real binary: help, version, check-config, process, and the systemd unit.
+// The command line of the real binary: help, version, check-config, process (files, stdin and
+// directories, with progress), and the systemd unit.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <rapidjson/document.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "tests/integration/daemon/daemon_harness.h"
 
@@ -19,7 +28,8 @@ const fs::path kSourceDir = NEWSWIRE_SOURCE_DIR;
 TEST(CliTest, HelpExplainsEveryCommand) {
   auto result = RunNewswire({"--help"});
   EXPECT_EQ(result.exit_code, 0);
-  for (const char* command : {"run", "check-config", "process", "version", "config-reference"}) {
+  for (const char* command :
+       {"run", "check-config", "process", "tail", "version", "config-reference"}) {
     EXPECT_NE(result.output.find(std::string("newswire ") + command), std::string::npos) << command;
   }
   EXPECT_NE(result.output.find("78"), std::string::npos);  // exit codes are explained
@@ -178,6 +188,139 @@ TEST(CliTest, ProcessReadsStandardInputAndRejectsBadInputWith65) {
   auto bad = RunNewswire({"process", "-"}, "Headline\n\xff\xfe\n");
   EXPECT_EQ(bad.exit_code, 65) << bad.output;
   EXPECT_NE(bad.output.find("decode/invalid_utf8"), std::string::npos) << bad.output;
+}
+
+// A feed-like tree: what `process DIR` must read, and what it must leave alone as the directory
+// source does (dotfiles and hidden directories, names being written, symlinks).
+fs::path WriteTree(const fs::path& root) {
+  const fs::path tree = root / "feed";
+  fs::create_directories(tree / "b-sub" / "deeper");
+  fs::create_directories(tree / ".hidden-dir");
+  WriteFile(tree / "c.txt", "Headline C\nBody of C.\n");
+  WriteFile(tree / "a.txt", "Headline A\nBody of A.\n");
+  WriteFile(tree / "b-sub" / "deeper" / "b.txt", "Headline B\nBody of B.\n");
+  WriteFile(tree / ".dotfile.txt", "Hidden headline\nBody.\n");
+  WriteFile(tree / "d.txt.part", "Partial headline\nBody.\n");
+  WriteFile(tree / "e.tmp", "Temporary headline\nBody.\n");
+  WriteFile(tree / ".hidden-dir" / "f.txt", "Hidden dir headline\nBody.\n");
+  fs::create_symlink(tree / "a.txt", tree / "link.txt");
+  return tree;
+}
+
+std::vector<std::string> JsonLines(const std::string& output) {
+  std::vector<std::string> lines;
+  std::istringstream stream(output);
+  for (std::string line; std::getline(stream, line);) {
+    if (line.starts_with("{")) lines.push_back(line);
+  }
+  return lines;
+}
+
+std::string TitleOf(const std::string& json_line) {
+  rapidjson::Document line;
+  line.Parse(json_line.c_str());
+  if (line.HasParseError()) return "(not JSON) " + json_line;
+  return line["value"]["title"].GetString();
+}
+
+TEST(CliTest, ProcessReadsADirectoryRecursivelyInPathOrderSkippingIgnoredNames) {
+  TempDir temp;
+  const fs::path tree = WriteTree(temp.path());
+  auto result = RunNewswire({"process", tree.string()});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const auto lines = JsonLines(result.output);
+  ASSERT_EQ(lines.size(), 3U) << result.output;
+  // Sorted by path: feed/a.txt, feed/b-sub/deeper/b.txt, feed/c.txt.
+  EXPECT_EQ(TitleOf(lines[0]), "Headline A");
+  EXPECT_EQ(TitleOf(lines[1]), "Headline B");
+  EXPECT_EQ(TitleOf(lines[2]), "Headline C");
+  // Not a terminal: no bar, and a run this short gets only the summary.
+  EXPECT_EQ(result.output.find('\r'), std::string::npos);
+  EXPECT_NE(result.output.find("\nprocess: 3 files in "), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find(" files/s), 3 articles, 0 failed\n"), std::string::npos)
+      << result.output;
+}
+
+TEST(CliTest, ProcessQuietLeavesOnlyTheEvents) {
+  TempDir temp;
+  const fs::path tree = WriteTree(temp.path());
+  auto result = RunNewswire({"process", "--quiet", tree.string(), (tree / "c.txt").string()});
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(JsonLines(result.output).size(), 4U) << result.output;
+  EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 4) << result.output;
+}
+
+TEST(CliTest, ProcessCountsRejectedFilesOfADirectoryAndExits65) {
+  TempDir temp;
+  const fs::path tree = temp.path() / "feed";
+  fs::create_directories(tree);
+  WriteFile(tree / "1-good.txt", "Good headline\nBody.\n");
+  WriteFile(tree / "2-bad.txt", "Headline\n\xff\xfe\n");
+  WriteFile(tree / "3-good.txt", "Another good headline\nBody.\n");
+  auto result = RunNewswire({"process", tree.string()});
+  EXPECT_EQ(result.exit_code, 65) << result.output;
+  EXPECT_EQ(JsonLines(result.output).size(), 2U) << result.output;
+  EXPECT_NE(result.output.find((tree / "2-bad.txt").string() + ": decode/invalid_utf8"),
+            std::string::npos)
+      << result.output;
+  EXPECT_NE(result.output.find("process: 3 files in "), std::string::npos) << result.output;
+  EXPECT_NE(result.output.find(" files/s), 2 articles, 1 failed\n"), std::string::npos)
+      << result.output;
+}
+
+TEST(CliTest, ProcessOfAnEmptyDirectorySaysSo) {
+  TempDir temp;
+  auto result = RunNewswire({"process", temp.path().string()});
+  EXPECT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_EQ(result.output, temp.path().string() + ": no files to process\n");
+}
+
+// On a terminal, stderr gets a bar redrawn with '\r' and the summary, stdout still the events.
+TEST(CliTest, ProcessDrawsAProgressBarWhenStderrIsATerminal) {
+  TempDir temp;
+  const fs::path tree = WriteTree(temp.path());
+  const fs::path events = temp.path() / "events.jsonl";
+  const int terminal = posix_openpt(O_RDWR | O_NOCTTY);
+  ASSERT_GE(terminal, 0);
+  ASSERT_EQ(grantpt(terminal), 0);
+  ASSERT_EQ(unlockpt(terminal), 0);
+  const std::string terminal_name = ptsname(terminal);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const int input = open("/dev/null", O_RDONLY);
+    const int output = open(events.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int error = open(terminal_name.c_str(), O_WRONLY | O_NOCTTY);
+    dup2(input, STDIN_FILENO);
+    dup2(output, STDOUT_FILENO);
+    dup2(error, STDERR_FILENO);
+    std::string binary = NEWSWIRE_BINARY_PATH;
+    std::vector<std::string> arguments = {"process", tree.string()};
+    std::vector<char*> argv = {binary.data(), arguments[0].data(), arguments[1].data(), nullptr};
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  // Read while it runs: a terminal holds only so much unread output.
+  std::string screen;
+  int status = 0;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (std::chrono::steady_clock::now() < deadline) {
+    pollfd readable{terminal, POLLIN, 0};
+    if (poll(&readable, 1, 100) > 0 && (readable.revents & POLLIN) != 0) {
+      char buffer[4096];
+      const ssize_t got = read(terminal, buffer, sizeof(buffer));
+      if (got > 0) screen.append(buffer, static_cast<std::size_t>(got));
+      continue;
+    }
+    if (waitpid(pid, &status, WNOHANG) == pid) break;
+  }
+  close(terminal);
+  ASSERT_TRUE(WIFEXITED(status)) << screen;
+  EXPECT_EQ(WEXITSTATUS(status), 0) << screen;
+  EXPECT_EQ(JsonLines(ReadFile(events)).size(), 3U);
+  // The terminal turns "\n" into "\r\n" on output.
+  EXPECT_NE(screen.find("\r[####################] 3/3 files  "), std::string::npos) << screen;
+  EXPECT_NE(screen.find("\r\nprocess: 3 files in "), std::string::npos) << screen;
+  EXPECT_NE(screen.find("\r[#"), std::string::npos) << screen;
 }
 
 TEST(CliTest, SystemdUnitVerifiesCleanly) {

@@ -317,7 +317,8 @@ TEST_F(DaemonTest, SighupReloadsTheTopicModel) {
   ASSERT_NO_FATAL_FAILURE(TrainZorblaxModel(temp_.path(), "business", model));
   daemon_->Signal(SIGHUP);
   ASSERT_TRUE(daemon_->WaitForLog("reloaded in", 20s)) << daemon_->Log();
-  EXPECT_NE(daemon_->Log().find("and the topic model " + model.string()), std::string::npos);
+  EXPECT_NE(daemon_->Log().find("SIGHUP: reloading " + (temp_.path() / "newswire.yaml").string()),
+            std::string::npos);
   EXPECT_NE(daemon_->Log().find("topic model " + model.string() + " (2 classes)"),
             std::string::npos)
       << daemon_->Log();

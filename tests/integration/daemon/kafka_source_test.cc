@@ -21,6 +21,7 @@
 #include "daemon/kafka/embedded_broker.h"
 #include "tests/integration/daemon/daemon_harness.h"
 #include "tests/integration/daemon/expectations.h"
+#include "tests/support/http_client.h"
 #include "tests/support/test_consumer.h"
 #include "tests/support/test_producer.h"
 
@@ -165,6 +166,18 @@ TEST_F(KafkaSourceTest, EveryRecordBecomesAnEventAndOffsetsAreCommittedToTheEnd)
   // The status line accounts for the source.
   EXPECT_TRUE(daemon_->WaitForLog("kafka source news.raw: 6 partition(s)", 10s)) << daemon_->Log();
   EXPECT_TRUE(daemon_->WaitForLog("acknowledged 2000, rejected 0", 10s)) << daemon_->Log();
+  // /metrics: every partition consumed to its end, no lag left.
+  std::string address = ReadFile(temp_.path() / "http-address");
+  while (!address.empty() && address.back() == '\n') address.pop_back();
+  const std::string metrics = HttpGet(address, "/metrics").body;
+  for (int partition = 0; partition < 6; ++partition) {
+    EXPECT_EQ(Sample(metrics, R"(newswire_kafka_source_lag_records{source="news.raw",topic=")" +
+                                  std::string(kInputTopic) + R"(",partition=")" +
+                                  std::to_string(partition) + R"("})"),
+              0)
+        << partition << "\n"
+        << metrics;
+  }
   ASSERT_NO_FATAL_FAILURE(StopDaemonCleanly());
   EXPECT_EQ(CommittedTotal(), kArticles);
 }

@@ -2,23 +2,18 @@
 // balancer would: /metrics follows the files and articles processed, /health turns 503 while the
 // test's broker is down and 200 once it is back, /ready answers 200 once intake runs. The shipped
 // alert rules and dashboard query only metrics that exist.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cctype>
 #include <chrono>
-#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
 #include <set>
 #include <string>
-#include <thread>
 
 #include "tests/integration/daemon/daemon_harness.h"
 #include "tests/integration/daemon/expectations.h"
+#include "tests/support/http_client.h"
 #include "tests/support/test_consumer.h"
 
 namespace newswire::testing {
@@ -29,56 +24,6 @@ using namespace std::chrono_literals;
 
 constexpr const char* kTopic = "news.articles.tagged";
 constexpr const char* kDeadLetterTopic = "news.articles.dead-letter";
-
-struct HttpReply {
-  int status = 0;  // 0: no answer
-  std::string body;
-};
-
-// One GET over a fresh TCP connection to "127.0.0.1:port"; the server closes after answering.
-HttpReply HttpGet(const std::string& address, const std::string& path) {
-  const std::size_t colon = address.rfind(':');
-  const int port = std::stoi(address.substr(colon + 1));
-  const int socket_fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in target{};
-  target.sin_family = AF_INET;
-  target.sin_port = htons(static_cast<std::uint16_t>(port));
-  inet_pton(AF_INET, address.substr(0, colon).c_str(), &target.sin_addr);
-  HttpReply reply;
-  if (connect(socket_fd, reinterpret_cast<sockaddr*>(&target), sizeof target) != 0) {
-    close(socket_fd);
-    return reply;
-  }
-  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
-  if (send(socket_fd, request.data(), request.size(), 0) < 0) {
-    close(socket_fd);
-    return reply;
-  }
-  std::string response;
-  char buffer[4096];
-  for (ssize_t received; (received = recv(socket_fd, buffer, sizeof buffer, 0)) > 0;) {
-    response.append(buffer, static_cast<std::size_t>(received));
-  }
-  close(socket_fd);
-  if (response.rfind("HTTP/1.1 ", 0) != 0) return reply;
-  reply.status = std::stoi(response.substr(9, 3));
-  if (const std::size_t body = response.find("\r\n\r\n"); body != std::string::npos) {
-    reply.body = response.substr(body + 4);
-  }
-  return reply;
-}
-
-// The value of the sample line that starts with `series` ("name" or "name{labels}"), or -1.
-double Sample(const std::string& metrics, const std::string& series) {
-  for (std::size_t start = 0; start < metrics.size();) {
-    std::size_t end = metrics.find('\n', start);
-    if (end == std::string::npos) end = metrics.size();
-    const std::string line = metrics.substr(start, end - start);
-    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
-    start = end + 1;
-  }
-  return -1;
-}
 
 // Every newswire_* metric the shipped alert rules and dashboard (deploy/monitoring) query is one
 // that /metrics exports: a renamed metric must not silence an alert.
@@ -123,7 +68,8 @@ class OperatorEndpointTest : public DaemonFixture {
 
   void StartDaemon() {
     const fs::path config = temp_.path() / "newswire.yaml";
-    WriteFile(config, DaemonConfig(broker_->bootstrap_servers(), feed_, temp_.path() / "broker"));
+    WriteFile(config, DaemonConfig(broker_->bootstrap_servers(), feed_, temp_.path() / "broker", "",
+                                   "", "  properties:\n    statistics.interval.ms: \"200\"\n"));
     daemon_ = std::make_unique<DaemonProcess>(config, temp_.path() / "newswire.log");
     ASSERT_TRUE(daemon_->WaitForLog("newswire ready", 20s)) << daemon_->Log();
     address_ = ReadFile(temp_.path() / "http-address");
@@ -168,6 +114,38 @@ TEST_F(OperatorEndpointTest, MetricsFollowTheWorkAndHealthFollowsTheBroker) {
   EXPECT_EQ(Sample(metrics, "newswire_item_duration_seconds_count"), 4) << metrics;
   // The empty file went through the pipeline too (which rejected it).
   EXPECT_EQ(Sample(metrics, "newswire_pipeline_duration_seconds_count"), 4) << metrics;
+  // Per feed directory: every file seen, claimed and finished; nothing waiting or in flight.
+  for (const auto& [outcome, count] :
+       {std::pair{"seen", 4}, {"claimed", 4}, {"completed", 3}, {"failed", 1}, {"retried", 0}}) {
+    EXPECT_EQ(Sample(metrics, std::string(R"(newswire_directory_files_total{directory="inbox",)") +
+                                  R"(outcome=")" + outcome + R"("})"),
+              count)
+        << outcome << "\n"
+        << metrics;
+  }
+  EXPECT_EQ(Sample(metrics, R"(newswire_directory_pending_files{directory="inbox"})"), 0);
+  EXPECT_EQ(Sample(metrics, "newswire_oldest_unacknowledged_item_age_seconds"), 0) << metrics;
+  // From each file's modification time to its delivery: four observations, within the test's
+  // duration.
+  EXPECT_EQ(Sample(metrics, "newswire_end_to_end_latency_seconds_count"), 4) << metrics;
+  EXPECT_GT(Sample(metrics, "newswire_end_to_end_latency_seconds_sum"), 0) << metrics;
+  EXPECT_LT(Sample(metrics, "newswire_end_to_end_latency_seconds_sum"), 4 * 60) << metrics;
+  EXPECT_GT(Sample(metrics, R"(newswire_output_bytes_total{topic="news.articles.tagged"})"), 300)
+      << metrics;
+  EXPECT_GT(Sample(metrics, R"(newswire_output_bytes_total{topic="news.articles.dead-letter"})"), 0)
+      << metrics;
+  // librdkafka's statistics (every 200 ms here): the broker is up and answered.
+  const std::string broker = broker_->bootstrap_servers() + "/1";
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        metrics = HttpGet(address_, "/metrics").body;
+        return Sample(metrics, R"(newswire_kafka_broker_up{broker=")" + broker + R"("})") == 1;
+      },
+      10s))
+      << metrics;
+  EXPECT_EQ(Sample(metrics, R"(newswire_kafka_broker_errors_total{broker=")" + broker + R"("})"), 0)
+      << metrics;
+  EXPECT_EQ(Sample(metrics, "newswire_kafka_producer_queue_bytes"), 0) << metrics;
   EXPECT_EQ(Sample(metrics, "newswire_in_flight_items"), 0) << metrics;
   EXPECT_EQ(Sample(metrics, "newswire_ready"), 1) << metrics;
   EXPECT_GT(Sample(metrics, "newswire_input_bytes_total"), 100) << metrics;

@@ -7,11 +7,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -466,12 +468,6 @@ TEST_F(KafkaSinkTest, EncodedDeadLetterRoundTripsThroughKafka) {
   EXPECT_EQ(records[0].Header("newswire-error-code"), "invalid_utf8");
 }
 
-// Kafka protocol API key of EndTxn and error codes the cluster answers it with, for the
-// broker's error injection.
-constexpr int kEndTxnApi = 26;
-constexpr int kUnknownProducerId = 59;
-constexpr int kProducerFenced = 90;
-
 // `count` events sent from `first` on, and their delivery reports awaited.
 void SendAndAwait(KafkaSink& sink, DeliveryLog& log, int first, int count) {
   for (int index = first; index < first + count; ++index) {
@@ -479,6 +475,124 @@ void SendAndAwait(KafkaSink& sink, DeliveryLog& log, int first, int count) {
   }
   ASSERT_TRUE(log.AwaitTotal(static_cast<std::size_t>(first + count), seconds(10)));
 }
+
+// True when `statistics` show bytes transmitted and at least one broker that is up with a round
+// trip measured in the last interval.
+bool ShowsTraffic(const std::optional<kafka::ClientStatistics>& statistics) {
+  return statistics.has_value() && statistics->transmitted_bytes > 0 &&
+         std::any_of(statistics->brokers.begin(), statistics->brokers.end(),
+                     [](const kafka::BrokerStatistics& broker) {
+                       return broker.up && broker.round_trip_seconds > 0;
+                     });
+}
+
+// Sends one event after another, each awaited, until the sink's client statistics show traffic
+// or the timeout passed; returns the last statistics seen. librdkafka's round-trip window covers
+// only the last interval, so requests have to keep flowing while the test watches.
+std::optional<kafka::ClientStatistics> SendUntilStatisticsShowTraffic(KafkaSink& sink,
+                                                                      DeliveryLog& log,
+                                                                      milliseconds timeout) {
+  std::optional<kafka::ClientStatistics> statistics;
+  const auto deadline = steady_clock::now() + timeout;
+  for (int index = 0; steady_clock::now() < deadline; ++index) {
+    if (!sink.Send(MakeEvent(index), log.CallbackFor(index))) break;
+    if (!log.AwaitTotal(static_cast<std::size_t>(index) + 1, seconds(5))) break;
+    statistics = sink.client_statistics();
+    if (ShowsTraffic(statistics)) break;
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  return statistics;
+}
+
+TEST_F(KafkaSinkTest, ReportsClientStatisticsOfTheBrokerItSendsTo) {
+  // A known delay makes the round trip measurable and checks its unit (seconds, not librdkafka's
+  // microseconds).
+  constexpr int kRttMs = 20;
+  broker_->SetBrokerRtt(kBrokerId, kRttMs);
+  KafkaSinkOptions options = Options();
+  options.statistics_interval_ms = 100;
+  DeliveryLog log;
+  auto sink = MakeSink(options);
+  ASSERT_NE(sink, nullptr);
+
+  const std::optional<kafka::ClientStatistics> statistics =
+      SendUntilStatisticsShowTraffic(*sink, log, seconds(10));
+
+  ASSERT_TRUE(statistics.has_value()) << "no statistics within 10 s";
+  ASSERT_TRUE(ShowsTraffic(statistics)) << "sent " << log.Total();
+  EXPECT_GT(statistics->transmitted_bytes, 0u);
+  EXPECT_GE(statistics->queue_messages, 0);
+  EXPECT_GE(statistics->queue_bytes, 0);
+  // One broker, named by the address it was bootstrapped with and its id.
+  ASSERT_EQ(statistics->brokers.size(), 1u);
+  const kafka::BrokerStatistics& broker = statistics->brokers[0];
+  EXPECT_EQ(broker.node_id, kBrokerId);
+  EXPECT_EQ(broker.name, broker_->bootstrap_servers() + "/" + std::to_string(kBrokerId));
+  EXPECT_TRUE(broker.up);
+  // Every response is delayed by kRttMs; a little slack for the mock's millisecond timers.
+  EXPECT_GE(broker.round_trip_seconds, 0.9 * kRttMs / 1000.0);
+  EXPECT_LT(broker.round_trip_seconds, 5.0);
+  EXPECT_EQ(broker.errors, 0u);
+  EXPECT_EQ(broker.request_timeouts, 0u);
+}
+
+TEST_F(KafkaSinkTest, ClientStatisticsStayOffWhenTheIntervalIsZero) {
+  constexpr int kEvents = 5;
+  KafkaSinkOptions options = Options();
+  options.statistics_interval_ms = 0;
+  DeliveryLog log;
+  auto sink = MakeSink(options);
+  ASSERT_NE(sink, nullptr);
+
+  ASSERT_NO_FATAL_FAILURE(SendAndAwait(*sink, log, 0, kEvents));
+  // Asserting that nothing arrives takes a plain wait: ten of the intervals the other tests use.
+  std::this_thread::sleep_for(seconds(1));
+
+  EXPECT_FALSE(sink->client_statistics().has_value());
+}
+
+TEST_F(KafkaSinkTest, StatisticsIntervalPropertyWinsOverTheOption) {
+  KafkaSinkOptions options = Options();
+  options.statistics_interval_ms = 0;
+  options.properties["statistics.interval.ms"] = "100";
+  DeliveryLog log;
+  auto sink = MakeSink(options);
+  ASSERT_NE(sink, nullptr);
+
+  const std::optional<kafka::ClientStatistics> statistics =
+      SendUntilStatisticsShowTraffic(*sink, log, seconds(10));
+
+  EXPECT_TRUE(ShowsTraffic(statistics));
+}
+
+// A transactional producer also talks to its transaction coordinator, which librdkafka lists as a
+// logical broker ("TxnCoordinator") carrying the id of the broker it delegates to; it must not be
+// counted as a second broker.
+TEST_F(KafkaSinkTest, TransactionCoordinatorIsNotListedAsASecondBroker) {
+  KafkaSinkOptions options = Options();
+  options.transactional_id = "sink-test-statistics";
+  options.statistics_interval_ms = 100;
+  auto sink = MakeSink(options);
+  ASSERT_NE(sink, nullptr);
+  const Result<void> initialized = sink->InitTransactions(10000);
+  ASSERT_TRUE(initialized) << initialized.error().Describe();
+  DeliveryLog log;
+
+  const std::optional<kafka::ClientStatistics> statistics =
+      SendUntilStatisticsShowTraffic(*sink, log, seconds(10));
+
+  ASSERT_TRUE(ShowsTraffic(statistics));
+  ASSERT_EQ(statistics->brokers.size(), 1u);
+  EXPECT_EQ(statistics->brokers[0].node_id, kBrokerId);
+  const auto ended = sink->EndTransaction({}, /*commit=*/true);
+  ASSERT_TRUE(ended) << ended.error().Describe();
+}
+
+// Kafka protocol API key of EndTxn and error codes the cluster answers it with, for the
+// broker's error injection.
+constexpr int kEndTxnApi = 26;
+constexpr int kUnknownProducerId = 59;
+constexpr int kProducerFenced = 90;
 
 // Exactly-once mode's producer: a transaction commits its events with a consumer group's
 // offsets; one the cluster refuses is aborted and the next one works; an abort can be asked for.

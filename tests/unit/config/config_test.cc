@@ -1099,7 +1099,8 @@ TEST(ConfigTest, ShippedDemoConfigLoads) {
 
 TEST(ConfigTest, ReferenceHasOneRowPerOption) {
   const std::string reference = ConfigReference();
-  EXPECT_THAT(reference, HasSubstr("| Key | Type | Default | Bounds | Description |\n"));
+  EXPECT_THAT(reference,
+              HasSubstr("| Key | Type | Default | Bounds | On SIGHUP | Description |\n"));
   EXPECT_THAT(reference,
               HasSubstr("| `kafka.message_timeout_ms` | duration (ms) | `300000` | 1000 to "
                         "2147483647 | "));
@@ -1131,6 +1132,74 @@ TEST(ConfigTest, DocumentationContainsTheGeneratedReference) {
       document.substr(begin_at + begin.size(), end_at - begin_at - begin.size());
   EXPECT_EQ(between, ConfigReference())
       << "regenerate the table in docs/configuration.md with `newswire config-reference`";
+}
+
+TEST(RestartOnlyChangesTest, LiveKeysAndFeedDirectoriesAreNotReported) {
+  const Config running = ParseValid(kMinimal);
+  const Config loaded = ParseValid(R"(sources:
+  directories:
+    - path: /srv/feeds/afp
+    - path: /srv/feeds/reuters
+      recursive: true
+log:
+  level: debug
+  events: true
+  stats_interval_ms: 5000
+classify:
+  routes_file: /etc/newswire/routes.yaml
+)");
+  EXPECT_THAT(RestartOnlyChanges(running, loaded), IsEmpty());
+}
+
+TEST(RestartOnlyChangesTest, ReportsEveryRestartOnlyKeyInTableOrder) {
+  const Config running = ParseValid(R"(sources:
+  directories:
+    - path: /srv/feeds/reuters
+  kafka:
+    - topics: [news.raw]
+)");
+  const Config loaded = ParseValid(R"(kafka:
+  brokers: kafka-1:9092
+  properties: {linger.ms: "20"}
+sources:
+  directories:
+    - path: /srv/feeds/reuters
+  kafka:
+    - topics: [news.raw, news.more]
+log:
+  format: json
+daemon:
+  state_dir: /srv/newswire/state
+)");
+  EXPECT_THAT(RestartOnlyChanges(running, loaded),
+              ElementsAre("kafka.brokers", "kafka.properties", "sources.kafka[0].topics",
+                          "log.format", "daemon.state_dir"));
+}
+
+TEST(RestartOnlyChangesTest, AddedOrRemovedKafkaSourcesNameTheList) {
+  const Config running = ParseValid(kMinimal);
+  const Config loaded = ParseValid(R"(sources:
+  directories:
+    - path: /srv/feeds/reuters
+  kafka:
+    - topics: [news.raw]
+)");
+  EXPECT_THAT(RestartOnlyChanges(running, loaded), ElementsAre("sources.kafka"));
+  EXPECT_THAT(RestartOnlyChanges(loaded, running), ElementsAre("sources.kafka"));
+}
+
+TEST(RestartOnlyChangesTest, TheReferenceSaysWhatSighupApplies) {
+  const std::string reference = ConfigReference();
+  EXPECT_THAT(reference, HasSubstr("| `log.level` | enum | `info` | `trace`, `debug`, `info`, "
+                                   "`warn`, `error` | applied |"));
+  EXPECT_THAT(reference, HasSubstr("| `kafka.brokers` | string | `embedded` |"));
+  for (const Option& option : Options()) {
+    if (option.key.starts_with("sources.directories[]")) {
+      EXPECT_EQ(ReloadOf(option), Reload::kLive) << option.key;
+    } else if (option.key.starts_with("sources.kafka[]") || option.key.starts_with("kafka.")) {
+      EXPECT_EQ(ReloadOf(option), Reload::kRestart) << option.key;
+    }
+  }
 }
 
 }  // namespace

@@ -1,11 +1,14 @@
 #include "daemon/sources/directory/directory_source.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <asio/io_context.hpp>
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -165,6 +168,8 @@ TEST_F(DirectorySourceTest, RecoversWhatACrashLeftInProcessingFirst) {
   EXPECT_EQ(items_[0].raw.bytes, "Left\nover\n");
   EXPECT_EQ(items_[0].raw.origin.path, (feed_ / "world" / "left.txt").string());
   EXPECT_EQ(source_->stats().recovered, 1u);
+  EXPECT_NE(items_[0].created_at, std::chrono::system_clock::time_point{});
+  EXPECT_TRUE(source_->oldest_in_flight());
   source_->Acknowledge(items_[0].ticket);
   EXPECT_EQ(Names(feed_ / "done"), (std::vector<std::string>{"world%2Fleft.txt"}));
 }
@@ -180,6 +185,76 @@ TEST_F(DirectorySourceTest, StopsClaimingWhenTheBudgetIsUsedUp) {
   source_->Acknowledge(items_[0].ticket);
   ASSERT_TRUE(RunUntil([&] { return items_.size() == 3; }));
   EXPECT_EQ(Names(feed_ / "processing").size(), 2u);
+}
+
+// The backlog metric: files another source's work keeps from being claimed are pending (and
+// seen once), and drain when the budget frees up.
+TEST_F(DirectorySourceTest, FilesWaitingForTheBudgetArePendingUntilItFreesUp) {
+  constexpr std::size_t kFiles = 4;
+  Start(/*max_files=*/kFiles);
+  std::size_t taken = 0;
+  while (budget_->TryAcquire(0)) ++taken;
+  ASSERT_EQ(taken, kFiles);
+  for (std::size_t i = 0; i < kFiles; ++i) {
+    WriteFile(feed_ / ("f" + std::to_string(i) + ".txt"), "T\nb\n");
+  }
+  ASSERT_TRUE(RunUntil([&] { return source_->pending_files() == kFiles; }))
+      << source_->pending_files();
+  EXPECT_EQ(source_->stats().seen, kFiles);
+  EXPECT_EQ(source_->stats().claimed, 0u);
+  EXPECT_TRUE(items_.empty());
+  EXPECT_FALSE(source_->oldest_in_flight());
+
+  for (std::size_t i = 0; i < taken; ++i) budget_->Release(0);
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == kFiles; }));
+  EXPECT_EQ(source_->pending_files(), 0u);
+  EXPECT_EQ(source_->stats().claimed, kFiles);
+  EXPECT_EQ(source_->stats().seen, kFiles);  // claiming does not count them again
+}
+
+TEST_F(DirectorySourceTest, OldestInFlightKeepsTheFirstHandOutAcrossRetries) {
+  Start();
+  EXPECT_FALSE(source_->oldest_in_flight());
+  const auto before = std::chrono::steady_clock::now();
+  WriteFile(feed_ / "a.txt", "A\nbody\n");
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 1; }));
+  const auto first = source_->oldest_in_flight();
+  ASSERT_TRUE(first);
+  EXPECT_GE(*first, before);
+  EXPECT_LE(*first, std::chrono::steady_clock::now());
+
+  WriteFile(feed_ / "b.txt", "B\nbody\n");
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 2; }));
+  EXPECT_EQ(source_->oldest_in_flight(), first);  // a.txt is older
+
+  // Released and handed out again: a.txt keeps its first time, so a retry loop shows as old.
+  source_->Release(items_[0].ticket);
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 3; }));
+  ASSERT_EQ(items_[2].ticket, items_[0].ticket);
+  EXPECT_EQ(source_->oldest_in_flight(), first);
+
+  source_->Acknowledge(items_[0].ticket);
+  const auto second = source_->oldest_in_flight();
+  ASSERT_TRUE(second);
+  EXPECT_GT(*second, *first);  // b.txt, claimed after a.txt was handed out
+  source_->Acknowledge(items_[1].ticket);
+  EXPECT_FALSE(source_->oldest_in_flight());
+}
+
+TEST_F(DirectorySourceTest, CreatedAtIsTheFileModificationTime) {
+  // Written elsewhere, dated, then moved in: a rename keeps the modification time.
+  const fs::path staged = root_ / "dated.txt";
+  WriteFile(staged, "Dated\nbody\n");
+  const timespec modified{1'600'000'000, 123'456'789};
+  const timespec times[2] = {modified, modified};
+  ASSERT_EQ(utimensat(AT_FDCWD, staged.c_str(), times, 0), 0) << std::strerror(errno);
+  Start();
+  fs::rename(staged, feed_ / "dated.txt");
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 1; }));
+  EXPECT_EQ(items_[0].created_at,
+            std::chrono::system_clock::time_point(
+                std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                    std::chrono::seconds(1'600'000'000) + std::chrono::nanoseconds(123'456'789))));
 }
 
 TEST_F(DirectorySourceTest, RejectsSymlinksDirectoriesAndOversizeFilesWithoutReadingThem) {

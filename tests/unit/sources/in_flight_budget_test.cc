@@ -42,5 +42,20 @@ TEST(InFlightBudgetTest, ReleaseWakesListeners) {
   EXPECT_EQ(woken, 1);
 }
 
+TEST(InFlightBudgetTest, ARemovedListenerIsNotCalledAgain) {
+  InFlightBudget budget(2, 1000);
+  int first = 0;
+  int second = 0;
+  const InFlightBudget::ListenerId first_id = budget.OnRelease([&first] { ++first; });
+  budget.OnRelease([&second] { ++second; });
+  ASSERT_TRUE(budget.TryAcquire(10));
+  ASSERT_TRUE(budget.TryAcquire(10));
+  budget.Release(10);
+  budget.RemoveListener(first_id);
+  budget.Release(10);
+  EXPECT_EQ(first, 1);
+  EXPECT_EQ(second, 2);
+}
+
 }  // namespace
 }  // namespace newswire::sources

@@ -71,5 +71,19 @@ TEST(PartitionProgressTest, FinishingAnOffsetNeverHandedOutIsIgnored) {
   EXPECT_EQ(progress.pending(), 1U);
 }
 
+// The lag metric counts from here: the oldest offset not finished, even while later ones are.
+TEST(PartitionProgressTest, FirstPendingOffsetIsTheOldestNotFinished) {
+  PartitionProgress progress;
+  EXPECT_EQ(progress.first_pending_offset(), -1);
+  for (std::int64_t offset = 7; offset < 10; ++offset) progress.HandOut(offset);
+  EXPECT_EQ(progress.first_pending_offset(), 7);
+  progress.Finish(8);
+  EXPECT_EQ(progress.first_pending_offset(), 7);
+  progress.Finish(7);
+  EXPECT_EQ(progress.first_pending_offset(), 9);  // 8 was finished already
+  progress.Finish(9);
+  EXPECT_EQ(progress.first_pending_offset(), -1);
+}
+
 }  // namespace
 }  // namespace newswire::sources
