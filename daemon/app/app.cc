@@ -313,6 +313,8 @@ class App {
   metrics::Histogram* item_seconds_ = nullptr;
   metrics::Histogram* end_to_end_seconds_ = nullptr;
   metrics::Histogram* pipeline_seconds_ = nullptr;
+  // newswire_stage_duration_seconds, one per pipeline stage, in StageTimings order.
+  std::array<metrics::Histogram*, 6> stage_seconds_{};
   std::unique_ptr<OperatorEndpoint> endpoint_;  // null when http.enabled is false
   // Health (io thread): when a metadata request last reached Kafka, and when an item last
   // completed. A probe runs on a worker every few seconds.
@@ -629,9 +631,15 @@ void App::ProcessItem(sources::Source& source, sources::SourceItem item,
     return;
   }
   const auto pipeline_started = Clock::now();
-  auto processed = pipeline->Process(item.raw, std::chrono::system_clock::now());
+  pipeline::StageTimings timings;
+  auto processed = pipeline->Process(item.raw, std::chrono::system_clock::now(), &timings);
   pipeline_seconds_->Observe(
       std::chrono::duration<double>(Clock::now() - pipeline_started).count());
+  const std::array stage_times = {timings.decode,   timings.normalize, timings.classify,
+                                  timings.remember, timings.encode,    timings.route};
+  for (std::size_t stage = 0; stage < stage_times.size(); ++stage) {
+    stage_seconds_[stage]->Observe(std::chrono::duration<double>(stage_times[stage]).count());
+  }
   if (!processed) {
     spdlog::error("rejected {}: {}", item.raw.origin.Describe(), processed.error().Describe());
     tracker->SetRejection(processed.error());
@@ -1162,6 +1170,16 @@ void App::RegisterMetrics() {
                                       "Decoding, normalizing and classifying one item", {},
                                       metrics::DefaultLatencyBucketsSeconds())
                            .Get();
+  auto& stages = registry_.Histogram(
+      "newswire_stage_duration_seconds",
+      "Time one item spent in a pipeline stage, summed over its articles: decode, normalize, "
+      "classify, remember (duplicates and stories), encode, route",
+      {"stage"}, metrics::DefaultLatencyBucketsSeconds());
+  const std::array<const char*, 6> stage_names = {"decode",   "normalize", "classify",
+                                                  "remember", "encode",    "route"};
+  for (std::size_t stage = 0; stage < stage_names.size(); ++stage) {
+    stage_seconds_[stage] = &stages.WithLabels({stage_names[stage]});
+  }
   const auto gauge = [this](std::string_view name, std::string_view help,
                             std::function<double()> value) {
     registry_.CollectedGauge(name, help, {}, [value = std::move(value)] {

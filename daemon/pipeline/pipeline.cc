@@ -32,9 +32,19 @@ Result<Article> Pipeline::Remember(Article article,
   return article;
 }
 
-ProcessResult Pipeline::Process(const RawArticle& raw,
-                                std::chrono::system_clock::time_point now) const {
+ProcessResult Pipeline::Process(const RawArticle& raw, std::chrono::system_clock::time_point now,
+                                StageTimings* timings) const {
+  // Adds the time since the previous mark to `stage` (no clock reads without `timings`).
+  auto mark = timings != nullptr ? std::chrono::steady_clock::now()
+                                 : std::chrono::steady_clock::time_point{};
+  const auto lap = [timings, &mark](std::chrono::nanoseconds StageTimings::*stage) {
+    if (timings == nullptr) return;
+    const auto now_mark = std::chrono::steady_clock::now();
+    timings->*stage += now_mark - mark;
+    mark = now_mark;
+  };
   auto decoded = Decode(raw, options_.json_fields);
+  lap(&StageTimings::decode);
   if (!decoded) return tl::unexpected<Error>(std::move(decoded.error()));
 
   const std::shared_ptr<const Classifier> classifier = classifier_.load();
@@ -46,18 +56,26 @@ ProcessResult Pipeline::Process(const RawArticle& raw,
       events.emplace_back(tl::unexpected<Error>(std::move(article.error())));
       continue;
     }
-    auto classified =
-        Normalize(std::move(*article))
-            .and_then([&classifier](Article normalized) {
-              return classifier != nullptr ? classifier->Classify(std::move(normalized))
-                                           : Classify(std::move(normalized));
-            })
-            .and_then([&](Article classified) { return Remember(std::move(classified), now); });
+    lap(&StageTimings::decode);
+    auto classified = Normalize(std::move(*article))
+                          .and_then([&](Article normalized) {
+                            lap(&StageTimings::normalize);
+                            return classifier != nullptr
+                                       ? classifier->Classify(std::move(normalized))
+                                       : Classify(std::move(normalized));
+                          })
+                          .and_then([&](Article classified) {
+                            lap(&StageTimings::classify);
+                            auto remembered = Remember(std::move(classified), now);
+                            lap(&StageTimings::remember);
+                            return remembered;
+                          });
     if (!classified) {
       events.emplace_back(tl::unexpected<Error>(std::move(classified.error())));
       continue;
     }
     auto event = Encode(*classified, encode_options_, now);
+    lap(&StageTimings::encode);
     if (!event || classifier == nullptr) {
       events.push_back(std::move(event));
       continue;
@@ -73,6 +91,7 @@ ProcessResult Pipeline::Process(const RawArticle& raw,
     }
     events.insert(events.end() - static_cast<std::ptrdiff_t>(route_topics.size()),
                   std::move(event));
+    lap(&StageTimings::route);
   }
   return events;
 }

@@ -27,6 +27,17 @@ struct PipelineOptions {
   std::shared_ptr<ArticleMemory> memory;
 };
 
+// Time spent in each stage on one item, summed over its articles, for the daemon's per-stage
+// latency histograms. Only a monotonic clock is read: the pipeline stays free of I/O.
+struct StageTimings {
+  std::chrono::nanoseconds decode{0};
+  std::chrono::nanoseconds normalize{0};
+  std::chrono::nanoseconds classify{0};
+  std::chrono::nanoseconds remember{0};
+  std::chrono::nanoseconds encode{0};
+  std::chrono::nanoseconds route{0};
+};
+
 // What became of one source item: either the whole item was rejected (outer error: it could not
 // be decoded at all), or one result per article found in it, each an event or a per-article error.
 using ProcessResult = Result<std::vector<Result<OutboundEvent>>>;
@@ -39,8 +50,10 @@ class Pipeline {
  public:
   explicit Pipeline(PipelineOptions options);
 
-  // Thread-safe. `now` becomes the events' ce_time.
-  ProcessResult Process(const RawArticle& raw, std::chrono::system_clock::time_point now) const;
+  // Thread-safe. `now` becomes the events' ce_time. With `timings`, the time of each stage is
+  // added to it.
+  ProcessResult Process(const RawArticle& raw, std::chrono::system_clock::time_point now,
+                        StageTimings* timings = nullptr) const;
 
   // Swaps the classifier (a reload of rules and gazetteers). Thread-safe: an item being processed
   // finishes with the classifier it started with, the next one takes the new one.

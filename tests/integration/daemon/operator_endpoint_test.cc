@@ -114,6 +114,10 @@ TEST_F(OperatorEndpointTest, MetricsFollowTheWorkAndHealthFollowsTheBroker) {
   EXPECT_EQ(Sample(metrics, "newswire_item_duration_seconds_count"), 4) << metrics;
   // The empty file went through the pipeline too (which rejected it).
   EXPECT_EQ(Sample(metrics, "newswire_pipeline_duration_seconds_count"), 4) << metrics;
+  // Per pipeline stage: one observation per item, the empty file's included (decode only).
+  EXPECT_EQ(Sample(metrics, R"(newswire_stage_duration_seconds_count{stage="decode"})"), 4);
+  EXPECT_EQ(Sample(metrics, R"(newswire_stage_duration_seconds_count{stage="classify"})"), 4);
+  EXPECT_GT(Sample(metrics, R"(newswire_stage_duration_seconds_sum{stage="classify"})"), 0);
   // Per feed directory: every file seen, claimed and finished; nothing waiting or in flight.
   for (const auto& [outcome, count] :
        {std::pair{"seen", 4}, {"claimed", 4}, {"completed", 3}, {"failed", 1}, {"retried", 0}}) {

@@ -145,6 +145,31 @@ TEST(PipelineTest, EveryFormatMakesEventsThatMeetTheSchema) {
   }
 }
 
+// The stage timings add up what each stage took: every stage that ran has some time, the ones
+// that did not (route, without a classifier) have none, and an item that fails to decode has
+// decode time only.
+TEST(PipelineTest, StageTimingsCoverTheStagesThatRan) {
+  const Pipeline pipeline(OptionsWithSource("newswire://test"));
+  const auto samples = test_helpers::LoadSamples();
+  ASSERT_FALSE(samples.empty());
+  StageTimings timings;
+  auto processed = pipeline.Process(test_helpers::SampleItem(samples.front()), kTime, &timings);
+  ASSERT_TRUE(processed.has_value());
+  for (const auto& [name, time] : {std::pair{"decode", timings.decode},
+                                   {"normalize", timings.normalize},
+                                   {"classify", timings.classify},
+                                   {"remember", timings.remember},
+                                   {"encode", timings.encode}}) {
+    EXPECT_GT(time.count(), 0) << name;
+  }
+  EXPECT_EQ(timings.route.count(), 0);
+
+  StageTimings failed;
+  EXPECT_FALSE(pipeline.Process(test_helpers::FileItem(""), kTime, &failed).has_value());
+  EXPECT_GT(failed.decode.count(), 0);
+  EXPECT_EQ(failed.normalize.count() + failed.classify.count() + failed.encode.count(), 0);
+}
+
 TEST(PipelineTest, AFullyTaggedArticleMeetsTheSchema) {
   auto decoded = DecodeText(test_helpers::FileItem("Title\nBody text here."));
   ASSERT_TRUE(decoded.has_value());
