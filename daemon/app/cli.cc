@@ -55,8 +55,10 @@ Kafka. A file leaves its feed directory only after Kafka confirmed every event m
 Usage:
   newswire run [-c FILE] [--log-format text|json] [--log-level LEVEL]
       Run the daemon until SIGTERM or SIGINT, then stop intake, drain, flush and exit 0.
-      With `kafka.brokers: embedded` it starts a development Kafka broker in-process and writes
-      its address to `kafka.broker_file`.
+      SIGHUP re-reads the config: rules, gazetteers, routes, the topic model, the log level and
+      the feed directories change live, without dropping work in flight; keys that need a
+      restart are listed in the log and left alone. With `kafka.brokers: embedded` it starts a
+      development Kafka broker in-process and writes its address to `kafka.broker_file`.
   newswire check-config [-c FILE]
       Validate the config. Prints the effective config (defaults filled in) and exits 0, or lists
       every error as file:line:col and exits 78.

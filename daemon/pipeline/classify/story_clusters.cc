@@ -1,6 +1,7 @@
 #include "daemon/pipeline/classify/story_clusters.h"
 
 #include <algorithm>
+#include <optional>
 #include <utility>
 
 namespace newswire::pipeline {
@@ -43,22 +44,47 @@ StoryClusters::StoryClusters(std::int64_t window_ms, double min_similarity, std:
       min_similarity_(min_similarity),
       max_stories_(std::max<std::size_t>(max_stories, 1)) {}
 
-void StoryClusters::Forget(std::int64_t now_ms) {
-  std::erase_if(stories_,
-                [&](const Story& story) { return story.last_time_ms < now_ms - window_ms_; });
-  while (stories_.size() > max_stories_) {
-    const auto least_recent = std::min_element(stories_.begin(), stories_.end(),
-                                               [](const Story& left, const Story& right) {
-                                                 return left.last_time_ms < right.last_time_ms;
-                                               });
-    stories_.erase(least_recent);
-  }
+StoryClusters::Sequence StoryClusters::Create(const std::string& id, std::int64_t time_ms) {
+  const Sequence sequence = next_sequence_++;
+  stories_.emplace(sequence, Story{id, {}, time_ms});
+  sequences_by_id_[id].insert(sequence);
+  by_activity_.emplace(time_ms, sequence);
+  return sequence;
 }
 
-void StoryClusters::Join(Story& story, const std::vector<std::string>& features,
+void StoryClusters::Remove(Sequence sequence) {
+  const auto found = stories_.find(sequence);
+  const Story& story = found->second;
+  for (const auto& [feature, count] : story.feature_counts) {
+    const auto posting = stories_by_feature_.find(feature);
+    posting->second.erase(sequence);
+    if (posting->second.empty()) stories_by_feature_.erase(posting);
+  }
+  by_activity_.erase({story.last_time_ms, sequence});
+  const auto by_id = sequences_by_id_.find(story.id);
+  by_id->second.erase(sequence);
+  if (by_id->second.empty()) sequences_by_id_.erase(by_id);
+  stories_.erase(found);
+}
+
+void StoryClusters::Forget(std::int64_t now_ms) {
+  while (!by_activity_.empty() && by_activity_.begin()->first < now_ms - window_ms_) {
+    Remove(by_activity_.begin()->second);
+  }
+  while (stories_.size() > max_stories_) Remove(by_activity_.begin()->second);
+}
+
+void StoryClusters::Join(Sequence sequence, const std::vector<std::string>& features,
                          std::int64_t time_ms) {
-  for (const std::string& feature : features) ++story.feature_counts[feature];
-  story.last_time_ms = std::max(story.last_time_ms, time_ms);
+  Story& story = stories_.at(sequence);
+  for (const std::string& feature : features) {
+    if (story.feature_counts[feature]++ == 0) stories_by_feature_[feature].insert(sequence);
+  }
+  if (time_ms > story.last_time_ms) {
+    by_activity_.erase({story.last_time_ms, sequence});
+    story.last_time_ms = time_ms;
+    by_activity_.emplace(time_ms, sequence);
+  }
 }
 
 std::string StoryClusters::Assign(const std::string& article_id,
@@ -66,10 +92,21 @@ std::string StoryClusters::Assign(const std::string& article_id,
   Forget(now_ms);
   double total_weight = 0.0;
   for (const std::string& feature : features) total_weight += WeightOf(feature);
-  Story* best = nullptr;
+  // Only a story that shares an entity can be chosen: the candidates are the stories of the
+  // article's entities, in creation order.
+  std::set<Sequence> candidates;
+  for (const std::string& feature : features) {
+    if (IsTopic(feature)) continue;
+    if (const auto posting = stories_by_feature_.find(feature);
+        posting != stories_by_feature_.end()) {
+      candidates.insert(posting->second.begin(), posting->second.end());
+    }
+  }
+  std::optional<Sequence> best;
   double best_similarity = 0.0;
   if (total_weight > 0.0) {
-    for (Story& story : stories_) {
+    for (const Sequence sequence : candidates) {
+      const Story& story = stories_.at(sequence);
       double shared_weight = 0.0;
       bool shares_entity = false;
       bool shares_topic = false;
@@ -82,30 +119,23 @@ std::string StoryClusters::Assign(const std::string& article_id,
       // Strictly better only: on a tie the earlier story keeps the article.
       if (shares_entity && shares_topic && similarity >= min_similarity_ &&
           similarity > best_similarity) {
-        best = &story;
+        best = sequence;
         best_similarity = similarity;
       }
     }
   }
-  if (best == nullptr) {
-    stories_.push_back({article_id, {}, now_ms});
-    best = &stories_.back();
-  }
+  if (!best) best = Create(article_id, now_ms);
   Join(*best, features, now_ms);
-  return best->id;
+  return stories_.at(*best).id;
 }
 
 void StoryClusters::Restore(const std::string& story_id, const std::vector<std::string>& features,
                             std::int64_t time_ms) {
   Forget(time_ms);
-  const auto found = std::find_if(stories_.begin(), stories_.end(),
-                                  [&](const Story& story) { return story.id == story_id; });
-  if (found != stories_.end()) {
-    Join(*found, features, time_ms);
-    return;
-  }
-  stories_.push_back({story_id, {}, time_ms});
-  Join(stories_.back(), features, time_ms);
+  const auto found = sequences_by_id_.find(story_id);
+  const Sequence sequence =
+      found != sequences_by_id_.end() ? *found->second.begin() : Create(story_id, time_ms);
+  Join(sequence, features, time_ms);
 }
 
 }  // namespace newswire::pipeline
