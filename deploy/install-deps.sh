@@ -15,7 +15,7 @@ packages=(
   # tests and benchmarks; python3-kafka is an independent Kafka client that reads the events back
   # (python3-zstandard lets it read zstd, newswire's default compression)
   libgtest-dev libgmock-dev libbenchmark-dev systemd util-linux python3-kafka
-  python3-zstandard
+  python3-zstandard gnuplot-nox
   # the demo: reading events back
   kcat
   # the .deb (cpack -G DEB): dpkg-shlibdeps computes Depends, and CPack finds ELF files with file

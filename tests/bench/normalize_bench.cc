@@ -3,8 +3,6 @@
 // table printed at the end gives MB/s, articles/s and how many times slower than the copy each
 // input is, so results compare across machines and runs.
 #include <benchmark/benchmark.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include <chrono>
 #include <cstdio>
@@ -12,7 +10,6 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -23,78 +20,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
+using newswire::bench::AsHtml;
+using newswire::bench::AsJson;
 using newswire::bench::SampleTexts;
-
-std::pair<std::string, std::vector<std::string>> TitleAndParagraphs(const std::string& text) {
-  std::istringstream lines(text);
-  std::string line;
-  std::string title;
-  std::vector<std::string> paragraphs;
-  while (std::getline(lines, line)) {
-    if (line.empty()) continue;
-    if (title.empty()) {
-      title = line;
-    } else {
-      paragraphs.push_back(line);
-    }
-  }
-  return {title, paragraphs};
-}
-
-std::string EscapeHtml(const std::string& text) {
-  std::string escaped;
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        escaped += "&lt;";
-        break;
-      case '>':
-        escaped += "&gt;";
-        break;
-      case '&':
-        escaped += "&amp;";
-        break;
-      default:
-        escaped += c;
-    }
-  }
-  return escaped;
-}
-
-// A typical article page: navigation, the article, related links, a footer.
-std::string AsHtml(const std::string& text) {
-  auto [title, paragraphs] = TitleAndParagraphs(text);
-  std::string html = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>" +
-                     EscapeHtml(title) + "</title><meta property=\"og:title\" content=\"" +
-                     EscapeHtml(title) +
-                     "\"></head><body><nav><ul><li><a href=\"/\">Home</a></li><li><a "
-                     "href=\"/world\">World</a></li></ul></nav><main><article><h1>" +
-                     EscapeHtml(title) + "</h1>";
-  for (const auto& paragraph : paragraphs) html += "<p>" + EscapeHtml(paragraph) + "</p>";
-  html +=
-      "</article><aside class=\"related\"><h2>Related</h2><ul><li><a href=\"/a\">Another "
-      "story</a></li></ul></aside></main><footer>© News Inc.</footer></body></html>";
-  return html;
-}
-
-std::string AsJson(const std::string& text) {
-  auto [title, paragraphs] = TitleAndParagraphs(text);
-  std::string body;
-  for (const auto& paragraph : paragraphs) body += paragraph + "\n\n";
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  writer.StartObject();
-  writer.Key("title");
-  writer.String(title.c_str());
-  writer.Key("body");
-  writer.String(body.c_str());
-  writer.Key("url");
-  writer.String("https://news.example/world/article");
-  writer.Key("published");
-  writer.String("2024-02-29T10:06:26Z");
-  writer.EndObject();
-  return buffer.GetString();
-}
 
 enum class Input { kText, kHtml, kJson };
 
