@@ -559,9 +559,11 @@ void App::StartSources() {
     }
   }
   ready_ = true;
+  // Directories a SIGHUP added while newswire still waited for Kafka start now.
+  ReapRetiredSources();
   notifier_.Ready();
   notifier_.Status("running");
-  const std::size_t directories = config_.directories.size();
+  const std::size_t directories = live_config_.directories.size();
   const std::size_t kafka_sources = config_.kafka_sources.size();
   spdlog::info(
       "newswire ready: {} feed director{} watched, {} Kafka source{} consumed, events to {}, "
@@ -1008,7 +1010,8 @@ void App::ReapRetiredSources() {
           return directory != nullptr && (directory->name() == waiting.name() ||
                                           directory->config().path == waiting.config().path);
         });
-    if (blocked || !ready_) {
+    // Before READY, StartSources starts them; while stopping, nothing starts.
+    if (blocked || !ready_ || stopping_) {
       ++it;
       continue;
     }

@@ -155,6 +155,28 @@ TEST_F(ReloadTest, ReplacingADirectoryWithWorkInFlightLosesAndRepeatsNothing) {
   StopDaemonCleanly();
 }
 
+// A SIGHUP while newswire still waits for Kafka: the directory it adds starts with the others once
+// Kafka answers.
+TEST_F(ReloadTest, ADirectoryAddedBeforeReadyStartsWithTheOthers) {
+  fs::create_directories(second_);
+  broker_->SetBrokerDown(1);
+  WriteFile(config_, ConfigText());
+  daemon_ = std::make_unique<DaemonProcess>(config_, temp_.path() / "newswire.log");
+  ASSERT_TRUE(daemon_->WaitForLog("waiting for Kafka", 20s)) << daemon_->Log();
+  Reload(ConfigText(SecondDirectoryEntry()), "reloaded in");
+  broker_->SetBrokerUp(1);
+  ASSERT_TRUE(daemon_->WaitForLog("newswire ready: 2 feed directories watched", 30s))
+      << daemon_->Log();
+  ++starts_;
+  DropFile(second_, "second.txt", Article(1));
+  DropFile(feed_, "first.txt", Article(2));
+  EXPECT_TRUE(WaitFor([&] { return ListNames(second_ / "done").size() == 1; }, 20s))
+      << daemon_->Log();
+  EXPECT_TRUE(WaitFor([&] { return ListNames(feed_ / "done").size() == 1; }, 20s))
+      << daemon_->Log();
+  StopDaemonCleanly();
+}
+
 TEST_F(ReloadTest, AnInvalidConfigListsEveryErrorAndChangesNothing) {
   StartDaemon(ConfigText());
   std::string broken = Replace(ConfigText(), "  level: debug\n", "  level: loud\n");
