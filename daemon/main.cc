@@ -4,8 +4,10 @@
 
 #include "daemon/app/app.h"
 #include "daemon/app/cli.h"
+#include "daemon/core/allocator.h"
 
 int main(int argc, char** argv) {
+  newswire::KeepFreedMemoryForReuse();
   try {
     return newswire::app::RunCommandLine(argc, argv);
   } catch (const std::exception& error) {

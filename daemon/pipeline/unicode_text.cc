@@ -134,23 +134,13 @@ std::string ReplaceInvalidUtf8(std::string_view text, std::size_t* replaced_sequ
   return result;
 }
 
-char32_t NextCodePoint(std::string_view text, std::size_t& byte_index) {
-  const auto lead = static_cast<unsigned char>(text[byte_index]);
-  if (lead < 0x80) {
-    ++byte_index;
-    return lead;
-  }
+char32_t NextMultiByteCodePoint(std::string_view text, std::size_t& byte_index) {
   const DecodedSequence sequence = DecodeAt(text, byte_index);
   byte_index += sequence.length_bytes;
   return sequence.code_point;
 }
 
-bool IsLineBreak(char32_t code_point) {
-  return (code_point >= 0x0A && code_point <= 0x0D) || code_point == 0x85 || code_point == 0x2028 ||
-         code_point == 0x2029;
-}
-
-bool IsHorizontalSpace(char32_t code_point) {
+bool IsNonAsciiHorizontalSpace(char32_t code_point) {
   return IsWhiteSpace(code_point) && !IsLineBreak(code_point);
 }
 
@@ -183,11 +173,6 @@ std::size_t CountCodePoints(std::string_view text) {
   return static_cast<std::size_t>(std::count_if(text.begin(), text.end(), [](char byte) {
     return !IsContinuationByte(static_cast<unsigned char>(byte));
   }));
-}
-
-char AsciiLower(char character) {
-  return character >= 'A' && character <= 'Z' ? static_cast<char>(character - 'A' + 'a')
-                                              : character;
 }
 
 std::string AsciiLower(std::string_view text) {

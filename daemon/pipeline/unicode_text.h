@@ -27,21 +27,41 @@ std::optional<Utf8Problem> FindInvalidUtf8(std::string_view text);
 // same as ICU's). `replaced_sequences`, when given, is increased by the number of replacements.
 std::string ReplaceInvalidUtf8(std::string_view text, std::size_t* replaced_sequences = nullptr);
 
+// NextCodePoint's multi-byte case, out of line.
+char32_t NextMultiByteCodePoint(std::string_view text, std::size_t& byte_index);
+
 // The code point starting at `byte_index`, which is advanced past it. An ill-formed subpart
 // yields U+FFFD and advances past that subpart, so a loop always terminates.
 // Precondition: byte_index < text.size().
-char32_t NextCodePoint(std::string_view text, std::size_t& byte_index);
+// Inline because every stage walks text with it and most of that text is ASCII.
+inline char32_t NextCodePoint(std::string_view text, std::size_t& byte_index) {
+  const auto lead = static_cast<unsigned char>(text[byte_index]);
+  if (lead < 0x80) {
+    ++byte_index;
+    return lead;
+  }
+  return NextMultiByteCodePoint(text, byte_index);
+}
 
 inline constexpr char32_t kReplacementCharacter = 0xFFFD;
 inline constexpr char32_t kByteOrderMark = 0xFEFF;
 
 // A mandatory line break in UAX #14 terms: LF, VT, FF, CR, NEL, LINE SEPARATOR, PARAGRAPH
 // SEPARATOR. The text decoder splits lines and the normalizer splits paragraphs on these.
-bool IsLineBreak(char32_t code_point);
+inline bool IsLineBreak(char32_t code_point) {
+  return (code_point >= 0x0A && code_point <= 0x0D) || code_point == 0x85 || code_point == 0x2028 ||
+         code_point == 0x2029;
+}
+
+// IsHorizontalSpace's case for code points from U+0080, out of line (it asks ICU).
+bool IsNonAsciiHorizontalSpace(char32_t code_point);
 
 // Unicode White_Space that is not a line break: space, tab, NBSP, the U+2000 spaces, ideographic
 // space, ... The normalizer folds runs of these into one ASCII space.
-bool IsHorizontalSpace(char32_t code_point);
+inline bool IsHorizontalSpace(char32_t code_point) {
+  if (code_point < 0x80) return code_point == ' ' || code_point == '\t';
+  return IsNonAsciiHorizontalSpace(code_point);
+}
 
 // `text` without leading and trailing White_Space (line breaks included).
 std::string_view TrimSpace(std::string_view text);
@@ -51,7 +71,10 @@ std::size_t CountCodePoints(std::string_view text);
 
 // ASCII letters lowercased, every other byte kept: for tokens that are ASCII by definition
 // (charset labels, tag and attribute names, URL schemes and hosts).
-char AsciiLower(char character);
+inline char AsciiLower(char character) {
+  return character >= 'A' && character <= 'Z' ? static_cast<char>(character - 'A' + 'a')
+                                              : character;
+}
 std::string AsciiLower(std::string_view text);
 
 // A letter of any script, a combining mark or a decimal digit: what words are made of for

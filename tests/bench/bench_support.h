@@ -14,6 +14,8 @@
 #include <utility>
 #include <vector>
 
+#include "daemon/core/allocator.h"
+
 // What every benchmark program shares: the sample articles and the ratio table.
 namespace newswire::bench {
 
@@ -211,6 +213,7 @@ class RatioReporter : public benchmark::ConsoleReporter {
 
 // The body of every benchmark program's main.
 inline int RunWithRatios(int argc, char** argv) {
+  KeepFreedMemoryForReuse();  // as the daemon's main() does
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   RatioReporter reporter;

@@ -125,9 +125,10 @@ Result<void> KafkaSource::CreateConsumer() {
       {"auto.commit.interval.ms", std::to_string(config_.commit_interval_ms)},
       {"auto.offset.reset", config_.auto_offset_reset},
       {"session.timeout.ms", std::to_string(config_.session_timeout_ms)},
+      // Half of max_prefetch_bytes in librdkafka's queue, the other half in held_.
       {"queued.max.messages.kbytes",
-       std::to_string(
-           std::clamp<std::int64_t>(config_.max_prefetch_bytes / 1024, 1, kMaxQueuedKilobytes))},
+       std::to_string(std::clamp<std::int64_t>(config_.max_prefetch_bytes / 2 / 1024, 1,
+                                               kMaxQueuedKilobytes))},
       {"enable.partition.eof", "false"},
       // librdkafka refuses a poll interval shorter than the session timeout.
       {"max.poll.interval.ms", std::to_string(std::max<std::int64_t>(kDefaultMaxPollIntervalMs,
@@ -236,18 +237,42 @@ void KafkaSource::Pump() {
         partition->second.rewind_offset = message->offset;
       }
     }
-    held_.push_back(std::move(message));
+    PushHeld(std::move(message));
     while (!holding_ && !held_.empty() && HandOutFront()) {
+    }
+    // Full: pausing now lets librdkafka drop what it fetched for the paused partitions instead
+    // of handing it over.
+    if (held_bytes_ >= held_limit_bytes() && !paused_) {
+      PauseAll("in-flight budget used up and records fetched ahead reached max_prefetch_bytes");
     }
   }
   // The queue signals only when it turns non-empty: if it was not drained, come back.
   if (polled == kMaxPollsPerPump && running_) asio::post(io_, [this] { Pump(); });
-  if ((!held_.empty() || holding_) && !paused_) {
-    PauseAll(holding_ ? nullptr : "in-flight budget used up");
-  } else if (held_.empty() && paused_ && running_ && !holding_ && !budget_.exhausted()) {
+  if (holding_ && !paused_) {
+    PauseAll(nullptr);
+  } else if (paused_ && running_ && !holding_ && held_bytes_ <= held_limit_bytes() / 2) {
     ResumeAll();
   }
 }
+
+void KafkaSource::PushHeld(kafka::MessageHandle message) {
+  held_bytes_ += static_cast<std::int64_t>(message->len);
+  held_.push_back(std::move(message));
+}
+
+kafka::MessageHandle KafkaSource::TakeFrontHeld() {
+  kafka::MessageHandle message = std::move(held_.front());
+  held_.pop_front();
+  held_bytes_ -= static_cast<std::int64_t>(message->len);
+  return message;
+}
+
+void KafkaSource::DropHeld() {
+  held_.clear();
+  held_bytes_ = 0;
+}
+
+std::int64_t KafkaSource::held_limit_bytes() const { return config_.max_prefetch_bytes / 2; }
 
 bool KafkaSource::HandOutFront() {
   const rd_kafka_message_t& message = *held_.front();
@@ -255,7 +280,7 @@ bool KafkaSource::HandOutFront() {
   const auto partition = partitions_.find(key);
   if (partition == partitions_.end() || partition->second.revoking) {
     // Its partition went to another member, which consumes it from the committed offset.
-    held_.pop_front();
+    TakeFrontHeld();
     ++stats_.records_dropped;
     return true;
   }
@@ -270,8 +295,7 @@ bool KafkaSource::HandOutFront() {
   record.offset = message.offset;
   record.reserved_bytes = reserved_bytes;
   record.first_handed_out = std::chrono::steady_clock::now();
-  record.message = std::move(held_.front());
-  held_.pop_front();
+  record.message = TakeFrontHeld();
   records_.emplace(ticket, std::move(record));
   ++stats_.records_handed_out;
   handler_(std::move(item));
@@ -589,7 +613,9 @@ void KafkaSource::BeginRevoke(rd_kafka_topic_partition_list_t* partitions) {
   const auto before = held_.size();
   std::erase_if(held_, [this](const kafka::MessageHandle& message) {
     const auto found = partitions_.find({rd_kafka_topic_name(message->rkt), message->partition});
-    return found == partitions_.end() || found->second.revoking;
+    const bool drop = found == partitions_.end() || found->second.revoking;
+    if (drop) held_bytes_ -= static_cast<std::int64_t>(message->len);
+    return drop;
   });
   stats_.records_dropped += before - held_.size();
   pending_revoke_.reset(rd_kafka_topic_partition_list_copy(partitions));
@@ -664,7 +690,7 @@ void KafkaSource::FinishRevoke(bool timed_out) {
 void KafkaSource::Stop() {
   if (!running_) return;
   running_ = false;
-  held_.clear();
+  DropHeld();
   // Records waiting for a retry are given up: not stored, so consumed again at the next start.
   std::vector<std::int64_t> released_bytes;
   std::erase_if(records_, [&](const auto& entry) {
@@ -735,7 +761,7 @@ void KafkaSource::TransactionCommitted() {
 void KafkaSource::TransactionAborted() {
   transaction_failed_ = false;
   stats_.records_dropped += held_.size();
-  held_.clear();
+  DropHeld();
   kafka::PartitionListHandle rewind(
       rd_kafka_topic_partition_list_new(static_cast<int>(partitions_.size())));
   for (auto& [key, state] : partitions_) {

@@ -45,8 +45,10 @@ struct KafkaSourceStats {
 // Threads: librdkafka fetches on its own threads; everything here runs on the io thread. The
 // consumer queue wakes the io thread through a pipe (rd_kafka_queue_io_event_enable), and a
 // one-second timer polls too, so rebalances are served even while intake is paused.
-// Backpressure: when the shared InFlightBudget is used up, every assigned partition is paused
-// (fetching stops, memory stays bounded by max_prefetch_bytes) and resumed on release.
+// Backpressure: when the shared InFlightBudget is used up, polled records wait in the source
+// (held_); when those reach half of max_prefetch_bytes, every assigned partition is paused
+// (fetching stops: librdkafka's queue holds at most the other half) and resumed once they are
+// down to a quarter.
 // Rebalances: a revoked partition's records are no longer handed out; the source waits up to
 // revoke_timeout_ms for those in flight, stores and commits what was done, then lets go.
 // Ownership: the app owns the source; it holds the consumer and closes it (committing stored
@@ -91,6 +93,9 @@ class KafkaSource final : public Source {
   const KafkaSourceStats& stats() const { return stats_; }
   std::size_t assigned_partitions() const { return partitions_.size(); }
   bool paused() const { return paused_; }
+  // Records polled and waiting for the budget, and their payload bytes.
+  std::size_t held_records() const { return held_.size(); }
+  std::int64_t held_bytes() const { return held_bytes_; }
   const config::KafkaSourceConfig& config() const { return config_; }
 
   // Exactly-once mode. The app's transaction coordinator ends the producer's transaction every
@@ -150,6 +155,12 @@ class KafkaSource final : public Source {
   void ScheduleTick();
   void Pump();
   bool HandOutFront();
+  // held_ and held_bytes_ change together through these.
+  void PushHeld(kafka::MessageHandle message);
+  kafka::MessageHandle TakeFrontHeld();
+  void DropHeld();
+  // Half of max_prefetch_bytes: what held_ may reach before partitions are paused.
+  std::int64_t held_limit_bytes() const;
   SourceItem MakeItem(std::uint64_t ticket, const rd_kafka_message_t& message) const;
   void HandleConsumerError(const rd_kafka_message_t& message);
   void Finish(std::uint64_t ticket);
@@ -184,8 +195,13 @@ class KafkaSource final : public Source {
   asio::steady_timer revoke_timer_;
 
   std::map<PartitionKey, PartitionState> partitions_;
-  // Polled but not yet handed out (the budget was used up), in poll order.
+  // Polled but not yet handed out (the budget was used up), in poll order, and their payload
+  // bytes. Partitions are paused only when these reach half of max_prefetch_bytes (the other
+  // half is librdkafka's queue), not whenever the budget is used up: librdkafka 2.0 resumes
+  // fetching up to a second after a resume, which left the workers idle every budget cycle
+  // (docs/performance.md).
   std::deque<kafka::MessageHandle> held_;
+  std::int64_t held_bytes_ = 0;
   std::map<std::uint64_t, Record> records_;
   std::uint64_t next_ticket_ = 1;
   kafka::PartitionListHandle pending_revoke_;  // set while a revoke waits for records in flight

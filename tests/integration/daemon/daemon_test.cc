@@ -117,7 +117,7 @@ TEST_F(DaemonTest, FiveSampleArticlesBecomeFiveEventsAndEndInDone) {
 
   rapidjson::Document schema_document;
   std::string schema_text = ReadFile(fs::path(NEWSWIRE_SOURCE_DIR) / "docs/event.schema.json");
-  schema_document.Parse(schema_text.c_str());
+  schema_document.Parse(schema_text.data(), schema_text.size());
   ASSERT_FALSE(schema_document.HasParseError());
   rapidjson::SchemaDocument schema(schema_document);
 
