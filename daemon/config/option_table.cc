@@ -525,8 +525,10 @@ constexpr auto kOptions = std::to_array<Option>({
      .default_value = "64MiB",
      .min_value = kMebibyte,
      .max_value = kLibrdkafkaMaxPrefetchBytes,
-     .description = "Records fetched ahead of the pipeline, across all partitions (librdkafka "
-                    "`queued.max.messages.kbytes`, whose limit is the upper bound)",
+     .description = "Records fetched ahead of the pipeline, across all partitions: half waits "
+                    "in librdkafka's queue (`queued.max.messages.kbytes`), half in newswire "
+                    "while the in-flight budget is used up; partitions pause when that half is "
+                    "full",
      .field = EntryField<&Config::kafka_sources, &KafkaSourceConfig::max_prefetch_bytes>},
     JsonFieldOption<&Config::kafka_sources, &JsonFieldNames::title>(
         "sources.kafka[].json_fields.title", kJsonTitle),
