@@ -31,6 +31,9 @@ bool IsRemovable(char32_t code_point) {
          u_charType(static_cast<UChar32>(code_point)) == U_CONTROL_CHAR;
 }
 
+// '!' to '~': never whitespace, a line break or removable.
+bool IsVisibleAscii(char character) { return character > ' ' && character < '\x7F'; }
+
 bool IsLetterOrDigit(char32_t code_point) {
   if (code_point < 0x80) {
     return (code_point >= 'a' && code_point <= 'z') || (code_point >= 'A' && code_point <= 'Z') ||
@@ -51,6 +54,31 @@ std::string CleanText(std::string_view text, LineBreaks line_breaks,
   bool pending_break = false;
   std::size_t byte_index = 0;
   while (byte_index < text.size()) {
+    // Fast path, most of any news text: a run of visible ASCII with single spaces between its
+    // words is copied as is, since folding, dropping or replacing never changes such a run.
+    if (IsVisibleAscii(text[byte_index])) {
+      std::size_t run_end = byte_index + 1;
+      while (run_end < text.size()) {
+        if (IsVisibleAscii(text[run_end])) {
+          ++run_end;
+        } else if (text[run_end] == ' ' && run_end + 1 < text.size() &&
+                   IsVisibleAscii(text[run_end + 1])) {
+          run_end += 2;
+        } else {
+          break;
+        }
+      }
+      if (pending_break) {
+        cleaned.append(kParagraphSeparator);
+      } else if (pending_space) {
+        cleaned.push_back(' ');
+      }
+      pending_break = false;
+      pending_space = false;
+      cleaned.append(text.substr(byte_index, run_end - byte_index));
+      byte_index = run_end;
+      continue;
+    }
     const std::size_t code_point_begin = byte_index;
     const char32_t code_point = NextCodePoint(text, byte_index);
     if (IsLineBreak(code_point) && line_breaks == LineBreaks::kSeparateParagraphs) {
