@@ -220,7 +220,8 @@ int main(int argc, char** argv) {
   std::stringstream truth_text;
   truth_text << truth_file.rdbuf();
   rapidjson::Document truth;
-  truth.Parse(truth_text.str().c_str());
+  const std::string truth_json = truth_text.str();
+  truth.Parse(truth_json.data(), truth_json.size());
   if (truth.HasParseError() || !truth.IsObject()) {
     fmt::print(stderr, "cannot parse {}\n", truth_path.string());
     return 2;

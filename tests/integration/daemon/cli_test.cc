@@ -89,7 +89,7 @@ TEST(CliTest, ProcessPrintsOneJsonLinePerArticle) {
   auto result = RunNewswire({"process", sample.string()});
   ASSERT_EQ(result.exit_code, 0) << result.output;
   rapidjson::Document line;
-  line.Parse(result.output.c_str());
+  line.Parse(result.output.data(), result.output.size());
   ASSERT_FALSE(line.HasParseError()) << result.output;
   ASSERT_TRUE(line.HasMember("key"));
   ASSERT_TRUE(line["value"].IsObject());
@@ -162,7 +162,7 @@ TEST(CliTest, ProcessShowsTheCleanArticleOfEverySample) {
     ASSERT_EQ(result.exit_code, 0) << result.output;
     EXPECT_EQ(std::count(result.output.begin(), result.output.end(), '\n'), 1);
     rapidjson::Document line;
-    line.Parse(result.output.c_str());
+    line.Parse(result.output.data(), result.output.size());
     ASSERT_FALSE(line.HasParseError()) << result.output;
     const rapidjson::Value& value = line["value"];
     EXPECT_EQ(std::string(value["format"].GetString()), "text");
@@ -218,7 +218,7 @@ std::vector<std::string> JsonLines(const std::string& output) {
 
 std::string TitleOf(const std::string& json_line) {
   rapidjson::Document line;
-  line.Parse(json_line.c_str());
+  line.Parse(json_line.data(), json_line.size());
   if (line.HasParseError()) return "(not JSON) " + json_line;
   return line["value"]["title"].GetString();
 }

@@ -137,13 +137,14 @@ TEST_F(DaemonTest, FiveSampleArticlesBecomeFiveEventsAndEndInDone) {
     EXPECT_FALSE(record.Header("ce_time").empty());
 
     rapidjson::Document event;
-    event.Parse(record.value.c_str());
+    event.Parse(record.value.data(), record.value.size());
     ASSERT_FALSE(event.HasParseError()) << record.value;
     rapidjson::SchemaValidator validator(schema);
     EXPECT_TRUE(event.Accept(validator)) << "event does not match docs/event.schema.json";
     EXPECT_EQ(std::string(event["id"].GetString()), record.key);
     rapidjson::Document expected;
-    expected.Parse(ExpectedEvent(content).value.c_str());
+    const std::string expected_value = ExpectedEvent(content).value;
+    expected.Parse(expected_value.data(), expected_value.size());
     ASSERT_TRUE(expected.IsObject());
     EXPECT_EQ(std::string(event["title"].GetString()), expected["title"].GetString());
     EXPECT_EQ(std::string(event["body"].GetString()), expected["body"].GetString());
@@ -180,7 +181,7 @@ TEST_F(DaemonTest, JsonLinesUseTheDirectorysFieldMappingAndABadLineIsDeadLettere
   std::set<std::string> titles;
   for (const auto& record : records) {
     rapidjson::Document value;
-    value.Parse(record.value.c_str());
+    value.Parse(record.value.data(), record.value.size());
     ASSERT_TRUE(value.IsObject());
     titles.insert(value["title"].GetString());
     EXPECT_EQ(std::string(value["format"].GetString()), "jsonl");
@@ -211,7 +212,7 @@ TEST_F(DaemonTest, DuplicatesAreFoundAcrossARestart) {
   auto first = consumer->ReadAtLeast(1, 15s);
   ASSERT_EQ(first.size(), 1u) << daemon_->Log();
   rapidjson::Document original;
-  original.Parse(first[0].value.c_str());
+  original.Parse(first[0].value.data(), first[0].value.size());
   ASSERT_TRUE(original.IsObject());
   EXPECT_TRUE(original["fingerprints"]["duplicate_of"].IsNull());
   const std::string original_id = original["id"].GetString();
@@ -222,7 +223,7 @@ TEST_F(DaemonTest, DuplicatesAreFoundAcrossARestart) {
   auto second = consumer->ReadAtLeast(1, 15s);
   ASSERT_EQ(second.size(), 1u) << daemon_->Log();
   rapidjson::Document copy;
-  copy.Parse(second[0].value.c_str());
+  copy.Parse(second[0].value.data(), second[0].value.size());
   ASSERT_TRUE(copy.IsObject());
   EXPECT_NE(std::string(copy["id"].GetString()), original_id);
   ASSERT_TRUE(copy["fingerprints"]["duplicate_of"].IsString()) << second[0].value;
@@ -247,7 +248,7 @@ TEST_F(DaemonTest, SighupReloadsTheRulesAndABrokenFileKeepsTheRunningSet) {
     auto records = consumer->ReadAtLeast(1, 15s);
     if (records.size() != 1) return "no event";
     rapidjson::Document event;
-    event.Parse(records[0].value.c_str());
+    event.Parse(records[0].value.data(), records[0].value.size());
     for (const auto& topic : event["topics"].GetArray()) {
       if (std::string(topic["code"].GetString()) == "medtop:17000000") {
         return topic["evidence"][0]["rule_id"].GetString();
@@ -306,7 +307,7 @@ TEST_F(DaemonTest, SighupReloadsTheTopicModel) {
     auto records = consumer->ReadAtLeast(1, 15s);
     if (records.size() != 1) return "no event";
     rapidjson::Document event;
-    event.Parse(records[0].value.c_str());
+    event.Parse(records[0].value.data(), records[0].value.size());
     for (const auto& topic : event["topics"].GetArray()) {
       if (std::string(topic["method"].GetString()) == "model") return topic["code"].GetString();
     }
@@ -366,7 +367,7 @@ TEST_F(DaemonTest, SlowlyWrittenFileIsReadOnceAndComplete) {
   auto records = consumer->ReadAtLeast(1, 15s);
   ASSERT_EQ(records.size(), 1u) << daemon_->Log();
   rapidjson::Document event;
-  event.Parse(records[0].value.c_str());
+  event.Parse(records[0].value.data(), records[0].value.size());
   ASSERT_TRUE(event.IsObject());
   std::string body = event["body"].GetString();
   EXPECT_NE(body.find("The first paragraph arrives."), std::string::npos) << body;
@@ -718,7 +719,7 @@ TEST_F(DaemonTest, JsonLogFormatWritesOneObjectPerLine) {
   bool rejection_logged = false;
   while (std::getline(lines, line)) {
     rapidjson::Document document;
-    document.Parse(line.c_str());
+    document.Parse(line.data(), line.size());
     ASSERT_FALSE(document.HasParseError()) << line;
     ASSERT_TRUE(document.IsObject() && document.HasMember("time") && document.HasMember("level") &&
                 document.HasMember("message"))

@@ -110,7 +110,7 @@ std::vector<Expected> ExpectedEvents() {
   std::istringstream lines(result.output);
   for (std::string text; std::getline(lines, text);) {
     rapidjson::Document line;
-    line.Parse(text.c_str());
+    line.Parse(text.data(), text.size());
     if (line.HasParseError()) {
       ADD_FAILURE() << text;
       continue;
@@ -193,7 +193,7 @@ TEST_F(TailTest, JsonPrintsEachValueAsOneParseableLine) {
   for (std::string line; std::getline(lines, line);) {
     ++line_count;
     rapidjson::Document value;
-    value.Parse(line.c_str());
+    value.Parse(line.data(), line.size());
     ASSERT_FALSE(value.HasParseError()) << line;
     ASSERT_TRUE(value.IsObject() && value.HasMember("id") && value.HasMember("topics")) << line;
     ids.insert(value["id"].GetString());

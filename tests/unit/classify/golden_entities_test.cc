@@ -193,7 +193,8 @@ TEST_F(GoldenEntitiesTest, EventsCarryEntitiesAndThePrimaryCountry) {
   std::stringstream schema_text;
   schema_text << schema_file.rdbuf();
   rapidjson::Document schema_document;
-  schema_document.Parse(schema_text.str().c_str());
+  const std::string schema_json = schema_text.str();
+  schema_document.Parse(schema_json.data(), schema_json.size());
   ASSERT_FALSE(schema_document.HasParseError());
   const rapidjson::SchemaDocument schema(schema_document);
   for (std::size_t index = 0; index < samples_.size(); ++index) {
