@@ -7,13 +7,20 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <sys/file.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <system_error>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -101,6 +108,39 @@ std::optional<DecodedRecord> DecodeRecord(const MDB_val& value) {
   return record;
 }
 
+// How many write transactions between two releases of the map's pages (see ReleaseMappedPages):
+// about a thousand records, a few hundred KiB of file.
+constexpr std::uint64_t kCommitsPerMapRelease = 1024;
+
+// The mapping of `file` in this process, from /proc/self/maps, matched by inode.
+std::pair<void*, std::size_t> FindMapping(const std::string& file) {
+  struct stat file_stat {};
+  if (stat(file.c_str(), &file_stat) != 0) return {nullptr, 0};
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) {
+    // start-end perms offset dev inode path
+    std::istringstream fields(line);
+    std::string range, permissions, offset, device;
+    unsigned long long inode = 0;
+    if (!(fields >> range >> permissions >> offset >> device >> inode) ||
+        inode != file_stat.st_ino) {
+      continue;
+    }
+    std::uintptr_t start = 0;
+    std::uintptr_t end = 0;
+    const char* first = range.data();
+    const char* last = range.data() + range.size();
+    const auto start_parsed = std::from_chars(first, last, start, 16);
+    if (start_parsed.ec != std::errc{} || start_parsed.ptr == last || *start_parsed.ptr != '-' ||
+        std::from_chars(start_parsed.ptr + 1, last, end, 16).ec != std::errc{} || end <= start) {
+      continue;
+    }
+    return {reinterpret_cast<void*>(start), end - start};
+  }
+  return {nullptr, 0};
+}
+
 Error LmdbError(Stage stage, std::string_view action, const std::string& directory, int code) {
   return Error{
       stage, ErrorCode::kIo,
@@ -115,6 +155,10 @@ struct ArticleStore::Environment {
   int lock_fd = -1;
   MDB_env* env = nullptr;
   MDB_dbi records = 0;
+  // Where LMDB mapped data.mdb (LMDB tells only a fixed map's address), or null when it was not
+  // found in /proc/self/maps.
+  void* map_address = nullptr;
+  std::size_t map_bytes = 0;
   ~Environment() {
     if (env != nullptr) mdb_env_close(env);
     if (lock_fd >= 0) close(lock_fd);
@@ -153,6 +197,8 @@ Result<std::unique_ptr<ArticleStore>> ArticleStore::Open(const ArticleStoreOptio
       code != MDB_SUCCESS) {
     return tl::unexpected(LmdbError(Stage::kConfig, "opening", options.directory, code));
   }
+  std::tie(environment->map_address, environment->map_bytes) =
+      FindMapping((std::filesystem::path(options.directory) / "data.mdb").string());
   MDB_txn* transaction = nullptr;
   if (const int code = mdb_txn_begin(environment->env, nullptr, 0, &transaction);
       code != MDB_SUCCESS) {
@@ -212,7 +258,22 @@ Result<void> ArticleStore::Replay() {
   }
   mdb_cursor_close(cursor);
   mdb_txn_abort(transaction);
+  ReleaseMappedPages();
   return result;
+}
+
+void ArticleStore::ReleaseMappedPages() {
+  if (environment_->map_address == nullptr) return;
+  MDB_envinfo info;
+  MDB_stat stat;
+  if (mdb_env_info(environment_->env, &info) != MDB_SUCCESS ||
+      mdb_env_stat(environment_->env, &stat) != MDB_SUCCESS) {
+    return;
+  }
+  const std::size_t used_bytes = (info.me_last_pgno + 1) * std::size_t{stat.ms_psize};
+  // The map is a shared, read-only file mapping: the pages stay in the page cache, and the next
+  // access maps them again from there. Failure only leaves them mapped.
+  madvise(environment_->map_address, std::min(used_bytes, environment_->map_bytes), MADV_DONTNEED);
 }
 
 Result<pipeline::MemoryVerdict> ArticleStore::Remember(const Article& article,
@@ -258,6 +319,10 @@ Result<pipeline::MemoryVerdict> ArticleStore::Remember(const Article& article,
   }
   if (const int code = mdb_txn_commit(transaction); code != MDB_SUCCESS) {
     return tl::unexpected(LmdbError(Stage::kClassify, "committing", options_.directory, code));
+  }
+  if (++commits_since_release_ >= kCommitsPerMapRelease) {
+    commits_since_release_ = 0;
+    ReleaseMappedPages();
   }
   return verdict;
 }

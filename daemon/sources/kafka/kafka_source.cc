@@ -248,11 +248,7 @@ void KafkaSource::Pump() {
   }
   // The queue signals only when it turns non-empty: if it was not drained, come back.
   if (polled == kMaxPollsPerPump && running_) asio::post(io_, [this] { Pump(); });
-  if (holding_ && !paused_) {
-    PauseAll(nullptr);
-  } else if (paused_ && running_ && !holding_ && held_bytes_ <= held_limit_bytes() / 2) {
-    ResumeAll();
-  }
+  if (paused_ && running_ && held_bytes_ <= held_limit_bytes() / 2) ResumeAll();
 }
 
 void KafkaSource::PushHeld(kafka::MessageHandle message) {
@@ -719,10 +715,7 @@ void KafkaSource::EndTransactionSoon(bool failed) {
   if (end_transaction_request_) end_transaction_request_();
 }
 
-void KafkaSource::Hold() {
-  holding_ = true;
-  if (consumer_ && !paused_) PauseAll(nullptr);
-}
+void KafkaSource::Hold() { holding_ = true; }
 
 void KafkaSource::Unhold() {
   holding_ = false;

@@ -110,7 +110,10 @@ class KafkaSource final : public Source {
   void SetEndTransactionRequest(std::function<void()> request) {
     end_transaction_request_ = std::move(request);
   }
-  // Stops handing out records (every partition is paused) until Unhold; records in flight go on.
+  // Stops handing out records until Unhold; records in flight go on. The partitions keep
+  // fetching into the held records (pausing, as when max_prefetch_bytes is reached, only when
+  // those fill up): pausing at every transaction would stall intake, as librdkafka resumes
+  // fetching up to a second after a resume.
   void Hold();
   void Unhold();
   // Whether the open transaction must abort: a record was not delivered, or partitions were lost

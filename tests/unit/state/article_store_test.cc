@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 namespace newswire::state {
@@ -108,6 +110,50 @@ TEST_F(ArticleStoreTest, TheFileKeepsOnlyTheWindow) {
   // The oldest are forgotten, the newest remembered.
   EXPECT_FALSE(RememberOrFail(*reopened, MakeArticle("x", "body-0", 0x42)).duplicate.has_value());
   EXPECT_TRUE(RememberOrFail(*reopened, MakeArticle("y", "body-9", 0x43)).duplicate.has_value());
+}
+
+// Resident kilobytes of this process's mappings of `file` (its lines in /proc/self/smaps).
+std::size_t ResidentKilobytesOf(const fs::path& file) {
+  std::ifstream smaps("/proc/self/smaps");
+  const std::string name = fs::canonical(file).string();
+  std::size_t resident_kilobytes = 0;
+  bool in_file = false;
+  std::string line;
+  while (std::getline(smaps, line)) {
+    if (line.find('-') < line.find(' ') && std::isxdigit(static_cast<unsigned char>(line[0]))) {
+      in_file = line.size() >= name.size() && line.ends_with(name);
+    } else if (in_file && line.starts_with("Rss:")) {
+      resident_kilobytes += std::stoul(line.substr(4));
+    }
+  }
+  return resident_kilobytes;
+}
+
+TEST_F(ArticleStoreTest, PagesReadFromTheFileDoNotStayInMemory) {
+  constexpr int kArticles = 8000;
+  const fs::path data_file = directory_ / "data.mdb";
+  auto remember_many = [&](ArticleStore& store, int first) {
+    for (int index = first; index < first + kArticles; ++index) {
+      RememberOrFail(store, MakeArticle(std::string(32, 'a') + std::to_string(index),
+                                        std::string(32, 'b') + std::to_string(index),
+                                        0x0123456789ABCDEFULL * static_cast<unsigned>(index + 1)));
+    }
+  };
+  {
+    auto store = OpenOrFail(100000);
+    ASSERT_NE(store, nullptr);
+    remember_many(*store, 0);
+    const std::size_t file_kilobytes = fs::file_size(data_file) / 1024;
+    ASSERT_GT(file_kilobytes, 1024U);
+    // Without the release every page LMDB read once stays mapped: nearly the whole file.
+    EXPECT_LT(ResidentKilobytesOf(data_file), file_kilobytes / 2)
+        << "file " << file_kilobytes << " KiB";
+  }
+  auto reopened = OpenOrFail(100000);
+  ASSERT_NE(reopened, nullptr);
+  EXPECT_EQ(reopened->replayed(), static_cast<std::size_t>(kArticles));
+  // The replay read every page.
+  EXPECT_LT(ResidentKilobytesOf(data_file), fs::file_size(data_file) / 1024 / 2);
 }
 
 TEST_F(ArticleStoreTest, ASecondNewswireCannotOpenTheSameStore) {
