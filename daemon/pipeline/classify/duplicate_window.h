@@ -57,10 +57,32 @@ class DuplicateWindow {
 
  private:
   static constexpr int kBlocks = 4;
+  static constexpr std::uint64_t kNone = ~std::uint64_t{0};
 
+  // The content hash as 16 bytes: the 32 hex digits the pipeline makes, parsed; anything else
+  // (tests, records of another format) hashed to 128 bits.
+  struct ContentKey {
+    std::uint64_t high = 0;
+    std::uint64_t low = 0;
+    bool operator==(const ContentKey&) const = default;
+  };
+  struct ContentKeyHash {
+    std::size_t operator()(const ContentKey& key) const { return key.low ^ (key.high * 31); }
+  };
+  static ContentKey KeyOf(const std::string& content_hash);
+
+  // Memory matters here: a window holds 100,000 articles by default. Instead of a node per
+  // article in a multimap per index, each entry links to the next older entry with the same
+  // content key and with the same value in each SimHash block; an index holds only the newest
+  // sequence per key. Links to evicted entries (sequence before the oldest) end a chain, so
+  // eviction only drops the front and the content key when nothing newer shares it.
   struct Entry {
-    RememberedArticle article;
-    std::uint64_t sequence = 0;
+    std::string id;
+    ContentKey content;
+    std::uint64_t simhash = 0;
+    std::int64_t time_ms = 0;
+    std::uint64_t older_same_content = kNone;
+    std::array<std::uint64_t, kBlocks> older_same_block{kNone, kNone, kNone, kNone};
   };
 
   void EvictOldest();
@@ -69,10 +91,11 @@ class DuplicateWindow {
   std::size_t max_articles_;
   std::int64_t max_age_ms_;
   int max_distance_;
-  std::deque<Entry> articles_;  // oldest first; sequence numbers are consecutive
-  std::uint64_t next_sequence_ = 0;
-  std::unordered_multimap<std::string, std::uint64_t> by_content_hash_;
-  std::array<std::unordered_multimap<std::uint16_t, std::uint64_t>, kBlocks> by_block_;
+  std::deque<Entry> articles_;        // oldest first; sequence numbers are consecutive
+  std::uint64_t front_sequence_ = 0;  // the sequence of articles_.front()
+  std::unordered_map<ContentKey, std::uint64_t, ContentKeyHash> newest_by_content_;
+  // Per block, the newest sequence per 16-bit value (kNone when none): 65,536 entries each.
+  std::array<std::vector<std::uint64_t>, kBlocks> newest_by_block_;
 };
 
 }  // namespace newswire::pipeline

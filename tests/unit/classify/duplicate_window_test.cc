@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
+#include <optional>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "daemon/pipeline/classify/classifier.h"
 
@@ -98,6 +102,64 @@ TEST(DuplicateWindowTest, AnEmptyBodyOnlyMatchesExactly) {
   window.Add(Remembered("a", "empty-hash", 0));
   EXPECT_FALSE(window.Find(Remembered("b", "other", 0b111), 0).has_value());
   EXPECT_TRUE(window.Find(Remembered("b", "empty-hash", 0), 0).has_value());
+}
+
+// The indexes must choose exactly what comparing with every remembered article would: random
+// articles in a few families of close SimHashes, some sharing a body, some ids repeated, with
+// eviction by count and by age all along.
+TEST(DuplicateWindowTest, TheIndexesChooseExactlyAsAFullScan) {
+  constexpr std::size_t kMaxArticles = 40;
+  constexpr std::int64_t kMaxAgeMs = 200;
+  constexpr int kMaxDistance = 3;
+  std::mt19937_64 random(20261124);
+  std::vector<std::uint64_t> families(12);
+  for (std::uint64_t& family : families) family = random();
+  auto pick = [&](std::size_t count) { return static_cast<std::size_t>(random() % count); };
+  auto make = [&](std::int64_t time_ms) {
+    std::uint64_t simhash = families[pick(families.size())];
+    for (std::size_t flips = pick(6); flips > 0; --flips) simhash ^= std::uint64_t{1} << pick(64);
+    if (pick(20) == 0) simhash = 0;
+    const std::string content = pick(4) == 0 ? "shared-" + std::to_string(pick(5))
+                                             : std::to_string(random()) + std::to_string(random());
+    return Remembered("id-" + std::to_string(pick(300)), content, simhash, time_ms);
+  };
+
+  DuplicateWindow window(kMaxArticles, kMaxAgeMs, kMaxDistance);
+  std::deque<RememberedArticle> reference;
+  int found = 0;
+  std::int64_t now_ms = 0;
+  for (int step = 0; step < 5000; ++step) {
+    now_ms += static_cast<std::int64_t>(pick(20));
+    const RememberedArticle article = make(now_ms);
+    std::optional<DuplicateMatch> expected;
+    for (const RememberedArticle& earlier : reference) {
+      if (earlier.id == article.id || earlier.time_ms < now_ms - kMaxAgeMs) continue;
+      int distance = SimHashDistance(earlier.simhash, article.simhash);
+      if (earlier.content_hash == article.content_hash) {
+        distance = 0;
+      } else if (article.simhash == 0 || distance > kMaxDistance) {
+        continue;
+      }
+      if (!expected || distance < expected->distance)
+        expected = DuplicateMatch{earlier.id, distance};
+    }
+    const std::optional<DuplicateMatch> actual = window.Find(article, now_ms);
+    ASSERT_EQ(actual.has_value(), expected.has_value()) << "step " << step;
+    if (expected) {
+      ASSERT_EQ(actual->id, expected->id) << "step " << step;
+      ASSERT_EQ(actual->distance, expected->distance) << "step " << step;
+      ++found;
+    }
+    window.Add(article);
+    reference.push_back(article);
+    while (reference.size() > kMaxArticles || reference.front().time_ms < now_ms - kMaxAgeMs) {
+      reference.pop_front();
+    }
+    ASSERT_EQ(window.size(), reference.size());
+  }
+  // The draw makes both outcomes common, so the comparison covers both.
+  EXPECT_GT(found, 500);
+  EXPECT_LT(found, 4500);
 }
 
 }  // namespace
