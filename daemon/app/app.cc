@@ -454,6 +454,8 @@ void App::AddPipeline(const std::string& name, const config::JsonFieldNames& fie
   pipeline_options.source_uri = source_uri_;
   pipeline_options.classifier = classifier_;
   pipeline_options.memory = article_store_;
+  pipeline_options.max_articles_per_item =
+      static_cast<std::size_t>(config_.limits.max_articles_per_item);
   pipeline_options.json_fields = {fields.title,  fields.body,      fields.url,
                                   fields.author, fields.published, fields.language};
   auto made = std::make_shared<pipeline::Pipeline>(pipeline_options);

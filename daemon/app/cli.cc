@@ -416,6 +416,7 @@ int Process(const Arguments& arguments) {
     if (!config->daemon.source_uri.empty()) options.source_uri = config->daemon.source_uri;
     classify = config->classify;
     memory_options = MemoryOptionsFrom(*config);
+    options.max_articles_per_item = static_cast<std::size_t>(config->limits.max_articles_per_item);
   }
   auto classifier = LoadClassifier(classify);
   if (!classifier) {

@@ -98,6 +98,7 @@ struct LimitsConfig {
   std::int64_t max_in_flight_files = 1000;
   std::int64_t max_in_flight_bytes = std::int64_t{256} * 1024 * 1024;
   std::int64_t pipeline_threads = 0;  // 0 = one per core
+  std::int64_t max_articles_per_item = 10000;
 };
 
 struct LogConfig {

@@ -566,6 +566,16 @@ constexpr auto kOptions = std::to_array<Option>({
      .max_value = kTebibyte,
      .description = "Bytes of files taken but not yet delivered; sources pause at this many",
      .field = SectionField<&Config::limits, &LimitsConfig::max_in_flight_bytes>},
+    {.key = "limits.max_articles_per_item",
+     .type = OptionType::kInteger,
+     .unit = "articles",
+     .default_value = "10000",
+     .min_value = 1,
+     .max_value = 10000000,
+     .description = "Articles one file or record may hold (feed items, JSON array elements, "
+                    "JSON lines); an item with more is refused whole (too_large), so one huge "
+                    "feed cannot hold its events in memory",
+     .field = SectionField<&Config::limits, &LimitsConfig::max_articles_per_item>},
     {.key = "limits.pipeline_threads",
      .type = OptionType::kInteger,
      .unit = "threads",

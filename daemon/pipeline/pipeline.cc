@@ -1,5 +1,7 @@
 #include "daemon/pipeline/pipeline.h"
 
+#include <fmt/format.h>
+
 #include <utility>
 
 #include "daemon/pipeline/classify/classifier.h"
@@ -46,6 +48,12 @@ ProcessResult Pipeline::Process(const RawArticle& raw, std::chrono::system_clock
   auto decoded = Decode(raw, options_.json_fields);
   lap(&StageTimings::decode);
   if (!decoded) return tl::unexpected<Error>(std::move(decoded.error()));
+  if (decoded->size() > options_.max_articles_per_item) {
+    return MakeError(Stage::kDecode, ErrorCode::kTooLarge,
+                     fmt::format("the item holds {} articles, over limits.max_articles_per_item "
+                                 "({}); split it or raise the limit",
+                                 decoded->size(), options_.max_articles_per_item));
+  }
 
   const std::shared_ptr<const Classifier> classifier = classifier_.load();
   std::vector<Result<OutboundEvent>> events;

@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,9 @@ struct PipelineOptions {
   std::shared_ptr<const Classifier> classifier;
   // Recent articles, for duplicate_of and story_id; without one, both stay empty.
   std::shared_ptr<ArticleMemory> memory;
+  // An item that decodes to more articles is refused whole (kTooLarge) before any is
+  // normalized: its events would all be held in memory until Kafka confirmed the last one.
+  std::size_t max_articles_per_item = 10000;
 };
 
 // Time spent in each stage on one item, summed over its articles, for the daemon's per-stage

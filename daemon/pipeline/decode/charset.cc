@@ -256,9 +256,8 @@ Result<Utf8Text> FromUndeclared(std::string_view bytes, const Utf8Problem& probl
                                 CharsetSyntax syntax) {
   if (const std::size_t nul = bytes.find('\0'); nul != std::string_view::npos) {
     return MakeError(Stage::kDecode, ErrorCode::kUnsupportedFormat,
-                     fmt::format("binary data: NUL byte at byte {} and no byte order mark; "
-                                 "newswire reads text",
-                                 nul));
+                     fmt::format("binary data: NUL byte at byte {} and no byte order mark; {}", nul,
+                                 NulBytesAdvice(bytes)));
   }
   if (HasMultiByteUtf8(bytes)) {
     return tl::unexpected<Error>(InvalidUtf8Error(
@@ -315,6 +314,43 @@ Result<std::optional<Utf8Text>> FromDeclaredCharset(std::string_view bytes, std:
 }
 
 }  // namespace
+
+std::string_view LikelyUtf16WithoutMark(std::string_view bytes) {
+  constexpr std::size_t kWindowBytes = 1024;
+  constexpr std::size_t kMinimumBytes = 16;
+  const std::string_view window = bytes.substr(0, std::min(bytes.size(), kWindowBytes) & ~1U);
+  if (window.size() < kMinimumBytes) return {};
+  // nul_at[0]: NULs at even offsets (big-endian Latin text), nul_at[1]: at odd (little-endian).
+  std::array<std::size_t, 2> nul_at{};
+  std::array<std::size_t, 2> control_at{};
+  for (std::size_t index = 0; index < window.size(); ++index) {
+    const auto byte = static_cast<unsigned char>(window[index]);
+    if (byte == 0) {
+      ++nul_at[index % 2];
+    } else if (byte < 0x20 && byte != '\t' && byte != '\n' && byte != '\r') {
+      ++control_at[index % 2];
+    }
+  }
+  const std::size_t pairs = window.size() / 2;
+  for (const std::size_t high : {0U, 1U}) {
+    const std::size_t low = 1 - high;
+    // Nearly every high byte NUL (non-Latin letters are the exceptions), no low byte NUL, and
+    // the low bytes text rather than control codes.
+    if (nul_at[high] * 10 >= pairs * 9 && nul_at[low] == 0 && control_at[low] * 20 <= pairs) {
+      return high == 0 ? "UTF-16BE" : "UTF-16LE";
+    }
+  }
+  return {};
+}
+
+std::string NulBytesAdvice(std::string_view bytes) {
+  const std::string_view utf16 = LikelyUtf16WithoutMark(bytes);
+  if (utf16.empty()) return "newswire reads UTF-8 text";
+  return fmt::format(
+      "this looks like {} without a byte order mark; convert it to UTF-8 first (iconv -f {} "
+      "-t UTF-8) or add the mark",
+      utf16, utf16);
+}
 
 Utf8Text Utf8Text::Borrowed(std::string_view bytes, std::string charset, CharsetSource source) {
   Utf8Text text;

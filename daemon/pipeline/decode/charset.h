@@ -65,6 +65,17 @@ struct ByteOrderMark {
 };
 std::optional<ByteOrderMark> FindByteOrderMark(std::string_view bytes);
 
+// "UTF-16LE" or "UTF-16BE" when `bytes` look like UTF-16 text without a byte order mark: in
+// their first 1024 bytes (at least 16), the bytes at every other position are NUL (the high
+// byte of Latin text) and the others are not, nor control characters other than tab and line
+// breaks. Used to say why NUL bytes were refused, not to convert: with no mark, the guess is
+// left to the operator. Empty otherwise.
+std::string_view LikelyUtf16WithoutMark(std::string_view bytes);
+
+// The end of the error message for input refused for its NUL bytes: how to convert it when it
+// looks like UTF-16 without a mark, else that newswire reads text.
+std::string NulBytesAdvice(std::string_view bytes);
+
 // The charset label declared in the first 1024 bytes of markup: an XML declaration's encoding,
 // <meta charset=...>, or <meta http-equiv="Content-Type" content="...; charset=...">. The label
 // as written (e.g. "iso-8859-1"), or nullopt.

@@ -39,7 +39,10 @@ constexpr std::array<std::string_view, 24> kHtmlOnlyTags{
     "header", "footer", "nav", "table", "ul", "ol",      "img",     "strong"};
 
 // Markup: walks past the XML prolog (declaration, processing instructions, comments, doctype)
-// to the root element and judges by it.
+// to the root element and judges by it. A doctype with an internal subset ("<!DOCTYPE rss [
+// <!ENTITY ...> ]>") is XML that HTML never has: it goes to the feed decoder, which refuses
+// entity declarations (billion laughs, external entities) with a clear error instead of the
+// markup being published as text.
 InputFormat SniffMarkup(std::string_view window) {
   std::string lowered(window);
   std::transform(lowered.begin(), lowered.end(), lowered.begin(), [](char character) {
@@ -59,7 +62,9 @@ InputFormat SniffMarkup(std::string_view window) {
       if (end != std::string_view::npos) end += 2;
     } else if (rest.starts_with("<!doctype")) {
       if (TrimAscii(rest.substr(9)).starts_with("html")) return InputFormat::kHtml;
+      const std::size_t open_bracket = text.find('[', index);
       end = text.find('>', index);
+      if (open_bracket < end) return InputFormat::kFeed;
       if (end != std::string_view::npos) end += 1;
     } else {
       break;  // the root element
@@ -113,8 +118,9 @@ bool LooksLikeJsonLines(std::string_view bytes) {
   return first_is_object && objects >= 2 && objects * 2 >= lines;
 }
 
-// One JSON document: the first structural character fits, and the input ends with its match.
-// Cheap on purpose; "[Updated] Headline" or "{Breaking} news" stay text.
+// One JSON document: the first structural character fits, and the input ends with its match
+// (or it starts as an object's first key). Cheap on purpose; "[Updated] Headline" or
+// "{Breaking} news" stay text.
 bool LooksLikeJson(std::string_view bytes, std::size_t first) {
   const char open = bytes[first];
   const std::size_t next = SkipSpace(bytes.substr(0, first + 1 + kSniffWindow), first + 1);
@@ -125,6 +131,10 @@ bool LooksLikeJson(std::string_view bytes, std::size_t first) {
                                 : (after == '{' || after == '[' || after == '"' || after == ']' ||
                                    after == '-' || (after >= '0' && after <= '9'));
   if (!value_starts) return false;
+  // '{' then '"' opens a JSON object's first key; no article starts so. A file cut short (a
+  // writer that died, a partial copy) is JSON that the JSON decoder refuses with where it broke,
+  // not text whose title is markup.
+  if (open == '{' && after == '"') return true;
   // Trailing whitespace is skipped only within a window, so 50 MB of it cannot cost much.
   std::size_t last = bytes.size();
   const std::size_t stop = bytes.size() > kSniffWindow ? bytes.size() - kSniffWindow : 0;

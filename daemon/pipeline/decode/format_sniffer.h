@@ -30,12 +30,16 @@ inline constexpr std::size_t kJsonLinesSniffWindow = 1024 * 1024;
 // The format of `bytes`, which must be UTF-8 or an ASCII-compatible charset (convert UTF-16/32
 // first). In order, after a UTF-8 byte order mark and whitespace:
 //   kFeed      the root element (after <?xml?>, comments and a doctype) is <rss>, <rdf:RDF>,
-//              or <feed> with the Atom namespace
+//              or <feed> with the Atom namespace; or the doctype has an internal subset
+//              ("<!DOCTYPE x [ ... ]>", which HTML never has), so that the feed decoder refuses
+//              its entity declarations rather than the markup passing as text
 //   kHtml      <!DOCTYPE html>, a root <html>, <head> or <body>, or a leading '<' and a common
 //              HTML tag (<p>, <div>, <title>, <meta>, <h1>, ...) in the window
 //   kJsonLines at least two non-empty lines, each '{' ... '}', all complete lines in the window so
-//   kJson      '{' followed by '"' or '}', or '[' followed by a JSON value start, and the input
-//              ends with the matching '}' or ']'
+//   kJson      '{' followed by '"' (an object's first key, however the input ends, so a
+//              truncated object is refused as JSON rather than published as text); or '{'
+//              followed by '}', or '[' followed by a JSON value start, and the input ends with
+//              the matching '}' or ']'
 //   kText      everything else, which is also what a sniffing miss falls back to.
 InputFormat SniffFormat(std::string_view bytes);
 

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <utility>
 
+#include "daemon/pipeline/decode/charset.h"
 #include "daemon/pipeline/decode/json_ld.h"
 #include "daemon/pipeline/unicode_text.h"
 
@@ -384,11 +385,11 @@ std::size_t WithoutTrailingCallToAction(std::string_view line) {
 }
 
 Error BinaryDataError(std::string_view bytes, std::size_t nul_offset) {
-  const bool looks_like_utf16 = bytes.starts_with("\xFF\xFE") || bytes.starts_with("\xFE\xFF");
+  const bool has_utf16_mark = bytes.starts_with("\xFF\xFE") || bytes.starts_with("\xFE\xFF");
   return Error{Stage::kDecode, ErrorCode::kUnsupportedFormat,
                fmt::format("binary data: NUL byte at byte {}; {}", nul_offset,
-                           looks_like_utf16 ? "this looks like UTF-16, convert it to UTF-8 first"
-                                            : "newswire reads UTF-8 text")};
+                           has_utf16_mark ? "this looks like UTF-16, convert it to UTF-8 first"
+                                          : NulBytesAdvice(bytes))};
 }
 
 bool LooksLikeJsonLd(std::string_view block) {

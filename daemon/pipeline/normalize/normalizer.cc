@@ -191,6 +191,14 @@ Result<Article> Normalize(Article article) {
   article.stats.paragraphs = CountParagraphs(article.body);
   article.stats.words = CountWords(article.title) + CountWords(article.body);
   article.stats.characters = CountCodePoints(article.title) + CountCodePoints(article.body);
+  // "!!!!!", a line of 10,000 '[' or a run of dashes is not news: without a single letter or
+  // digit there is nothing to classify, and downstream would only see noise.
+  if (article.stats.words == 0) {
+    return MakeError(Stage::kNormalize, ErrorCode::kEmptyInput,
+                     fmt::format("no words: title and body hold {} characters and none is a "
+                                 "letter or digit",
+                                 article.stats.characters));
+  }
   AssignIdentity(article);
   // On the cleaned text: markup remnants and control characters would skew the guess.
   AssignLanguage(article);

@@ -279,7 +279,8 @@ TEST(ConfigTest, UnknownKeySuggestsTheClosestKnownKey) {
 TEST(ConfigTest, UnknownKeyWithoutCloseCandidateListsTheKnownKeys) {
   EXPECT_THAT(ErrorsOf(WithDirectory("limits:\n  memory: 1GiB\n")),
               ElementsAre("test.yaml:2:3: limits.memory: unknown key; expected one of "
-                          "max_in_flight_files, max_in_flight_bytes, pipeline_threads"));
+                          "max_in_flight_files, max_in_flight_bytes, max_articles_per_item, "
+                          "pipeline_threads"));
 }
 
 TEST(ConfigTest, WrongTypesNameTheKeyTheExpectedTypeAndWhatWasFound) {

@@ -15,6 +15,7 @@ namespace {
 
 using test_helpers::FileItem;
 using ::testing::HasSubstr;
+using ::testing::Not;
 using ::testing::StartsWith;
 
 // "Café au lait" and a French sentence, long enough for confident detection, in Latin-1.
@@ -297,6 +298,31 @@ TEST(CharsetTest, NulBytesStayBinary) {
   const std::string binary =
       std::string("\x89PNG\r\n\x1A\n\0\0\0\rIHDR", 16) + std::string(100, '\xFF');
   EXPECT_EQ(DecodeError(binary).code, ErrorCode::kUnsupportedFormat);
+  EXPECT_THAT(DecodeError(binary).message, Not(HasSubstr("UTF-16")));
+}
+
+TEST(CharsetTest, Utf16WithoutAByteOrderMarkIsRefusedWithAdviceToConvertIt) {
+  const std::string text = "Election results\nThe council counted every vote on Sunday.\n";
+  const std::string accented = "R\xC3\xA9sultats\nLe conseil a compt\xC3\xA9 les voix.\n";
+  for (const bool big_endian : {false, true}) {
+    const std::string name = big_endian ? "UTF-16BE" : "UTF-16LE";
+    // ASCII-only UTF-16 is valid UTF-8 with NULs (the text decoder refuses it); with a letter
+    // beyond ASCII it is invalid UTF-8 (the charset stage refuses it). Both name the charset.
+    for (const std::string& utf8 : {text, accented}) {
+      const Error error = DecodeError(Encode(utf8, 2, big_endian));
+      EXPECT_EQ(error.code, ErrorCode::kUnsupportedFormat);
+      EXPECT_THAT(error.message, HasSubstr(name + " without a byte order mark"));
+      EXPECT_THAT(error.message, HasSubstr("iconv -f " + name));
+    }
+    EXPECT_EQ(LikelyUtf16WithoutMark(Encode(text, 2, big_endian)), name);
+  }
+  // Too short to judge, NULs on both sides, or control codes between them: no guess.
+  EXPECT_EQ(LikelyUtf16WithoutMark(Encode("Short", 2, false)), "");
+  EXPECT_EQ(LikelyUtf16WithoutMark(std::string(64, '\0')), "");
+  std::string codes;
+  for (int index = 0; index < 64; ++index)
+    codes += std::string{static_cast<char>(index % 8 + 1), '\0'};
+  EXPECT_EQ(LikelyUtf16WithoutMark(codes), "");
 }
 
 TEST(CharsetTest, DecodedArticlesRecordTheirCharset) {

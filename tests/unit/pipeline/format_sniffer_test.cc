@@ -39,12 +39,33 @@ TEST(FormatSnifferTest, Feeds) {
             InputFormat::kText);
 }
 
+// An internal subset can declare entities (billion laughs, external entities); HTML never has
+// one. Such documents go to the feed decoder, which refuses the declarations, whatever the root.
+TEST(FormatSnifferTest, DoctypeWithAnInternalSubsetGoesToTheFeedDecoder) {
+  EXPECT_EQ(SniffFormat("<?xml version=\"1.0\"?>\n<!DOCTYPE rss [\n <!ENTITY a \"x\">\n"
+                        " <!ENTITY b \"&a;&a;\">\n]>\n<rss><channel><title>&b;</title>"),
+            InputFormat::kFeed);
+  EXPECT_EQ(SniffFormat("<!DOCTYPE page [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>"
+                        "<page><title>&x;</title><p>x</p></page>"),
+            InputFormat::kFeed);
+  // A doctype without one is skipped as before.
+  EXPECT_EQ(SniffFormat("<!DOCTYPE rss SYSTEM \"x.dtd\"><rss version=\"2.0\">"),
+            InputFormat::kFeed);
+  EXPECT_EQ(SniffFormat("<!DOCTYPE page SYSTEM \"x.dtd\"><page><p>x</p></page>"),
+            InputFormat::kHtml);
+}
+
 TEST(FormatSnifferTest, Json) {
   EXPECT_EQ(SniffFormat("{\"title\": \"x\", \"body\": \"y\"}"), InputFormat::kJson);
   EXPECT_EQ(SniffFormat("{\n  \"title\": \"x\",\n  \"body\": \"y\"\n}\n"), InputFormat::kJson);
   EXPECT_EQ(SniffFormat("[{\"title\": \"x\"}]"), InputFormat::kJson);
   EXPECT_EQ(SniffFormat("{\"title\": \"only one line\"}\n"), InputFormat::kJson);
   EXPECT_EQ(SniffFormat("{}"), InputFormat::kJson);
+  // An object cut short is still JSON (the decoder says where it broke); a bracket without the
+  // rest of a JSON value is text.
+  EXPECT_EQ(SniffFormat("{\"title\": \"x\", \"body\": \"cut sh"), InputFormat::kJson);
+  EXPECT_EQ(SniffFormat("[{\"title\": \"x\"}"), InputFormat::kText);
+  EXPECT_EQ(SniffFormat("{Breaking} news"), InputFormat::kText);
 }
 
 TEST(FormatSnifferTest, JsonLines) {
@@ -87,6 +108,25 @@ TEST(FormatSnifferTest, HugeSingleLinesAreSniffedFromABoundedPrefix) {
   const auto elapsed = std::chrono::steady_clock::now() - start;
   // Building the strings dominates; a quadratic scan of 50 MB would take hours.
   EXPECT_LT(elapsed, std::chrono::seconds(20));
+}
+
+TEST(FormatSnifferTest, DecodeRefusesEntityDeclarationsFoundBySniffing) {
+  for (const std::string& bytes : {
+           std::string("<?xml version=\"1.0\"?>\n<!DOCTYPE rss [\n <!ENTITY lol \"lol\">\n"
+                       " <!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">\n]>\n"
+                       "<rss version=\"2.0\"><channel><item><title>&lol2;</title>"
+                       "<description>Body</description></item></channel></rss>\n"),
+           std::string("<?xml version=\"1.0\"?>\n<!DOCTYPE rss [ <!ENTITY secret SYSTEM "
+                       "\"file:///etc/passwd\"> ]>\n<rss version=\"2.0\"><channel><item>"
+                       "<title>Title</title><description>&secret;</description></item>"
+                       "</channel></rss>\n"),
+       }) {
+    auto decoded = Decode(test_helpers::FileItem(bytes, "/var/inbox/feed.txt"));
+    ASSERT_FALSE(decoded.has_value()) << bytes;
+    EXPECT_EQ(decoded.error().code, ErrorCode::kUnsupportedFormat);
+    EXPECT_NE(decoded.error().message.find("declares entities"), std::string::npos)
+        << decoded.error().message;
+  }
 }
 
 TEST(FormatSnifferTest, DecodeRoutesByContentNotByFileName) {

@@ -5,6 +5,7 @@
 #include <xxhash.h>
 
 #include <string>
+#include <utility>
 
 #include "daemon/pipeline/decode/text_decoder.h"
 #include "daemon/pipeline/normalize/identity.h"
@@ -100,6 +101,22 @@ TEST(NormalizerTest, RejectsAnArticleWithNothingLeft) {
   ASSERT_FALSE(normalized.has_value());
   EXPECT_EQ(normalized.error().stage, Stage::kNormalize);
   EXPECT_EQ(normalized.error().code, ErrorCode::kEmptyInput);
+}
+
+TEST(NormalizerTest, RejectsAnArticleWithoutALetterOrDigit) {
+  for (const auto& [title, body] :
+       {std::pair<std::string, std::string>{"!!!!!", ""},
+        {std::string(10000, '['), ""},
+        {"----", "... \xE2\x80\x94 ***\n\n\xE2\x80\xA2 \xE2\x80\xA2"}}) {
+    auto normalized = Normalize(MakeArticle(title, body));
+    ASSERT_FALSE(normalized.has_value()) << title.substr(0, 20);
+    EXPECT_EQ(normalized.error().stage, Stage::kNormalize);
+    EXPECT_EQ(normalized.error().code, ErrorCode::kEmptyInput);
+    EXPECT_NE(normalized.error().message.find("no words"), std::string::npos);
+  }
+  // One digit or letter, in any script, is enough.
+  EXPECT_TRUE(Normalize(MakeArticle("2:1", "")).has_value());
+  EXPECT_TRUE(Normalize(MakeArticle("\xE6\x97\xA5", "")).has_value());
 }
 
 TEST(NormalizerTest, KeepsAnArticleWithOnlyABody) {

@@ -1,5 +1,6 @@
 #include "daemon/pipeline/pipeline.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
@@ -297,6 +298,23 @@ TEST(PipelineTest, AnArticleThatFailsALaterStageStaysInsideTheResult) {
   ASSERT_FALSE(processed->front().has_value());
   EXPECT_EQ(processed->front().error().stage, Stage::kNormalize);
   EXPECT_EQ(processed->front().error().code, ErrorCode::kEmptyInput);
+}
+
+TEST(PipelineTest, AnItemWithMoreArticlesThanTheLimitIsRefusedWhole) {
+  std::string lines;
+  for (int index = 0; index < 5; ++index) {
+    lines += fmt::format("{{\"title\": \"Headline {}\", \"body\": \"Body {}\"}}\n", index, index);
+  }
+  PipelineOptions options;
+  options.max_articles_per_item = 5;
+  EXPECT_TRUE(Pipeline(options).Process(test_helpers::FileItem(lines), kTime).has_value());
+  options.max_articles_per_item = 4;
+  auto processed = Pipeline(options).Process(test_helpers::FileItem(lines), kTime);
+  ASSERT_FALSE(processed.has_value());
+  EXPECT_EQ(processed.error().stage, Stage::kDecode);
+  EXPECT_EQ(processed.error().code, ErrorCode::kTooLarge);
+  EXPECT_THAT(processed.error().message,
+              HasSubstr("holds 5 articles, over limits.max_articles_per_item (4)"));
 }
 
 }  // namespace
