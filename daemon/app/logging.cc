@@ -2,25 +2,39 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <memory>
+#include <string>
+#include <string_view>
+
+#include "daemon/pipeline/unicode_text.h"
 
 namespace newswire::app {
 namespace {
 
-void AppendJsonString(std::string_view text, spdlog::memory_buf_t& out) {
-  out.push_back('"');
+// Control characters in a message (a file name with a newline, say) are written escaped, so
+// that one log call is always one line and input can never forge a line of its own; bytes that
+// are not UTF-8 (file names are arbitrary bytes) become U+FFFD, so JSON logs stay JSON. JSON
+// additionally escapes quotes and backslashes.
+enum class Escaping { kText, kJson };
+
+void AppendEscaped(std::string_view text, Escaping escaping, spdlog::memory_buf_t& out) {
+  std::string repaired;
+  if (pipeline::FindInvalidUtf8(text)) {
+    repaired = pipeline::ReplaceInvalidUtf8(text);
+    text = repaired;
+  }
   for (char c : text) {
     switch (c) {
       case '"':
-        out.append(std::string_view("\\\""));
-        break;
       case '\\':
-        out.append(std::string_view("\\\\"));
+        if (escaping == Escaping::kJson) out.push_back('\\');
+        out.push_back(c);
         break;
       case '\n':
         out.append(std::string_view("\\n"));
@@ -29,18 +43,40 @@ void AppendJsonString(std::string_view text, spdlog::memory_buf_t& out) {
         out.append(std::string_view("\\r"));
         break;
       case '\t':
-        out.append(std::string_view("\\t"));
+        if (escaping == Escaping::kJson) {
+          out.append(std::string_view("\\t"));
+        } else {
+          out.push_back(c);
+        }
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20) {
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
           fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
         } else {
           out.push_back(c);
         }
     }
   }
+}
+
+void AppendJsonString(std::string_view text, spdlog::memory_buf_t& out) {
+  out.push_back('"');
+  AppendEscaped(text, Escaping::kJson, out);
   out.push_back('"');
 }
+
+// The text format's message, as %* in its pattern.
+class EscapedMessage final : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& message, const std::tm& /*time*/,
+              spdlog::memory_buf_t& out) override {
+    AppendEscaped(std::string_view(message.payload.data(), message.payload.size()), Escaping::kText,
+                  out);
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<EscapedMessage>();
+  }
+};
 
 // One JSON object per line: {"time":"…","level":"info","message":"…"}. A formatter of its own
 // because spdlog's pattern language cannot escape the message.
@@ -85,7 +121,9 @@ Result<void> SetupLogging(const LoggingOptions& options) {
   if (options.format == "json") {
     logger->set_formatter(std::make_unique<JsonFormatter>());
   } else {
-    logger->set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %v");
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<EscapedMessage>('*').set_pattern("%Y-%m-%d %H:%M:%S.%e %^%-5l%$ %*");
+    logger->set_formatter(std::move(formatter));
   }
   logger->set_level(level);
   logger->flush_on(spdlog::level::info);

@@ -1,7 +1,5 @@
 #include "daemon/pipeline/pipeline.h"
 
-#include <fmt/format.h>
-
 #include <utility>
 
 #include "daemon/pipeline/classify/classifier.h"
@@ -45,15 +43,9 @@ ProcessResult Pipeline::Process(const RawArticle& raw, std::chrono::system_clock
     timings->*stage += now_mark - mark;
     mark = now_mark;
   };
-  auto decoded = Decode(raw, options_.json_fields);
+  auto decoded = Decode(raw, options_.json_fields, options_.max_articles_per_item);
   lap(&StageTimings::decode);
   if (!decoded) return tl::unexpected<Error>(std::move(decoded.error()));
-  if (decoded->size() > options_.max_articles_per_item) {
-    return MakeError(Stage::kDecode, ErrorCode::kTooLarge,
-                     fmt::format("the item holds {} articles, over limits.max_articles_per_item "
-                                 "({}); split it or raise the limit",
-                                 decoded->size(), options_.max_articles_per_item));
-  }
 
   const std::shared_ptr<const Classifier> classifier = classifier_.load();
   std::vector<Result<OutboundEvent>> events;

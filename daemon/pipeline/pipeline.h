@@ -26,8 +26,8 @@ struct PipelineOptions {
   std::shared_ptr<const Classifier> classifier;
   // Recent articles, for duplicate_of and story_id; without one, both stay empty.
   std::shared_ptr<ArticleMemory> memory;
-  // An item that decodes to more articles is refused whole (kTooLarge) before any is
-  // normalized: its events would all be held in memory until Kafka confirmed the last one.
+  // An item that holds more articles is refused whole (kTooLarge) before any is decoded: its
+  // events would all be held in memory until Kafka confirmed the last one.
   std::size_t max_articles_per_item = 10000;
 };
 

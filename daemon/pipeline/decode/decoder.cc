@@ -52,7 +52,8 @@ void AppendDeclaredBy(Error& error, std::string_view content_type) {
 
 Decoded Decode(const RawArticle& raw) { return Decode(raw, JsonFieldMapping{}); }
 
-Decoded Decode(const RawArticle& raw, const JsonFieldMapping& json_fields) {
+Decoded Decode(const RawArticle& raw, const JsonFieldMapping& json_fields,
+               std::size_t max_articles) {
   const std::string_view bytes = raw.bytes;
   // The text decoder owns the wording of "empty input".
   if (bytes.empty()) return DecodeText(raw);
@@ -89,13 +90,13 @@ Decoded Decode(const RawArticle& raw, const JsonFieldMapping& json_fields) {
       decoded = DecodeHtml(raw, utf8->text());
       break;
     case InputFormat::kFeed:
-      decoded = DecodeFeed(raw, utf8->text());
+      decoded = DecodeFeed(raw, utf8->text(), max_articles);
       break;
     case InputFormat::kJson:
-      decoded = DecodeJson(raw, utf8->text(), json_fields);
+      decoded = DecodeJson(raw, utf8->text(), json_fields, max_articles);
       break;
     case InputFormat::kJsonLines:
-      decoded = DecodeJsonLines(raw, utf8->text(), json_fields);
+      decoded = DecodeJsonLines(raw, utf8->text(), json_fields, max_articles);
       break;
     case InputFormat::kText:
       decoded = DecodeTextItem(raw, std::move(*utf8));

@@ -1,10 +1,12 @@
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 #include "daemon/core/article.h"
 #include "daemon/core/error.h"
 #include "daemon/core/raw_article.h"
+#include "daemon/pipeline/decode/article_limit.h"
 #include "daemon/pipeline/decode/json_decoder.h"
 
 namespace newswire::pipeline {
@@ -23,9 +25,11 @@ namespace newswire::pipeline {
 //    stats.replaced_sequences.
 //
 // The outer error rejects the whole item, each inner result is one article (or one article that
-// could not be decoded). `json_fields` says which JSON members hold which fields.
+// could not be decoded). `json_fields` says which JSON members hold which fields. An item of
+// more than `max_articles` articles is refused whole (kTooLarge, article_limit.h).
 Result<std::vector<Result<Article>>> Decode(const RawArticle& raw,
-                                            const JsonFieldMapping& json_fields);
+                                            const JsonFieldMapping& json_fields,
+                                            std::size_t max_articles = kNoArticleLimit);
 
 // The same with the default JsonFieldMapping.
 Result<std::vector<Result<Article>>> Decode(const RawArticle& raw);

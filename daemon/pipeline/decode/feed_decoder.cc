@@ -252,6 +252,22 @@ Result<Article> AtomEntry(const FeedContext& feed, const pugi::xml_node& entry,
   return Finish(std::move(article), "entry");
 }
 
+// The items DecodeRss or DecodeAtom would decode: RSS <item>s in the channel or beside it, or
+// Atom <entry>s. Counted on the parsed tree, before any article is built.
+std::size_t CountItems(const pugi::xml_node& root) {
+  std::size_t items = 0;
+  if (IsAtom(root, "feed")) {
+    for (const pugi::xml_node& child : root.children()) items += IsAtom(child, "entry") ? 1 : 0;
+    return items;
+  }
+  for (const pugi::xml_node& parent : {root.child("channel"), root}) {
+    for (const pugi::xml_node& item : parent.children()) {
+      items += item.type() == pugi::node_element && LocalName(item) == "item" ? 1 : 0;
+    }
+  }
+  return items;
+}
+
 // RSS 2.0 and 0.9x keep items in channel; RSS 1.0 (RDF) keeps them beside it.
 std::vector<Result<Article>> DecodeRss(FeedContext& feed, const pugi::xml_node& root) {
   const pugi::xml_node channel = root.child("channel");
@@ -289,7 +305,8 @@ std::vector<Result<Article>> DecodeAtom(FeedContext& feed, const pugi::xml_node&
 
 }  // namespace
 
-Result<std::vector<Result<Article>>> DecodeFeed(const RawArticle& raw, std::string_view utf8_text) {
+Result<std::vector<Result<Article>>> DecodeFeed(const RawArticle& raw, std::string_view utf8_text,
+                                                std::size_t max_articles) {
   if (TrimSpace(utf8_text).empty()) {
     return MakeError(Stage::kDecode, ErrorCode::kEmptyInput,
                      fmt::format("empty input: no XML in {} bytes", utf8_text.size()));
@@ -312,6 +329,9 @@ Result<std::vector<Result<Article>>> DecodeFeed(const RawArticle& raw, std::stri
   }
 
   const pugi::xml_node root = document.document_element();
+  if (const std::size_t items = CountItems(root); items > max_articles) {
+    return TooManyArticles(items, max_articles);
+  }
   FeedContext feed;
   feed.raw = &raw;
   std::vector<Result<Article>> articles;

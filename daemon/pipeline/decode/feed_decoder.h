@@ -1,11 +1,13 @@
 #pragma once
 
+#include <cstddef>
 #include <string_view>
 #include <vector>
 
 #include "daemon/core/article.h"
 #include "daemon/core/error.h"
 #include "daemon/core/raw_article.h"
+#include "daemon/pipeline/decode/article_limit.h"
 
 namespace newswire::pipeline {
 
@@ -32,6 +34,7 @@ namespace newswire::pipeline {
 // Outer errors (stage decode): kUnsupportedFormat (not well-formed XML, with its byte offset;
 // entity declarations; a root that is neither rss, rdf:RDF nor feed), kEmptyInput (no items).
 // An item with neither title nor body is an inner kEmptyInput error; the others go on.
-Result<std::vector<Result<Article>>> DecodeFeed(const RawArticle& raw, std::string_view utf8_text);
+Result<std::vector<Result<Article>>> DecodeFeed(const RawArticle& raw, std::string_view utf8_text,
+                                                std::size_t max_articles = kNoArticleLimit);
 
 }  // namespace newswire::pipeline

@@ -4,6 +4,7 @@
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
+#include <algorithm>
 #include <optional>
 #include <utility>
 
@@ -193,7 +194,8 @@ std::string ParseErrorText(const rapidjson::Document& document) {
 }  // namespace
 
 Result<std::vector<Result<Article>>> DecodeJson(const RawArticle& raw, std::string_view utf8_text,
-                                                const JsonFieldMapping& mapping) {
+                                                const JsonFieldMapping& mapping,
+                                                std::size_t max_articles) {
   std::string_view text = utf8_text;
   if (text.starts_with(kUtf8ByteOrderMark)) text.remove_prefix(kUtf8ByteOrderMark.size());
   if (TrimSpace(text).empty()) {
@@ -230,6 +232,7 @@ Result<std::vector<Result<Article>>> DecodeJson(const RawArticle& raw, std::stri
     return MakeError(Stage::kDecode, ErrorCode::kEmptyInput,
                      "the JSON document is an empty array: no articles");
   }
+  if (document.Size() > max_articles) return TooManyArticles(document.Size(), max_articles);
   articles.reserve(document.Size());
   for (rapidjson::SizeType index = 0; index < document.Size(); ++index) {
     articles.push_back(ArticleFromObject(raw, document[index], mapping, "json", index,
@@ -240,9 +243,19 @@ Result<std::vector<Result<Article>>> DecodeJson(const RawArticle& raw, std::stri
 
 Result<std::vector<Result<Article>>> DecodeJsonLines(const RawArticle& raw,
                                                      std::string_view utf8_text,
-                                                     const JsonFieldMapping& mapping) {
+                                                     const JsonFieldMapping& mapping,
+                                                     std::size_t max_articles) {
   std::string_view text = utf8_text;
   if (text.starts_with(kUtf8ByteOrderMark)) text.remove_prefix(kUtf8ByteOrderMark.size());
+  if (max_articles != kNoArticleLimit) {
+    std::size_t lines = 0;
+    for (std::size_t begin = 0; begin < text.size();) {
+      const std::size_t end = std::min(text.find('\n', begin), text.size());
+      if (!TrimSpace(text.substr(begin, end - begin)).empty()) ++lines;
+      begin = end + 1;
+    }
+    if (lines > max_articles) return TooManyArticles(lines, max_articles);
+  }
 
   std::vector<Result<Article>> articles;
   std::size_t line_index = 0;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -7,6 +8,7 @@
 #include "daemon/core/article.h"
 #include "daemon/core/error.h"
 #include "daemon/core/raw_article.h"
+#include "daemon/pipeline/decode/article_limit.h"
 
 namespace newswire::pipeline {
 
@@ -41,15 +43,19 @@ struct JsonFieldMapping {
 // (item_index = element index; an element that is not an object is an inner error). format is
 // "json". Outer errors (stage decode): kEmptyInput (blank input or an empty array),
 // kUnsupportedFormat (invalid or truncated JSON, with the byte offset; or a top level that is
-// neither object nor array), kTooLarge (nesting too deep). Pure, thread-safe.
+// neither object nor array), kTooLarge (nesting too deep, or an array of more than
+// `max_articles` elements, refused before any is read). Pure, thread-safe.
 Result<std::vector<Result<Article>>> DecodeJson(const RawArticle& raw, std::string_view utf8_text,
-                                                const JsonFieldMapping& mapping);
+                                                const JsonFieldMapping& mapping,
+                                                std::size_t max_articles = kNoArticleLimit);
 
 // JSON Lines: one article object per non-blank line, LF or CRLF; item_index is the 0-based line
 // index (line number - 1) and format "jsonl". A bad line is an inner error naming its line
-// number; the others go on. The only outer error is kEmptyInput (no non-blank line).
+// number; the others go on. The outer errors are kEmptyInput (no non-blank line) and
+// kTooLarge (more than `max_articles` non-blank lines, counted before any is parsed).
 Result<std::vector<Result<Article>>> DecodeJsonLines(const RawArticle& raw,
                                                      std::string_view utf8_text,
-                                                     const JsonFieldMapping& mapping);
+                                                     const JsonFieldMapping& mapping,
+                                                     std::size_t max_articles = kNoArticleLimit);
 
 }  // namespace newswire::pipeline

@@ -33,8 +33,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-constexpr const char* kTopic = "news.articles.tagged";
-constexpr const char* kDeadLetterTopic = "news.articles.dead-letter";
 constexpr const char* kRouteTopic = "alerts.venezuela";
 
 std::vector<fs::path> SampleArticles() {

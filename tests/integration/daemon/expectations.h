@@ -20,6 +20,10 @@
 
 namespace newswire::testing {
 
+// The default topics, which every daemon config under test keeps (DaemonConfig).
+inline constexpr const char* kTopic = "news.articles.tagged";
+inline constexpr const char* kDeadLetterTopic = "news.articles.dead-letter";
+
 // Reads until `wanted` distinct keys were seen or the timeout passed: with repeats after a crash,
 // a record count says nothing about coverage. Every record read is returned.
 inline std::vector<ConsumedRecord> ReadDistinctKeys(TestConsumer& consumer, std::size_t wanted,

@@ -33,8 +33,6 @@ using namespace std::chrono_literals;
 
 constexpr const char* kInputTopic = "news.raw";
 constexpr int kInputPartitions = 6;
-constexpr const char* kTopic = "news.articles.tagged";
-constexpr const char* kDeadLetterTopic = "news.articles.dead-letter";
 constexpr const char* kGroup = "newswire-test";
 // Kafka protocol API keys, for the broker's error injection (librdkafka keeps its names private).
 constexpr int kProduceApi = 0;

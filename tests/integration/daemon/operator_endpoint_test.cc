@@ -22,9 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-constexpr const char* kTopic = "news.articles.tagged";
-constexpr const char* kDeadLetterTopic = "news.articles.dead-letter";
-
 // Every newswire_* metric the shipped alert rules and dashboard (deploy/monitoring) query is one
 // that /metrics exports: a renamed metric must not silence an alert.
 void ExpectMonitoringAssetsUseExportedMetrics(const std::string& metrics) {

@@ -22,8 +22,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-constexpr const char* kTopic = "news.articles.tagged";
-
 // Replaces the first `from` in `text` with `to`; the test fails when there is none.
 std::string Replace(std::string text, const std::string& from, const std::string& to) {
   const std::size_t at = text.find(from);

@@ -10,12 +10,12 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/pipeline/unicode_text.h"
+#include "tests/support/hostile_corpus.h"
 #include "tests/support/shipped_classifier.h"
 #include "tests/unit/pipeline/test_helpers.h"
 
@@ -24,37 +24,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Expectation {
-  std::string outcome;  // "stage/code" or "event"
-  std::string text;     // in the error message, or in the event
-};
-
-const fs::path kCorpus = fs::path(NEWSWIRE_SOURCE_DIR) / "tests/data/hostile";
-
-std::map<std::string, Expectation> LoadExpectations() {
-  std::map<std::string, Expectation> expectations;
-  std::istringstream lines(test_helpers::ReadFile(kCorpus / "expected.tsv"));
-  std::string line;
-  while (std::getline(lines, line)) {
-    if (line.empty() || line.starts_with('#')) continue;
-    const std::size_t first_tab = line.find('\t');
-    const std::size_t second_tab = line.find('\t', first_tab + 1);
-    EXPECT_NE(second_tab, std::string::npos) << line;
-    if (second_tab == std::string::npos) continue;
-    expectations[line.substr(0, first_tab)] = {
-        line.substr(first_tab + 1, second_tab - first_tab - 1), line.substr(second_tab + 1)};
-  }
-  return expectations;
-}
+using test_support::HostileCorpusDirectory;
+using test_support::LoadHostileExpectations;
 
 std::string Outcome(const Error& error) {
   return std::string(StageName(error.stage)) + "/" + std::string(ErrorCodeName(error.code));
 }
 
 TEST(HostileInputTest, EveryFileInTheCorpusHasAnExpectedOutcome) {
-  const auto expectations = LoadExpectations();
+  const auto expectations = LoadHostileExpectations();
   std::set<std::string> files;
-  for (const auto& entry : fs::directory_iterator(kCorpus)) {
+  for (const auto& entry : fs::directory_iterator(HostileCorpusDirectory())) {
     const std::string name = entry.path().filename().string();
     if (name != "README.md" && name != "expected.tsv") files.insert(name);
   }
@@ -70,9 +50,9 @@ TEST(HostileInputTest, EachFileIsRefusedAsExpectedOrBecomesACleanEvent) {
   PipelineOptions options;
   options.classifier = *classifier;
   const Pipeline pipeline(options);
-  for (const auto& [name, expectation] : LoadExpectations()) {
+  for (const auto& [name, expectation] : LoadHostileExpectations()) {
     SCOPED_TRACE(name);
-    const std::string bytes = test_helpers::ReadFile(kCorpus / name);
+    const std::string bytes = test_support::ReadHostileFile(name);
     auto processed = pipeline.Process(test_helpers::FileItem(bytes, "/var/inbox/" + name),
                                       std::chrono::system_clock::now());
     // A whole-item refusal, or the error of its one article.

@@ -302,19 +302,37 @@ TEST(PipelineTest, AnArticleThatFailsALaterStageStaysInsideTheResult) {
 
 TEST(PipelineTest, AnItemWithMoreArticlesThanTheLimitIsRefusedWhole) {
   std::string lines;
+  std::string array = "[";
+  std::string rss = "<rss version=\"2.0\"><channel><title>Feed</title>";
+  std::string atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>Feed</title>";
   for (int index = 0; index < 5; ++index) {
-    lines += fmt::format("{{\"title\": \"Headline {}\", \"body\": \"Body {}\"}}\n", index, index);
+    const std::string object =
+        fmt::format("{{\"title\": \"Headline {}\", \"body\": \"Body {}\"}}", index, index);
+    lines += object + "\n";
+    array += (index == 0 ? "" : ",") + object;
+    rss += fmt::format("<item><title>Headline {}</title><description>Body {}</description></item>",
+                       index, index);
+    atom += fmt::format("<entry><title>Headline {}</title><content>Body {}</content></entry>",
+                        index, index);
   }
-  PipelineOptions options;
-  options.max_articles_per_item = 5;
-  EXPECT_TRUE(Pipeline(options).Process(test_helpers::FileItem(lines), kTime).has_value());
-  options.max_articles_per_item = 4;
-  auto processed = Pipeline(options).Process(test_helpers::FileItem(lines), kTime);
-  ASSERT_FALSE(processed.has_value());
-  EXPECT_EQ(processed.error().stage, Stage::kDecode);
-  EXPECT_EQ(processed.error().code, ErrorCode::kTooLarge);
-  EXPECT_THAT(processed.error().message,
-              HasSubstr("holds 5 articles, over limits.max_articles_per_item (4)"));
+  array += "]";
+  rss += "</channel></rss>";
+  atom += "</feed>";
+  for (const std::string& item : {lines, array, rss, atom}) {
+    SCOPED_TRACE(item.substr(0, 40));
+    PipelineOptions options;
+    options.max_articles_per_item = 5;
+    auto five = Pipeline(options).Process(test_helpers::FileItem(item), kTime);
+    ASSERT_TRUE(five.has_value()) << five.error().Describe();
+    EXPECT_EQ(five->size(), 5U);
+    options.max_articles_per_item = 4;
+    auto processed = Pipeline(options).Process(test_helpers::FileItem(item), kTime);
+    ASSERT_FALSE(processed.has_value());
+    EXPECT_EQ(processed.error().stage, Stage::kDecode);
+    EXPECT_EQ(processed.error().code, ErrorCode::kTooLarge);
+    EXPECT_THAT(processed.error().message,
+                HasSubstr("holds 5 articles, over limits.max_articles_per_item (4)"));
+  }
 }
 
 }  // namespace
