@@ -16,6 +16,8 @@ packages=(
   # (python3-zstandard lets it read zstd, newswire's default compression)
   libgtest-dev libgmock-dev libbenchmark-dev systemd util-linux python3-kafka
   python3-zstandard gnuplot-nox
+  # fuzzing (tests/fuzz, the fuzz preset): clang with its libFuzzer and sanitizer runtimes
+  clang-14 libclang-rt-14-dev
   # the demo: reading events back
   kcat
   # the .deb (cpack -G DEB): dpkg-shlibdeps computes Depends, and CPack finds ELF files with file

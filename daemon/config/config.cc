@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <unistd.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -11,7 +12,9 @@
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
+#include <optional>
 #include <set>
+#include <sstream>
 #include <system_error>
 #include <utility>
 #include <variant>
@@ -215,9 +218,49 @@ class Loader {
   std::map<std::string_view, std::vector<bool>> entry_is_map_;
 };
 
+// yaml-cpp 0.7's LoadAll never returns on some invalid input (a ',' at the top level): the
+// parser reports empty documents forever without consuming a token, and LoadAll keeps every one,
+// until memory runs out (jbeder/yaml-cpp#1040; fixed upstream after 0.7, which Debian 12 ships).
+// This pass walks the same documents with a handler that keeps nothing and stops when there are
+// more documents than the text could hold (each needs at least one byte of its own): where it
+// stopped, or nothing when the parse ends, in which case LoadAll ends too.
+class DocumentCounter final : public YAML::EventHandler {
+ public:
+  void OnDocumentStart(const YAML::Mark& mark) override { last_start = mark; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+
+  YAML::Mark last_start = YAML::Mark::null_mark();
+};
+
+std::optional<YAML::Mark> FindStuckParse(std::string_view text) {
+  std::istringstream stream{std::string(text)};
+  YAML::Parser parser(stream);
+  DocumentCounter counter;
+  for (std::size_t documents = 0; parser.HandleNextDocument(counter); ++documents) {
+    if (documents > text.size() + 1) return counter.last_start;
+  }
+  return std::nullopt;
+}
+
 ConfigResult Loader::Load(std::string_view text) {
   std::vector<YAML::Node> documents;
   try {
+    if (const auto stuck = FindStuckParse(text)) {
+      AddError(*stuck,
+               "invalid YAML: a token the parser cannot place (a stray ',' at the top "
+               "level, for one)");
+      return Finish();
+    }
     documents = YAML::LoadAll(std::string(text));
   } catch (const YAML::Exception& error) {
     AddError(error.mark, fmt::format("invalid YAML: {}", error.msg));

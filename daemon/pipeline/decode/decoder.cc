@@ -10,6 +10,7 @@
 #include "daemon/pipeline/decode/format_sniffer.h"
 #include "daemon/pipeline/decode/html_decoder.h"
 #include "daemon/pipeline/decode/text_decoder.h"
+#include "daemon/pipeline/unicode_text.h"
 
 namespace newswire::pipeline {
 namespace {
@@ -46,6 +47,37 @@ void AppendDeclaredBy(Error& error, std::string_view content_type) {
   error.message.append(" (declared by content type '")
       .append(ContentTypeEssence(content_type))
       .append("')");
+}
+
+// Gumbo 0.10 turns a hexadecimal character reference beyond 32 bits ("&#x99999999;") into a
+// lone byte instead of U+FFFD, so a decoder can hand on bytes that are not UTF-8 however clean
+// its input was (found by tests/fuzz). Every text field is checked once here and repaired
+// (U+FFFD, counted in stats.replaced_sequences): the stages after decode only ever see UTF-8.
+void RepairInvalidUtf8(std::string& text, std::size_t& replaced) {
+  if (!FindInvalidUtf8(text)) return;
+  std::size_t count = 0;
+  text = ReplaceInvalidUtf8(text, &count);
+  replaced += count;
+}
+
+void RepairInvalidUtf8(Article& article) {
+  std::size_t& replaced = article.stats.replaced_sequences;
+  for (std::string* text : {&article.title, &article.subtitle, &article.body, &article.language,
+                            &article.url, &article.canonical_url, &article.publisher,
+                            &article.published_time, &article.modified_time}) {
+    RepairInvalidUtf8(*text, replaced);
+  }
+  for (Person& author : article.authors) {
+    RepairInvalidUtf8(author.name, replaced);
+    RepairInvalidUtf8(author.role, replaced);
+  }
+  for (std::string& section : article.sections) RepairInvalidUtf8(section, replaced);
+  for (std::string& keyword : article.keywords) RepairInvalidUtf8(keyword, replaced);
+  for (auto& [name, value] : article.metadata) RepairInvalidUtf8(value, replaced);
+  for (QuestionAnswer& pair : article.faq) {
+    RepairInvalidUtf8(pair.question, replaced);
+    RepairInvalidUtf8(pair.answer, replaced);
+  }
 }
 
 }  // namespace
@@ -108,6 +140,7 @@ Decoded Decode(const RawArticle& raw, const JsonFieldMapping& json_fields,
   }
   for (auto& article : *decoded) {
     if (!article) continue;
+    RepairInvalidUtf8(*article);
     article->charset = charset;
     // Whole-item replacements: an item's articles cannot tell whose bytes they were, so each
     // carries the item's count.

@@ -23,7 +23,8 @@ namespace newswire::pipeline {
 // letter or digit, title and body) and stats.characters (code points of title and body) are
 // set, and the identities (id, fingerprints.content_hash and fingerprints.revision; identity.h).
 //
-// Fails with kEmptyInput (stage normalize) when title and body are both empty afterwards.
+// Fails with kEmptyInput (stage normalize) when title and body are both empty afterwards, or
+// hold no word at all ("!!!!!", a line of brackets).
 Result<Article> Normalize(Article article);
 
 }  // namespace newswire::pipeline

@@ -377,6 +377,18 @@ TEST(ConfigTest, SyntaxErrorIsOneLocatedError) {
               ElementsAre("test.yaml:3:11: invalid YAML: illegal map value"));
 }
 
+// Found by tests/fuzz (fuzz_config): yaml-cpp 0.7's LoadAll loops forever on these, allocating
+// until the process is killed, so `newswire check-config` never answered.
+TEST(ConfigTest, ACommaAtTheTopLevelIsAnErrorNotAHang) {
+  for (const std::string text : {",", ", a: b\nlog:\n  level: info\n", "kafka: {}\n,\n"}) {
+    const ConfigResult result = ParseConfig(text, "test.yaml");
+    ASSERT_FALSE(result.has_value()) << text;
+    ASSERT_EQ(result.error().size(), 1u) << text;
+    EXPECT_THAT(result.error()[0].Describe(), ::testing::StartsWith("test.yaml:"));
+    EXPECT_THAT(result.error()[0].Describe(), HasSubstr("invalid YAML"));
+  }
+}
+
 TEST(ConfigTest, EmptyConfigIsAnError) {
   const std::string empty =
       "test.yaml: the config is empty; at least one of sources.directories or sources.kafka is "

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "daemon/pipeline/unicode_text.h"
 #include "tests/unit/pipeline/test_helpers.h"
 
 // Decode with a declared content type (RawArticle::content_type); content sniffing alone is
@@ -45,6 +46,18 @@ std::string HtmlPage() {
         "roads and the cost of public transport, officials said.</p>";
   }
   return html + "</article></body></html>";
+}
+
+// Found by tests/fuzz (fuzz_decode): gumbo turns "&#x99999999;" into a lone 0x99 byte.
+TEST(DecoderTest, EveryDecodedFieldIsUtf8EvenWhenTheHtmlParserIsNot) {
+  const Article article = test_helpers::OnlyArticle(Decode(test_helpers::FileItem(
+      "<html><head><title>A &#x99999999; title</title></head><body><article><p>A body with "
+      "&#x99999999; a reference beyond 32 bits, in a sentence long enough to be an article."
+      "</p></article></body></html>")));
+  EXPECT_FALSE(FindInvalidUtf8(article.title).has_value());
+  EXPECT_FALSE(FindInvalidUtf8(article.body).has_value());
+  EXPECT_THAT(article.body, HasSubstr("with \xEF\xBF\xBD a reference"));
+  EXPECT_GE(article.stats.replaced_sequences, 1U);
 }
 
 TEST(DecoderTest, DeclaredPlainTextIsNotSniffedAsHtml) {
