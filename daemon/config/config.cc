@@ -12,6 +12,8 @@
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -193,6 +195,9 @@ class Loader {
   void ValidateKafkaSources();
   void ValidateFitsInFlight(const std::string& key, std::int64_t bytes, std::string_view item);
   void ValidateAcrossKeys();
+  void ReadSecretFiles(const std::string& key, std::map<std::string, std::string>& files,
+                       std::map<std::string, std::string>& properties);
+  void ReadAllSecretFiles();
   void ValidateExactlyOnce();
 
   void AddError(const YAML::Mark& mark, std::string message);
@@ -293,6 +298,7 @@ ConfigResult Loader::Load(std::string_view text) {
     ValidateDirectories();
     ValidateKafkaSources();
     ValidateAcrossKeys();
+    ReadAllSecretFiles();
   } catch (const YAML::Exception& error) {
     // yaml-cpp only throws here on a bug in the option table (a default that is not valid
     // YAML); report it like any other problem rather than crash at start-up.
@@ -789,6 +795,57 @@ void Loader::ValidateKafkaSources() {
   }
 }
 
+// One property map's secret files, read into it. `key` is the map's option key
+// ("kafka.secret_files" or "sources.kafka[0].secret_files"); errors name the property's key.
+void Loader::ReadSecretFiles(const std::string& key, std::map<std::string, std::string>& files,
+                             std::map<std::string, std::string>& properties) {
+  if (!IsValid(key)) return;
+  constexpr std::uintmax_t kMaxSecretBytes = 64 * 1024;
+  for (auto& [property, path] : files) {
+    const std::string property_key = fmt::format("{}.{}", key, property);
+    path = ResolvePath(path);
+    if (properties.contains(property)) {
+      AddErrorAt(property_key, fmt::format("{}: {} is also set in the properties beside it; keep "
+                                           "it in one place",
+                                           property_key, property));
+      continue;
+    }
+    std::error_code error;
+    const auto size = std::filesystem::file_size(path, error);
+    if (error || size > kMaxSecretBytes) {
+      AddErrorAt(property_key,
+                 error ? fmt::format("{}: cannot read {}: {}", property_key, path, error.message())
+                       : fmt::format("{}: {} is {} bytes, over {} for a secret", property_key, path,
+                                     size, kMaxSecretBytes));
+      continue;
+    }
+    std::ifstream file(path, std::ios::binary);
+    std::string value((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    if (!file.good() && !file.eof()) {
+      AddErrorAt(property_key, fmt::format("{}: cannot read {}", property_key, path));
+      continue;
+    }
+    if (value.ends_with('\n')) value.pop_back();
+    if (value.ends_with('\r')) value.pop_back();
+    if (value.empty()) {
+      AddErrorAt(property_key, fmt::format("{}: {} is empty", property_key, path));
+      continue;
+    }
+    properties.emplace(property, std::move(value));
+  }
+}
+
+void Loader::ReadAllSecretFiles() {
+  ReadSecretFiles("kafka.secret_files", config_.kafka.secret_files, config_.kafka.properties);
+  const EntryList& list = KafkaSourceList();
+  for (std::size_t index = 0; index < config_.kafka_sources.size(); ++index) {
+    if (!IsMapEntry(list, index)) continue;
+    KafkaSourceConfig& source = config_.kafka_sources[index];
+    ReadSecretFiles(EntryOptionKey(list, index, "secret_files"), source.secret_files,
+                    source.properties);
+  }
+}
+
 void Loader::ValidateAcrossKeys() {
   if (IsValid("kafka.topic") && IsValid("kafka.dead_letter_topic") &&
       config_.kafka.topic == config_.kafka.dead_letter_topic) {
@@ -1044,9 +1101,28 @@ ConfigResult ParseConfig(std::string_view yaml_text, const std::string& file_nam
   return Loader(file_name).Load(yaml_text);
 }
 
+bool IsSecretProperty(std::string_view name) {
+  return name.find("password") != std::string_view::npos ||
+         name.find("secret") != std::string_view::npos || name.ends_with(".pem") ||
+         name == "sasl.oauthbearer.config";
+}
+
+namespace {
+
+void Redact(std::map<std::string, std::string>& properties,
+            const std::map<std::string, std::string>& secret_files) {
+  for (auto& [name, value] : properties) {
+    if (secret_files.contains(name) || IsSecretProperty(name)) value = "<redacted>";
+  }
+}
+
+}  // namespace
+
 std::string RenderConfig(const Config& config) {
-  // The option table hands out mutable field pointers; render from a copy.
+  // The option table hands out mutable field pointers; render from a copy, without secrets.
   Config copy = config;
+  Redact(copy.kafka.properties, copy.kafka.secret_files);
+  for (auto& source : copy.kafka_sources) Redact(source.properties, source.secret_files);
   YAML::Emitter out;
   if (!config.file.empty()) {
     out << YAML::Comment(fmt::format("effective configuration of {}", config.file));

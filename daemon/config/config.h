@@ -72,8 +72,9 @@ struct KafkaSourceConfig {
   // Records fetched ahead of the pipeline, in bytes (librdkafka queued.max.messages.kbytes, so
   // the loader allows at most 2097151 KiB).
   std::int64_t max_prefetch_bytes = std::int64_t{64} * 1024 * 1024;
-  JsonFieldNames json_fields;                     // for JSON and JSON Lines records
-  std::map<std::string, std::string> properties;  // passed to the librdkafka consumer as they are
+  JsonFieldNames json_fields;                       // for JSON and JSON Lines records
+  std::map<std::string, std::string> properties;    // passed to the librdkafka consumer as they are
+  std::map<std::string, std::string> secret_files;  // as KafkaConfig::secret_files
   std::string location;  // "file:line:col" of this entry, for start-up errors found later
 };
 
@@ -92,6 +93,9 @@ struct KafkaConfig {
   std::string transactional_id;  // required with exactly_once; unique per instance
   std::int64_t transaction_interval_ms = 500;
   std::map<std::string, std::string> properties;  // passed to librdkafka as they are
+  // librdkafka property -> file holding its value (a password, say), read at load time into
+  // `properties`, so that the secret is in neither the config nor its rendering.
+  std::map<std::string, std::string> secret_files;
 };
 
 struct LimitsConfig {
@@ -184,8 +188,15 @@ ConfigResult LoadConfig(const std::string& path);
 // Same, from text; `file_name` is used in error messages only.
 ConfigResult ParseConfig(std::string_view yaml_text, const std::string& file_name);
 
-// The effective configuration (defaults filled in) as YAML, for `newswire check-config`.
+// The effective configuration (defaults filled in) as YAML, for `newswire check-config`. The
+// values of librdkafka properties read from secret_files, and of properties whose name says they
+// are secret (IsSecretProperty), are written as "<redacted>".
 std::string RenderConfig(const Config& config);
+
+// Whether a librdkafka property holds a secret: its name contains "password" or "secret", or it
+// is an inline PEM key or an OAUTHBEARER config (sasl.password, ssl.key.password,
+// sasl.oauthbearer.client.secret, ssl.key.pem, sasl.oauthbearer.config, ...).
+bool IsSecretProperty(std::string_view name);
 
 // The keys whose value differs between the running config and one loaded at SIGHUP although they
 // only take effect at a restart (Reload::kRestart in the option table), in table order: the

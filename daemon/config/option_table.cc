@@ -316,6 +316,13 @@ constexpr auto kOptions = std::to_array<Option>({
      .description = "Extra librdkafka producer properties such as `security.protocol` or "
                     "`ssl.ca.location`, passed through as strings",
      .field = SectionField<&Config::kafka, &KafkaConfig::properties>},
+    {.key = "kafka.secret_files",
+     .type = OptionType::kStringMap,
+     .default_value = "{}",
+     .description = "librdkafka producer properties read from files, e.g. `sasl.password: "
+                    "/etc/newswire/kafka-password` (one trailing newline dropped); kept out of "
+                    "the config and of `check-config`'s output",
+     .field = SectionField<&Config::kafka, &KafkaConfig::secret_files>},
 
     // sources.directories[]
     {.key = "sources.directories[].path",
@@ -548,6 +555,11 @@ constexpr auto kOptions = std::to_array<Option>({
      .description = "Extra librdkafka consumer properties such as `security.protocol` or "
                     "`partition.assignment.strategy`, passed through as strings",
      .field = EntryField<&Config::kafka_sources, &KafkaSourceConfig::properties>},
+    {.key = "sources.kafka[].secret_files",
+     .type = OptionType::kStringMap,
+     .default_value = "{}",
+     .description = "librdkafka consumer properties read from files, as `kafka.secret_files`",
+     .field = EntryField<&Config::kafka_sources, &KafkaSourceConfig::secret_files>},
 
     // limits
     {.key = "limits.max_in_flight_files",

@@ -733,6 +733,54 @@ TEST_F(DaemonTest, JsonLogFormatWritesOneObjectPerLine) {
   EXPECT_TRUE(rejection_logged);
 }
 
+// Above debug level the log holds neither article text nor secrets: a Kafka password read from
+// a file (kafka.secret_files) stays out of the log and out of `check-config`'s output, and so do
+// the titles and sentences of the articles, published or rejected. The files keep their modes.
+TEST_F(DaemonTest, NeitherArticleTextNorSecretsReachTheLogAboveDebug) {
+  const std::string secret = "pw-4c1d-never-logged";
+  WriteFile(temp_.path() / "kafka-password", secret + "\n");
+  const std::string kafka_extra = "  secret_files:\n    sasl.password: \"" +
+                                  (temp_.path() / "kafka-password").string() + "\"\n";
+  StartDaemon("", "",
+              DaemonOptions{.drop_file_capabilities = false,
+                            .environment = {},
+                            .extra_arguments = {"--log-level", "info"}},
+              kafka_extra);
+  const std::string title = "Harbour pilots strike over night shifts";
+  const std::string sentence = "The pilots said the new rota left ships waiting at the bar.";
+  // With modes of their own, which done/ and failed/ keep.
+  const auto drop_with_mode = [&](const std::string& name, const std::string& content,
+                                  fs::perms mode) {
+    WriteFile(feed_ / ("." + name + ".part"), content);
+    fs::permissions(feed_ / ("." + name + ".part"), mode);
+    fs::rename(feed_ / ("." + name + ".part"), feed_ / name);
+  };
+  const fs::perms owner_read_write = fs::perms::owner_read | fs::perms::owner_write;
+  drop_with_mode("good.txt", title + "\n" + sentence + "\n",
+                 owner_read_write | fs::perms::group_read);
+  drop_with_mode("bad.txt", title + " again\n" + sentence + std::string(1, '\0') + "\n",
+                 owner_read_write);
+  ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "done").size() == 1; }, 15s))
+      << daemon_->Log();
+  ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "failed").size() == 2; }, 15s))
+      << daemon_->Log();
+  EXPECT_EQ(fs::status(feed_ / "done" / "good.txt").permissions(),
+            owner_read_write | fs::perms::group_read);
+  EXPECT_EQ(fs::status(feed_ / "failed" / "bad.txt").permissions(), owner_read_write);
+  StopDaemonCleanly();
+  const std::string log = daemon_->Log();
+  EXPECT_NE(log.find("rejected file inbox:"), std::string::npos) << log;
+  EXPECT_EQ(log.find(secret), std::string::npos) << log;
+  EXPECT_EQ(log.find(title), std::string::npos) << log;
+  EXPECT_EQ(log.find("rota left ships"), std::string::npos) << log;
+
+  const CommandResult checked =
+      RunNewswire({"check-config", "-c", (temp_.path() / "newswire.yaml").string()});
+  EXPECT_EQ(checked.exit_code, 0) << checked.output;
+  EXPECT_EQ(checked.output.find(secret), std::string::npos) << checked.output;
+  EXPECT_NE(checked.output.find("sasl.password: <redacted>"), std::string::npos) << checked.output;
+}
+
 // `kafka.brokers: embedded`: the daemon hosts the broker itself and says where it is.
 TEST(EmbeddedBrokerTest, DaemonHostsTheBrokerAndWritesItsAddress) {
   TempDir temp;

@@ -1,5 +1,6 @@
 #include "daemon/config/config.h"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 constexpr std::string_view kMinimal = R"(sources:
   directories:
@@ -387,6 +389,83 @@ TEST(ConfigTest, ACommaAtTheTopLevelIsAnErrorNotAHang) {
     EXPECT_THAT(result.error()[0].Describe(), ::testing::StartsWith("test.yaml:"));
     EXPECT_THAT(result.error()[0].Describe(), HasSubstr("invalid YAML"));
   }
+}
+
+// A directory of its own under the system temp dir, removed at destruction.
+class SecretDirectory {
+ public:
+  SecretDirectory() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "newswire-secrets-XXXXXX").string();
+    path_ = mkdtemp(pattern.data());
+  }
+  ~SecretDirectory() { std::filesystem::remove_all(path_); }
+  std::string Write(const std::string& name, const std::string& content) const {
+    const auto file = path_ / name;
+    std::ofstream(file) << content;
+    return file.string();
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+TEST(ConfigTest, SecretFilesAreReadIntoThePropertiesAndNeverRendered) {
+  const SecretDirectory secrets;
+  const std::string producer = secrets.Write("producer", "s3cr3t-producer\n");
+  const std::string consumer = secrets.Write("consumer", "s3cr3t-consumer");
+  const Config config = ParseValid(fmt::format(R"(kafka:
+  properties:
+    security.protocol: sasl_ssl
+    ssl.key.password: inline-secret
+  secret_files:
+    sasl.password: {}
+sources:
+  kafka:
+    - topics: [news.raw]
+      secret_files:
+        sasl.password: {}
+)",
+                                               producer, consumer));
+  EXPECT_EQ(config.kafka.properties.at("sasl.password"), "s3cr3t-producer");
+  EXPECT_EQ(config.kafka.properties.at("security.protocol"), "sasl_ssl");
+  ASSERT_EQ(config.kafka_sources.size(), 1U);
+  EXPECT_EQ(config.kafka_sources[0].properties.at("sasl.password"), "s3cr3t-consumer");
+
+  const std::string rendered = RenderConfig(config);
+  EXPECT_THAT(rendered, Not(HasSubstr("s3cr3t")));
+  EXPECT_THAT(rendered, Not(HasSubstr("inline-secret")));
+  EXPECT_THAT(rendered, HasSubstr("sasl_ssl"));
+  EXPECT_THAT(rendered, HasSubstr(producer));
+  EXPECT_THAT(rendered, HasSubstr("<redacted>"));
+  EXPECT_TRUE(IsSecretProperty("sasl.oauthbearer.client.secret"));
+  EXPECT_TRUE(IsSecretProperty("ssl.key.pem"));
+  EXPECT_FALSE(IsSecretProperty("ssl.ca.location"));
+}
+
+TEST(ConfigTest, SecretFilesThatCannotBeUsedAreErrorsAtTheirKey) {
+  const SecretDirectory secrets;
+  const std::string empty = secrets.Write("empty", "\n");
+  const std::string password = secrets.Write("password", "pw\n");
+  const auto errors = ErrorsOf(WithDirectory(fmt::format(R"(kafka:
+  properties:
+    sasl.username: newswire
+    sasl.password: inline
+  secret_files:
+    sasl.password: {}
+    sasl.oauthbearer.client.secret: /nonexistent/newswire/secret
+    ssl.key.password: {}
+)",
+                                                         password, empty)));
+  ASSERT_EQ(errors.size(), 3U) << ::testing::PrintToString(errors);
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr(
+                          "kafka.secret_files.sasl.password: sasl.password is also set")));
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr(
+                          "kafka.secret_files.sasl.oauthbearer.client.secret: cannot read "
+                          "/nonexistent/newswire/secret")));
+  EXPECT_THAT(errors, ::testing::Contains(HasSubstr(
+                          "kafka.secret_files.ssl.key.password: " + empty + " is empty")));
+  for (const auto& error : errors) EXPECT_THAT(error, ::testing::StartsWith("test.yaml:"));
 }
 
 TEST(ConfigTest, EmptyConfigIsAnError) {
