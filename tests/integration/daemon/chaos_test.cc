@@ -1,0 +1,216 @@
+// Chaos: faults while files stream into a watched feed directory, against the real daemon and a
+// Kafka-protocol broker (the mock cluster, whose control API injects the faults). Every scenario
+// prints files in, events out, duplicates, missing and dead letters; missing must be 0, and a
+// repeated event must carry the same key and ce_id (KeysWithMatchingIds). ctest label `chaos`.
+//
+// Every file's text is distinct, so every file makes an event of its own key: "missing" is the
+// files whose key never arrived.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "tests/integration/daemon/daemon_harness.h"
+#include "tests/integration/daemon/expectations.h"
+#include "tests/support/test_consumer.h"
+
+namespace newswire::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// librdkafka's protocol numbers, for the mock cluster's error injection.
+constexpr int kProduceApiKey = 0;
+constexpr int kNotLeaderForPartition = 6;
+constexpr int kRequestTimedOut = 7;
+constexpr int kNotEnoughReplicas = 19;
+
+std::string ArticleText(const std::string& tag, int index) {
+  return "Chaos " + tag + " headline " + std::to_string(index) + "\nBody " + std::to_string(index) +
+         " of the " + tag + " scenario, unlike every other file in it.\n";
+}
+
+// Writes `count` files into `directory` at about `per_second`, each under a .part name first, as
+// a well-behaved writer does. Runs on its own thread; Join() waits for the last file.
+class FileStream {
+ public:
+  FileStream(fs::path directory, std::string tag, int count, int per_second)
+      : thread_([this, directory = std::move(directory), tag = std::move(tag), count, per_second] {
+          const auto start = std::chrono::steady_clock::now();
+          for (int index = 0; index < count; ++index) {
+            DropFile(directory, tag + "-" + std::to_string(index) + ".txt",
+                     ArticleText(tag, index));
+            written_.store(index + 1);
+            std::this_thread::sleep_until(start + index * 1000ms / per_second);
+          }
+        }) {}
+  ~FileStream() { Join(); }
+  void Join() {
+    if (thread_.joinable()) thread_.join();
+  }
+  int written() const { return written_.load(); }
+
+ private:
+  std::atomic<int> written_{0};
+  std::thread thread_;
+};
+
+class ChaosTest : public DaemonFixture {
+ protected:
+  ChaosTest() : DaemonFixture({{kTopic, 4}, {kDeadLetterTopic, 2}}) {}
+
+  void StartDaemon(const std::string& extra = "") {
+    const fs::path config = temp_.path() / "newswire.yaml";
+    WriteFile(config, DaemonConfig(broker_->bootstrap_servers(), feed_, temp_.path() / "broker", "",
+                                   extra));
+    daemon_ = std::make_unique<DaemonProcess>(config, temp_.path() / "newswire.log");
+    ASSERT_TRUE(daemon_->WaitForLog("newswire ready", 30s, ++starts_)) << daemon_->Log();
+  }
+
+  // Waits until `files` files are in done/ and nothing is in processing/, reads every event and
+  // dead letter back, prints the figures and checks that none is missing.
+  void ExpectEveryFilePublished(const std::string& scenario, std::size_t files,
+                                std::chrono::seconds timeout) {
+    EXPECT_TRUE(WaitFor(
+        [&] {
+          return ListNames(feed_ / "done").size() == files &&
+                 ListNames(feed_ / "processing").empty();
+        },
+        timeout))
+        << "done " << ListNames(feed_ / "done").size() << " of " << files << "\n"
+        << daemon_->Log().substr(daemon_->Log().size() > 4000 ? daemon_->Log().size() - 4000 : 0);
+    auto events = TestConsumer::Create(broker_->bootstrap_servers(), {kTopic});
+    ASSERT_TRUE(events) << events.error().Describe();
+    std::vector<ConsumedRecord> records;
+    const std::set<std::string> keys = ReadUntilEveryArticle(**events, records, files, 60s);
+    auto dead_letters = TestConsumer::Create(broker_->bootstrap_servers(), {kDeadLetterTopic});
+    ASSERT_TRUE(dead_letters) << dead_letters.error().Describe();
+    const std::size_t dead_letter_count = (*dead_letters)->ReadAll(1s).size();
+    const std::size_t missing = files > keys.size() ? files - keys.size() : 0;
+    std::cout << "chaos " << scenario << ": files in " << files << ", events out " << records.size()
+              << ", duplicates " << records.size() - keys.size() << ", missing " << missing
+              << ", dead letters " << dead_letter_count << "\n";
+    EXPECT_EQ(missing, 0U);
+    EXPECT_EQ(keys.size(), files);
+    EXPECT_EQ(dead_letter_count, 0U);
+    EXPECT_TRUE(ListNames(feed_ / "failed").empty());
+  }
+};
+
+// kill -9 and a restart, ten times, while 5,000 files stream in.
+TEST_F(ChaosTest, TenKillNineCyclesWhileFilesStreamInLoseNothing) {
+  constexpr int kFiles = 5000;
+  constexpr int kCycles = 10;
+  // A slow broker keeps deliveries in flight whenever the kill comes.
+  broker_->SetBrokerRtt(1, 50);
+  StartDaemon();
+  FileStream stream(feed_, "kill", kFiles, 1000);
+  int kills = 0;
+  std::size_t in_processing_at_kills = 0;
+  for (; kills < kCycles; ++kills) {
+    // Each cycle lets some files complete, then kills in the middle of the next ones.
+    const std::size_t done_before = ListNames(feed_ / "done").size();
+    WaitFor([&] { return ListNames(feed_ / "done").size() >= done_before + 50; }, 20s);
+    in_processing_at_kills += ListNames(feed_ / "processing").size();
+    daemon_->Signal(SIGKILL);
+    ASSERT_EQ(daemon_->Wait(10s), 128 + SIGKILL);
+    StartDaemon();
+  }
+  stream.Join();
+  broker_->SetBrokerRtt(1, 0);
+  std::cout << "chaos kill -9: " << kills << " kills, " << in_processing_at_kills
+            << " file(s) in processing/ at the kills in all\n";
+  ExpectEveryFilePublished("kill -9 x10", kFiles, 180s);
+  StopDaemonCleanly();
+}
+
+// The broker goes down and comes back, answers slowly, and refuses produce requests with
+// retriable errors, while 2,000 files stream in.
+TEST_F(ChaosTest, BrokerOutageSlownessAndProduceErrorsLoseNothing) {
+  constexpr int kFiles = 2000;
+  StartDaemon();
+  FileStream stream(feed_, "broker", kFiles, 400);
+  WaitFor([&] { return stream.written() >= 300; }, 20s);
+  broker_->SetBrokerDown(1);
+  std::this_thread::sleep_for(3s);
+  const std::size_t done_while_down = ListNames(feed_ / "done").size();
+  broker_->SetBrokerUp(1);
+  WaitFor([&] { return stream.written() >= 900; }, 20s);
+  broker_->SetBrokerRtt(1, 800);
+  std::this_thread::sleep_for(2s);
+  broker_->SetBrokerRtt(1, 0);
+  WaitFor([&] { return stream.written() >= 1400; }, 20s);
+  broker_->PushRequestErrors(kProduceApiKey,
+                             {kNotLeaderForPartition, kRequestTimedOut, kNotEnoughReplicas,
+                              kNotLeaderForPartition, kRequestTimedOut, kNotEnoughReplicas});
+  stream.Join();
+  std::cout << "chaos broker: " << done_while_down << " file(s) done before the outage ended\n";
+  ExpectEveryFilePublished("broker down, slow, produce errors", kFiles, 180s);
+  StopDaemonCleanly();
+}
+
+// A burst far beyond the inotify queue (fs.inotify.max_queued_events) arrives while the daemon
+// cannot read its events (SIGSTOP): the queue overflows, and the rescan that follows finds
+// every file.
+TEST_F(ChaosTest, InotifyQueueOverflowIsFollowedByARescanThatFindsEveryFile) {
+  std::size_t queue_limit = 16384;
+  std::ifstream("/proc/sys/fs/inotify/max_queued_events") >> queue_limit;
+  // Each drop is two events (the .part's create and close, then the rename), so this is about
+  // twice the queue.
+  const int files = static_cast<int>(queue_limit) + 2000;
+  StartDaemon();
+  daemon_->Signal(SIGSTOP);
+  for (int index = 0; index < files; ++index) {
+    DropFile(feed_, "burst-" + std::to_string(index) + ".txt", ArticleText("burst", index));
+  }
+  daemon_->Signal(SIGCONT);
+  ASSERT_TRUE(daemon_->WaitForLog("inotify queue overflowed", 30s)) << daemon_->Log();
+  ExpectEveryFilePublished("inotify overflow", static_cast<std::size_t>(files), 600s);
+  StopDaemonCleanly();
+}
+
+// SIGTERM under load: the daemon stops taking files, drains what is in flight within
+// shutdown_timeout_ms and exits 0; nothing is half-done, and a restart finishes the rest.
+TEST_F(ChaosTest, SigtermUnderLoadDrainsThenARestartFinishesTheRest) {
+  constexpr int kFiles = 2000;
+  for (int index = 0; index < kFiles; ++index) {
+    WriteFile(feed_ / ("term-" + std::to_string(index) + ".txt"), ArticleText("term", index));
+  }
+  // A small in-flight budget leaves most files in the inbox when SIGTERM comes.
+  const std::string limits = "limits:\n  max_in_flight_files: 200\n";
+  broker_->SetBrokerRtt(1, 100);
+  StartDaemon(limits);
+  ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "done").size() >= 300; }, 60s))
+      << daemon_->Log();
+  const auto term_at = std::chrono::steady_clock::now();
+  daemon_->Signal(SIGTERM);
+  const auto exit_code = daemon_->Wait(30s);
+  const auto drain = std::chrono::steady_clock::now() - term_at;
+  ASSERT_TRUE(exit_code.has_value()) << daemon_->Log();
+  EXPECT_EQ(*exit_code, 0) << daemon_->Log();
+  const std::size_t left_in_processing = ListNames(feed_ / "processing").size();
+  const std::size_t done_at_stop = ListNames(feed_ / "done").size();
+  std::cout << "chaos SIGTERM: exited " << *exit_code << " after "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(drain).count() << " ms, "
+            << done_at_stop << " done, " << left_in_processing << " left in processing/\n";
+  // The drain completed everything it had taken.
+  EXPECT_EQ(left_in_processing, 0U);
+  EXPECT_LT(done_at_stop, static_cast<std::size_t>(kFiles));
+  broker_->SetBrokerRtt(1, 0);
+  StartDaemon(limits);
+  ExpectEveryFilePublished("SIGTERM under load", kFiles, 180s);
+  StopDaemonCleanly();
+}
+
+}  // namespace
+}  // namespace newswire::testing
