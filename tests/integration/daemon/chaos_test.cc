@@ -7,7 +7,9 @@
 // files whose key never arrived.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <filesystem>
@@ -69,11 +71,12 @@ class ChaosTest : public DaemonFixture {
  protected:
   ChaosTest() : DaemonFixture({{kTopic, 4}, {kDeadLetterTopic, 2}}) {}
 
-  void StartDaemon(const std::string& extra = "") {
+  void StartDaemon(const std::string& extra = "", DaemonOptions options = {}) {
     const fs::path config = temp_.path() / "newswire.yaml";
     WriteFile(config, DaemonConfig(broker_->bootstrap_servers(), feed_, temp_.path() / "broker", "",
                                    extra));
-    daemon_ = std::make_unique<DaemonProcess>(config, temp_.path() / "newswire.log");
+    daemon_ =
+        std::make_unique<DaemonProcess>(config, temp_.path() / "newswire.log", std::move(options));
     ASSERT_TRUE(daemon_->WaitForLog("newswire ready", 30s, ++starts_)) << daemon_->Log();
   }
 
@@ -210,6 +213,167 @@ TEST_F(ChaosTest, SigtermUnderLoadDrainsThenARestartFinishesTheRest) {
   StartDaemon(limits);
   ExpectEveryFilePublished("SIGTERM under load", kFiles, 180s);
   StopDaemonCleanly();
+}
+
+// The feed directory is deleted while files stream in: the daemon exits 74 (a source failed),
+// and the restart that systemd makes (Restart=on-failure) recreates it. Every file written to
+// the new directory is published; what was in the old one was deleted with it.
+TEST_F(ChaosTest, AFeedDirectoryDeletedAndRecreatedLosesNothingWrittenAfterwards) {
+  constexpr int kBefore = 300;
+  constexpr int kAfter = 1000;
+  StartDaemon();
+  { FileStream before(feed_, "before", kBefore, 1000); }
+  fs::remove_all(feed_);
+  const auto exit_code = daemon_->Wait(20s);
+  ASSERT_TRUE(exit_code.has_value()) << daemon_->Log();
+  EXPECT_EQ(*exit_code, 74) << daemon_->Log();
+  StartDaemon();
+  ASSERT_TRUE(fs::is_directory(feed_));
+  FileStream after(feed_, "after", kAfter, 1000);
+  after.Join();
+  // Only the files of the new directory count: the events of the old one may or may not have
+  // gone out before it was deleted.
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return ListNames(feed_ / "done").size() == kAfter &&
+               ListNames(feed_ / "processing").empty();
+      },
+      120s))
+      << daemon_->Log();
+  auto events = TestConsumer::Create(broker_->bootstrap_servers(), {kTopic});
+  ASSERT_TRUE(events) << events.error().Describe();
+  std::vector<ConsumedRecord> records = (*events)->ReadAll(2s);
+  std::set<std::string> after_keys;
+  std::size_t after_events = 0;
+  for (const auto& record : records) {
+    if (record.Header("ce_subject").rfind("after-", 0) != 0) continue;
+    ++after_events;
+    after_keys.insert(record.key);
+  }
+  const std::size_t missing = kAfter - std::min<std::size_t>(after_keys.size(), kAfter);
+  std::cout << "chaos feed directory deleted and recreated: files in " << kAfter
+            << " (after the restart), events out " << after_events << ", duplicates "
+            << after_events - after_keys.size() << ", missing " << missing << ", exit "
+            << *exit_code << " at the deletion\n";
+  EXPECT_EQ(missing, 0U);
+  StopDaemonCleanly();
+}
+
+// Files deleted or truncated after the daemon claimed them, and done/ unwritable for a while.
+// A deleted file is published if it was read before (its move to done/ then fails, logged) or
+// dead-lettered if not; a truncated one is published as it was read; a file that cannot be
+// moved to done/ stays in processing/ (logged) and is published again after a restart. Every
+// file that was not deleted ends in done/ with its event.
+TEST_F(ChaosTest, FilesDeletedOrTruncatedWhileClaimedAndAnUnwritableDoneDirectory) {
+  const bool root = geteuid() == 0;
+  constexpr int kFiles = 600;
+  // A slow broker and a small budget keep files waiting in processing/ long enough to tamper.
+  const std::string limits = "limits:\n  max_in_flight_files: 100\n";
+  const DaemonOptions dropped{
+      .drop_file_capabilities = root, .environment = {}, .extra_arguments = {}};
+  broker_->SetBrokerRtt(1, 300);
+  StartDaemon(limits, dropped);
+  fs::create_directories(feed_ / "done");
+  fs::permissions(feed_ / "done", fs::perms::owner_read | fs::perms::owner_exec);
+  FileStream stream(feed_, "tamper", kFiles, 300);
+  std::set<std::string> deleted;
+  std::size_t truncated = 0;
+  WaitFor([&] { return ListNames(feed_ / "processing").size() >= 40; }, 30s);
+  for (const auto& name : ListNames(feed_ / "processing")) {
+    std::error_code error;
+    if (deleted.size() < 10) {
+      if (fs::remove(feed_ / "processing" / name, error)) deleted.insert(name);
+    } else if (truncated < 10) {
+      fs::resize_file(feed_ / "processing" / name, 12, error);
+      truncated += error ? 0 : 1;
+    }
+  }
+  std::this_thread::sleep_for(2s);
+  fs::permissions(feed_ / "done", fs::perms::owner_all);
+  stream.Join();
+  broker_->SetBrokerRtt(1, 0);
+  const std::size_t expected_done = kFiles - deleted.size();
+  // What could not be moved to done/ waits in processing/ until the next start.
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return ListNames(feed_ / "done").size() + ListNames(feed_ / "processing").size() >=
+               expected_done;
+      },
+      120s))
+      << daemon_->Log();
+  const std::size_t stuck = ListNames(feed_ / "processing").size();
+  EXPECT_NE(daemon_->Log().find("cannot move"), std::string::npos);
+  StopDaemonCleanly();
+  StartDaemon(limits, dropped);
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        return ListNames(feed_ / "done").size() == expected_done &&
+               ListNames(feed_ / "processing").empty();
+      },
+      120s))
+      << daemon_->Log();
+
+  auto events = TestConsumer::Create(broker_->bootstrap_servers(), {kTopic});
+  ASSERT_TRUE(events) << events.error().Describe();
+  std::vector<ConsumedRecord> records;
+  std::set<std::string> published;
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (published.size() < kFiles && std::chrono::steady_clock::now() < deadline) {
+    for (auto& record : (*events)->ReadAtLeast(1, 500ms)) {
+      published.insert(record.Header("ce_subject"));
+      records.push_back(std::move(record));
+    }
+    if (published.size() >= expected_done) break;
+  }
+  for (auto& record : (*events)->ReadAll(1s)) {
+    published.insert(record.Header("ce_subject"));
+    records.push_back(std::move(record));
+  }
+  KeysWithMatchingIds(records);
+  std::size_t missing = 0;
+  for (int index = 0; index < kFiles; ++index) {
+    const std::string name = "tamper-" + std::to_string(index) + ".txt";
+    if (!deleted.contains(name) && !published.contains(name)) ++missing;
+  }
+  auto dead_letters = TestConsumer::Create(broker_->bootstrap_servers(), {kDeadLetterTopic});
+  ASSERT_TRUE(dead_letters) << dead_letters.error().Describe();
+  const std::size_t dead_letter_count = (*dead_letters)->ReadAll(1s).size();
+  std::cout << "chaos tampering: " << deleted.size() << " file(s) deleted and " << truncated
+            << " truncated while claimed, done/ read-only for 2 s (" << stuck
+            << " left in processing/ until the restart): files in " << kFiles << ", events out "
+            << records.size() << ", files published " << published.size() << ", missing " << missing
+            << ", dead letters " << dead_letter_count << "\n";
+  EXPECT_EQ(missing, 0U);
+  // Only a deleted file can be dead-lettered here (it vanished before it was read).
+  EXPECT_LE(dead_letter_count, deleted.size());
+  StopDaemonCleanly();
+}
+
+// The state directory cannot be written at start: a clear error naming it, and a non-zero exit,
+// before anything is taken from the feed directory.
+TEST_F(ChaosTest, AnUnwritableStateDirectoryStopsTheStartWithAClearError) {
+  const bool root = geteuid() == 0;
+  const fs::path state = temp_.path() / "state";
+  fs::create_directories(state);
+  fs::permissions(state, fs::perms::owner_read | fs::perms::owner_exec);
+  DropFile(feed_, "waiting.txt", ArticleText("state", 0));
+  const fs::path config = temp_.path() / "newswire.yaml";
+  WriteFile(config, DaemonConfig(broker_->bootstrap_servers(), feed_, temp_.path() / "broker"));
+  DaemonProcess daemon(
+      config, temp_.path() / "newswire.log",
+      DaemonOptions{.drop_file_capabilities = root, .environment = {}, .extra_arguments = {}});
+  const auto exit_code = daemon.Wait(30s);
+  ASSERT_TRUE(exit_code.has_value()) << daemon.Log();
+  const std::string log = daemon.Log();
+  const std::size_t named = log.find(state.string());
+  const std::size_t line_begin = named == std::string::npos ? 0 : log.rfind('\n', named) + 1;
+  std::cout << "chaos unwritable state directory: exit " << *exit_code << ", "
+            << log.substr(line_begin, log.find('\n', line_begin) - line_begin) << "\n";
+  EXPECT_NE(*exit_code, 0) << daemon.Log();
+  EXPECT_NE(daemon.Log().find(state.string()), std::string::npos) << daemon.Log();
+  EXPECT_EQ(daemon.Log().find("newswire ready"), std::string::npos) << daemon.Log();
+  EXPECT_TRUE(fs::exists(feed_ / "waiting.txt"));
+  fs::permissions(state, fs::perms::owner_all);
 }
 
 }  // namespace
