@@ -21,6 +21,8 @@ namespace newswire::sources {
 namespace {
 
 constexpr std::size_t kMaxPending = 10000;
+// How often the tree is scanned while inotify refuses to watch some directory of it.
+constexpr std::chrono::seconds kFallbackScanInterval{2};
 // How much more to read when a file grew after it was measured.
 constexpr std::size_t kReadChunkBytes = std::size_t{64} * 1024;
 // "a.1.txt" .. "a.9.txt" for the odd repeat; after that names carry the time and a counter, so a
@@ -125,6 +127,7 @@ DirectorySource::DirectorySource(asio::io_context& io, config::DirectorySourceCo
       budget_(budget),
       retry_backoff_ms_(retry_backoff_ms),
       read_retry_timer_(io),
+      fallback_scan_timer_(io),
       inotify_(io) {
   release_listener_ = budget_.OnRelease([this] {
     if (running_) Pump();
@@ -182,8 +185,11 @@ Result<void> DirectorySource::Start(ItemHandler handler, FailureHandler on_failu
   inotify_.assign(fd);
   // Watch before scanning: a file that arrives between the two is seen twice at worst, and the
   // second claim finds it gone.
-  if (auto watched = AddWatch(config_.path); !watched) return watched;
   running_ = true;
+  if (auto watched = WatchOrScan(config_.path); !watched) {
+    running_ = false;
+    return watched;
+  }
   RecoverProcessing();
   ScanDirectory(config_.path);
   spdlog::info("source {}: watching {}{} ({} file(s) to recover, {} waiting)", config_.name,
@@ -199,6 +205,8 @@ void DirectorySource::Stop() {
   running_ = false;
   asio::error_code ignored;
   inotify_.close(ignored);
+  fallback_scan_timer_.cancel();
+  fallback_scanning_ = false;
   pending_.clear();
   pending_paths_.clear();
   recovered_.clear();
@@ -217,10 +225,58 @@ void DirectorySource::Stop() {
                records_.size());
 }
 
-Result<void> DirectorySource::AddWatch(const std::string& directory) {
+Result<void> DirectorySource::WatchOrScan(const std::string& directory) {
+  int error_number = 0;
+  if (auto watched = AddWatch(directory, &error_number); !watched) {
+    if (error_number != ENOSPC && error_number != ENOMEM) return watched;
+    if (unwatched_directories_.insert(directory).second) {
+      spdlog::error(
+          "source {}: {}; scanning it every {} s instead", config_.name, watched.error().message,
+          std::chrono::duration_cast<std::chrono::seconds>(kFallbackScanInterval).count());
+    }
+    ScheduleFallbackScan();
+    return {};
+  }
+  if (unwatched_directories_.erase(directory) > 0) {
+    spdlog::info("source {}: watching {} again; no more scans for it", config_.name, directory);
+  }
+  return {};
+}
+
+void DirectorySource::ScheduleFallbackScan() {
+  if (fallback_scanning_ || !running_) return;
+  fallback_scanning_ = true;
+  fallback_scan_timer_.expires_after(kFallbackScanInterval);
+  fallback_scan_timer_.async_wait([this](const asio::error_code& error) {
+    fallback_scanning_ = false;
+    if (error || !running_) return;
+    // The feed directory itself unwatched: its removal raises no event, so it is looked for.
+    if (unwatched_directories_.contains(config_.path)) {
+      struct stat directory_stat {};
+      if (stat(config_.path.c_str(), &directory_stat) != 0 || !S_ISDIR(directory_stat.st_mode)) {
+        if (on_failure_) {
+          on_failure_(Error{Stage::kSource, ErrorCode::kIo,
+                            fmt::format("the feed directory {} of source {} was removed or "
+                                        "moved; nothing more can arrive through it",
+                                        config_.path, config_.name)});
+        }
+        return;
+      }
+      if (auto watched = WatchOrScan(config_.path); !watched) {
+        spdlog::error("source {}: {}", config_.name, watched.error().message);
+      }
+    }
+    rescan_needed_ = true;
+    if (!unwatched_directories_.empty()) ScheduleFallbackScan();
+    Pump();
+  });
+}
+
+Result<void> DirectorySource::AddWatch(const std::string& directory, int* error_number_out) {
   int watch = inotify_add_watch(inotify_.native_handle(), directory.c_str(), kWatchMask);
   if (watch < 0) {
     int error_number = errno;
+    if (error_number_out != nullptr) *error_number_out = error_number;
     return MakeError(
         Stage::kSource, ErrorCode::kIo,
         fmt::format("cannot watch {}: {}{}", directory, ErrnoText(error_number),
@@ -257,7 +313,7 @@ void DirectorySource::ScanDirectory(const std::string& directory) {
     if (lstat(path.c_str(), &entry_stat) != 0) continue;
     if (S_ISDIR(entry_stat.st_mode) && config_.recursive) {
       if (IsIgnoredName(name)) continue;
-      if (auto watched = AddWatch(path); !watched) {
+      if (auto watched = WatchOrScan(path); !watched) {
         spdlog::error("source {}: {}", config_.name, watched.error().message);
         continue;
       }
@@ -343,8 +399,8 @@ void DirectorySource::HandleEvent(const inotify_event& event) {
   if (event.mask & IN_ISDIR) {
     if (IsIgnoredName(name) || !(event.mask & (IN_CREATE | IN_MOVED_TO))) return;
     if (config_.recursive) {
-      if (auto added = AddWatch(path); !added) {
-        spdlog::error("source {}: {}", config_.name, added.error().message);
+      if (auto watched = WatchOrScan(path); !watched) {
+        spdlog::error("source {}: {}", config_.name, watched.error().message);
         return;
       }
       ScanDirectory(path);  // files may have landed before the watch existed

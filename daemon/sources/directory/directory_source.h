@@ -92,7 +92,8 @@ class DirectorySource final : public Source {
   };
 
   Result<void> PrepareDirectories();
-  Result<void> AddWatch(const std::string& directory);
+  // `error_number` gets errno when inotify refuses.
+  Result<void> AddWatch(const std::string& directory, int* error_number = nullptr);
   void ScanDirectory(const std::string& directory);
   void RecoverProcessing();
   void ReadEvents();
@@ -109,6 +110,11 @@ class DirectorySource final : public Source {
   bool Transition(FileRecord& record, FileEvent event);
   void Finish(std::unordered_map<std::uint64_t, FileRecord>::iterator it);
   bool IsWorkDirectory(const std::string& path) const;
+  // AddWatch, and when the kernel is out of watches (ENOSPC: fs.inotify.max_user_watches, or
+  // ENOMEM) the fallback: the failure is logged once and periodic scans are scheduled. Other
+  // failures are returned.
+  Result<void> WatchOrScan(const std::string& directory);
+  void ScheduleFallbackScan();
   std::string ProcessingPath(const std::string& claim_name) const;
 
   asio::io_context& io_;
@@ -124,6 +130,12 @@ class DirectorySource final : public Source {
   bool pumping_ = false;  // Pump() is on the stack: a budget release must not re-enter it
   bool pump_again_ = false;
   asio::steady_timer read_retry_timer_;
+  // Directories inotify refused to watch (fs.inotify.max_user_watches reached, say): while there
+  // is one, the whole tree is scanned every kFallbackScanInterval instead, and each scan tries
+  // the watches again. Each is logged once when it fails and once when it is watched after all.
+  std::unordered_set<std::string> unwatched_directories_;
+  asio::steady_timer fallback_scan_timer_;
+  bool fallback_scanning_ = false;
   asio::posix::stream_descriptor inotify_;
   alignas(inotify_event) std::array<char, std::size_t{64} * 1024> event_buffer_{};
   std::unordered_map<int, std::string> watched_directories_;  // watch descriptor -> path

@@ -71,10 +71,11 @@ class ChaosTest : public DaemonFixture {
  protected:
   ChaosTest() : DaemonFixture({{kTopic, 4}, {kDeadLetterTopic, 2}}) {}
 
-  void StartDaemon(const std::string& extra = "", DaemonOptions options = {}) {
+  void StartDaemon(const std::string& extra = "", DaemonOptions options = {},
+                   const std::string& extra_directory = "") {
     const fs::path config = temp_.path() / "newswire.yaml";
-    WriteFile(config, DaemonConfig(broker_->bootstrap_servers(), feed_, temp_.path() / "broker", "",
-                                   extra));
+    WriteFile(config, DaemonConfig(broker_->bootstrap_servers(), feed_, temp_.path() / "broker",
+                                   extra_directory, extra));
     daemon_ =
         std::make_unique<DaemonProcess>(config, temp_.path() / "newswire.log", std::move(options));
     ASSERT_TRUE(daemon_->WaitForLog("newswire ready", 30s, ++starts_)) << daemon_->Log();
@@ -347,6 +348,51 @@ TEST_F(ChaosTest, FilesDeletedOrTruncatedWhileClaimedAndAnUnwritableDoneDirector
   // Only a deleted file can be dead-lettered here (it vanished before it was read).
   EXPECT_LE(dead_letter_count, deleted.size());
   StopDaemonCleanly();
+}
+
+// The inotify watch limit (fs.inotify.max_user_watches) reached: in a recursive feed directory
+// of 8 subdirectories, the daemon (in a user namespace of its own) may hold 3 watches. It says
+// which directories it cannot watch and scans the tree every 2 s instead, so every file is
+// published, however it arrives.
+TEST_F(ChaosTest, TheWatchLimitReachedFallsBackToScanning) {
+  constexpr int kDirectories = 8;
+  constexpr int kFilesPerDirectory = 50;
+  for (int directory = 0; directory < kDirectories; ++directory) {
+    fs::create_directories(feed_ / ("section-" + std::to_string(directory)));
+  }
+  StartDaemon("",
+              DaemonOptions{.drop_file_capabilities = false,
+                            .environment = {},
+                            .extra_arguments = {},
+                            .max_inotify_watches = 3},
+              "      recursive: true\n");
+  ASSERT_NE(daemon_->Log().find("scanning it every 2 s instead"), std::string::npos)
+      << daemon_->Log();
+  ASSERT_NE(daemon_->Log().find("raise fs.inotify.max_user_watches"), std::string::npos);
+  for (int directory = 0; directory < kDirectories; ++directory) {
+    FileStream stream(feed_ / ("section-" + std::to_string(directory)),
+                      "watch" + std::to_string(directory), kFilesPerDirectory, 500);
+  }
+  ExpectEveryFilePublished("watch limit", kDirectories * kFilesPerDirectory, 120s);
+  StopDaemonCleanly();
+}
+
+// No watch at all (a limit of 0): the feed directory itself is scanned every 2 s, files are
+// published, and its removal is still noticed (exit 74) though no inotify event reports it.
+TEST_F(ChaosTest, WithoutAnyWatchTheFeedDirectoryIsScannedAndItsRemovalNoticed) {
+  constexpr int kFiles = 200;
+  StartDaemon("", DaemonOptions{.drop_file_capabilities = false,
+                                .environment = {},
+                                .extra_arguments = {},
+                                .max_inotify_watches = 0});
+  ASSERT_NE(daemon_->Log().find("scanning it every 2 s instead"), std::string::npos)
+      << daemon_->Log();
+  { FileStream stream(feed_, "unwatched", kFiles, 500); }
+  ExpectEveryFilePublished("no watch", kFiles, 120s);
+  fs::remove_all(feed_);
+  const auto exit_code = daemon_->Wait(20s);
+  ASSERT_TRUE(exit_code.has_value()) << daemon_->Log();
+  EXPECT_EQ(*exit_code, 74) << daemon_->Log();
 }
 
 // The state directory cannot be written at start: a clear error naming it, and a non-zero exit,

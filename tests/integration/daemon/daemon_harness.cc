@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/capability.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -11,6 +12,7 @@
 #include <array>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -112,6 +114,34 @@ CommandResult RunNewswire(const std::vector<std::string>& arguments,
   return CommandResult{DecodeStatus(status), ReadFile(output_path)};
 }
 
+namespace {
+
+bool WriteProcFile(const char* path, const std::string& text) {
+  const int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool written = write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  close(fd);
+  return written;
+}
+
+// In the forked child, single-threaded: a user namespace of its own, the same ids inside, and
+// its inotify watch limit. Prints why on failure (to the daemon's log).
+bool LimitInotifyWatches(int watches) {
+  const std::string uid_map = "0 " + std::to_string(getuid()) + " 1\n";
+  const std::string gid_map = "0 " + std::to_string(getgid()) + " 1\n";
+  if (unshare(CLONE_NEWUSER) != 0 || !WriteProcFile("/proc/self/setgroups", "deny") ||
+      !WriteProcFile("/proc/self/uid_map", uid_map) ||
+      !WriteProcFile("/proc/self/gid_map", gid_map) ||
+      !WriteProcFile("/proc/sys/user/max_inotify_watches", std::to_string(watches))) {
+    std::fprintf(stderr, "harness: cannot limit inotify watches to %d: %s\n", watches,
+                 std::strerror(errno));
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
 DaemonProcess::DaemonProcess(fs::path config_path, fs::path log_path, DaemonOptions options)
     : log_path_(std::move(log_path)) {
   pid_ = fork();
@@ -127,6 +157,9 @@ DaemonProcess::DaemonProcess(fs::path config_path, fs::path log_path, DaemonOpti
       // Removed from the bounding set, they are gone from the exec'd process's permitted set.
       prctl(PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, 0, 0, 0);
       prctl(PR_CAPBSET_DROP, CAP_DAC_READ_SEARCH, 0, 0, 0);
+    }
+    if (options.max_inotify_watches >= 0 && !LimitInotifyWatches(options.max_inotify_watches)) {
+      _exit(126);
     }
     std::vector<std::string> arguments = {"run", "-c", config_path.string()};
     arguments.insert(arguments.end(), options.extra_arguments.begin(),

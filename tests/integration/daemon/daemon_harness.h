@@ -51,6 +51,10 @@ struct DaemonOptions {
   std::map<std::string, std::string> environment;
   // Appended to `newswire run -c CONFIG`.
   std::vector<std::string> extra_arguments;
+  // 0 or more: the daemon runs in a user namespace of its own (root mapped to root) whose inotify
+  // watch limit (/proc/sys/user/max_inotify_watches) is this, a real limit of the kernel's that
+  // binds only the daemon.
+  int max_inotify_watches = -1;
 };
 
 // The real `newswire run -c CONFIG` as a child process, its stderr and stdout going to a log file
