@@ -12,8 +12,6 @@
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -26,6 +24,8 @@
 
 namespace newswire::config {
 namespace {
+
+int ReadFile(const std::string& path, std::string& contents);  // defined below
 
 // Typos further than this from every known key are more likely a different key than a misspelling.
 constexpr int kMaxSuggestionDistance = 2;
@@ -819,10 +819,10 @@ void Loader::ReadSecretFiles(const std::string& key, std::map<std::string, std::
                                      size, kMaxSecretBytes));
       continue;
     }
-    std::ifstream file(path, std::ios::binary);
-    std::string value((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-    if (!file.good() && !file.eof()) {
-      AddErrorAt(property_key, fmt::format("{}: cannot read {}", property_key, path));
+    std::string value;
+    if (const int read_error = ReadFile(path, value); read_error != 0) {
+      AddErrorAt(property_key, fmt::format("{}: cannot read {}: {}", property_key, path,
+                                           std::generic_category().message(read_error)));
       continue;
     }
     if (value.ends_with('\n')) value.pop_back();

@@ -250,18 +250,20 @@ void DirectorySource::ScheduleFallbackScan() {
   fallback_scan_timer_.async_wait([this](const asio::error_code& error) {
     fallback_scanning_ = false;
     if (error || !running_) return;
-    // The feed directory itself unwatched: its removal raises no event, so it is looked for.
-    if (unwatched_directories_.contains(config_.path)) {
+    // An unwatched directory's removal raises no event, so it is looked for: the feed
+    // directory's stops the source, a subdirectory's just ends its scans.
+    for (auto it = unwatched_directories_.begin(); it != unwatched_directories_.end();) {
       struct stat directory_stat {};
-      if (stat(config_.path.c_str(), &directory_stat) != 0 || !S_ISDIR(directory_stat.st_mode)) {
-        if (on_failure_) {
-          on_failure_(Error{Stage::kSource, ErrorCode::kIo,
-                            fmt::format("the feed directory {} of source {} was removed or "
-                                        "moved; nothing more can arrive through it",
-                                        config_.path, config_.name)});
-        }
+      if (stat(it->c_str(), &directory_stat) == 0 && S_ISDIR(directory_stat.st_mode)) {
+        ++it;
+      } else if (*it == config_.path) {
+        ReportFeedDirectoryGone();
         return;
+      } else {
+        it = unwatched_directories_.erase(it);
       }
+    }
+    if (unwatched_directories_.contains(config_.path)) {
       if (auto watched = WatchOrScan(config_.path); !watched) {
         spdlog::error("source {}: {}", config_.name, watched.error().message);
       }
@@ -270,6 +272,14 @@ void DirectorySource::ScheduleFallbackScan() {
     if (!unwatched_directories_.empty()) ScheduleFallbackScan();
     Pump();
   });
+}
+
+void DirectorySource::ReportFeedDirectoryGone() {
+  if (!on_failure_) return;
+  on_failure_(Error{Stage::kSource, ErrorCode::kIo,
+                    fmt::format("the feed directory {} of source {} was removed or moved; "
+                                "nothing more can arrive through it",
+                                config_.path, config_.name)});
 }
 
 Result<void> DirectorySource::AddWatch(const std::string& directory, int* error_number_out) {
@@ -383,12 +393,7 @@ void DirectorySource::HandleEvent(const inotify_event& event) {
     return;
   }
   if (event.mask & (IN_DELETE_SELF | IN_MOVE_SELF)) {
-    if (watched->second == config_.path && on_failure_) {
-      on_failure_(Error{Stage::kSource, ErrorCode::kIo,
-                        fmt::format("the feed directory {} of source {} was removed or moved; "
-                                    "nothing more can arrive through it",
-                                    config_.path, config_.name)});
-    }
+    if (watched->second == config_.path) ReportFeedDirectoryGone();
     return;
   }
   if (event.len == 0) return;

@@ -115,6 +115,8 @@ class DirectorySource final : public Source {
   // failures are returned.
   Result<void> WatchOrScan(const std::string& directory);
   void ScheduleFallbackScan();
+  // Tells the app (on_failure_) that the feed directory is gone: the source can do no more.
+  void ReportFeedDirectoryGone();
   std::string ProcessingPath(const std::string& claim_name) const;
 
   asio::io_context& io_;

@@ -81,16 +81,21 @@ class ChaosTest : public DaemonFixture {
     ASSERT_TRUE(daemon_->WaitForLog("newswire ready", 30s, ++starts_)) << daemon_->Log();
   }
 
-  // Waits until `files` files are in done/ and nothing is in processing/, reads every event and
-  // dead letter back, prints the figures and checks that none is missing.
-  void ExpectEveryFilePublished(const std::string& scenario, std::size_t files,
-                                std::chrono::seconds timeout) {
-    EXPECT_TRUE(WaitFor(
+  // Whether `files` files reached done/ with nothing left in processing/ within `timeout`.
+  bool AwaitDone(std::size_t files, std::chrono::seconds timeout) {
+    return WaitFor(
         [&] {
           return ListNames(feed_ / "done").size() == files &&
                  ListNames(feed_ / "processing").empty();
         },
-        timeout))
+        timeout);
+  }
+
+  // Waits until `files` files are in done/ and nothing is in processing/, reads every event and
+  // dead letter back, prints the figures and checks that none is missing.
+  void ExpectEveryFilePublished(const std::string& scenario, std::size_t files,
+                                std::chrono::seconds timeout) {
+    EXPECT_TRUE(AwaitDone(files, timeout))
         << "done " << ListNames(feed_ / "done").size() << " of " << files << "\n"
         << daemon_->Log().substr(daemon_->Log().size() > 4000 ? daemon_->Log().size() - 4000 : 0);
     auto events = TestConsumer::Create(broker_->bootstrap_servers(), {kTopic});
@@ -106,6 +111,15 @@ class ChaosTest : public DaemonFixture {
               << ", dead letters " << dead_letter_count << "\n";
     EXPECT_EQ(missing, 0U);
     EXPECT_EQ(keys.size(), files);
+    if (missing > 0) {
+      // Which files, by the subject of the events that did arrive.
+      std::set<std::string> subjects;
+      for (const auto& record : records) subjects.insert(record.Header("ce_subject"));
+      for (const auto& name : ListNames(feed_ / "done")) {
+        if (!subjects.contains(name))
+          std::cout << "chaos " << scenario << ": no event for " << name << "\n";
+      }
+    }
     EXPECT_EQ(dead_letter_count, 0U);
     EXPECT_TRUE(ListNames(feed_ / "failed").empty());
   }
@@ -234,13 +248,7 @@ TEST_F(ChaosTest, AFeedDirectoryDeletedAndRecreatedLosesNothingWrittenAfterwards
   after.Join();
   // Only the files of the new directory count: the events of the old one may or may not have
   // gone out before it was deleted.
-  EXPECT_TRUE(WaitFor(
-      [&] {
-        return ListNames(feed_ / "done").size() == kAfter &&
-               ListNames(feed_ / "processing").empty();
-      },
-      120s))
-      << daemon_->Log();
+  EXPECT_TRUE(AwaitDone(kAfter, 120s)) << daemon_->Log();
   auto events = TestConsumer::Create(broker_->bootstrap_servers(), {kTopic});
   ASSERT_TRUE(events) << events.error().Describe();
   std::vector<ConsumedRecord> records = (*events)->ReadAll(2s);
@@ -306,13 +314,7 @@ TEST_F(ChaosTest, FilesDeletedOrTruncatedWhileClaimedAndAnUnwritableDoneDirector
   EXPECT_NE(daemon_->Log().find("cannot move"), std::string::npos);
   StopDaemonCleanly();
   StartDaemon(limits, dropped);
-  EXPECT_TRUE(WaitFor(
-      [&] {
-        return ListNames(feed_ / "done").size() == expected_done &&
-               ListNames(feed_ / "processing").empty();
-      },
-      120s))
-      << daemon_->Log();
+  EXPECT_TRUE(AwaitDone(expected_done, 120s)) << daemon_->Log();
 
   auto events = TestConsumer::Create(broker_->bootstrap_servers(), {kTopic});
   ASSERT_TRUE(events) << events.error().Describe();
