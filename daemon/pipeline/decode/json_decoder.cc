@@ -247,7 +247,10 @@ Result<std::vector<Result<Article>>> DecodeJsonLines(const RawArticle& raw,
                                                      std::size_t max_articles) {
   std::string_view text = utf8_text;
   if (text.starts_with(kUtf8ByteOrderMark)) text.remove_prefix(kUtf8ByteOrderMark.size());
-  if (max_articles != kNoArticleLimit) {
+  // Lines are counted exactly (blank ones skipped) only when the newlines alone could exceed the
+  // limit, so the common item is not walked twice.
+  const auto newlines = static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+  if (newlines >= max_articles) {
     std::size_t lines = 0;
     for (std::size_t begin = 0; begin < text.size();) {
       const std::size_t end = std::min(text.find('\n', begin), text.size());
