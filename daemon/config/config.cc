@@ -199,6 +199,7 @@ class Loader {
                        std::map<std::string, std::string>& properties);
   void ReadAllSecretFiles();
   void ValidateExactlyOnce();
+  void ValidateDeliveryGuarantee();
 
   void AddError(const YAML::Mark& mark, std::string message);
   // Locates an error by the nearest key that was written in the file: the key itself, else the
@@ -537,6 +538,9 @@ bool Loader::StoreValue(const Option& option, const YAML::Node& value, const YAM
           } else if (!entries.emplace(pair.first.Scalar(), pair.second.Scalar()).second) {
             AddError(pair.first.Mark(), fmt::format("{}: duplicate key", entry_key));
             all_valid = false;
+          } else {
+            // Where a later check of this entry's value points (ValidateDeliveryGuarantee).
+            marks_[entry_key] = ValueMark(pair.first, pair.second);
           }
         }
         if (!all_valid) return false;
@@ -854,6 +858,26 @@ void Loader::ValidateAcrossKeys() {
                            config_.kafka.topic));
   }
   ValidateExactlyOnce();
+  ValidateDeliveryGuarantee();
+}
+
+// An item is acknowledged only after Kafka confirmed every record made from it, with an offset.
+// acks other than all, or a producer that is not idempotent, would let the sink report records
+// that no replica confirmed (acks=0 reports none at all): those properties cannot be relaxed.
+void Loader::ValidateDeliveryGuarantee() {
+  if (!IsValid("kafka.properties")) return;
+  for (const auto& [name, value] : config_.kafka.properties) {
+    const std::string key = "kafka.properties." + name;
+    if ((name == "acks" || name == "request.required.acks") && value != "all" && value != "-1") {
+      AddErrorAt(key, fmt::format("{}: must stay 'all', not '{}': newswire acknowledges a file or "
+                                  "record only after every in-sync replica confirmed its events",
+                                  key, value));
+    } else if (name == "enable.idempotence" && value != "true") {
+      AddErrorAt(key, fmt::format("{}: must stay 'true', not '{}': retries after a broker fault "
+                                  "must neither repeat nor reorder events within a partition",
+                                  key, value));
+    }
+  }
 }
 
 void Loader::ValidateExactlyOnce() {

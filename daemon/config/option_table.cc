@@ -314,7 +314,8 @@ constexpr auto kOptions = std::to_array<Option>({
      .type = OptionType::kStringMap,
      .default_value = "{}",
      .description = "Extra librdkafka producer properties such as `security.protocol` or "
-                    "`ssl.ca.location`, passed through as strings",
+                    "`ssl.ca.location`, passed through as strings; `acks` stays `all` and "
+                    "`enable.idempotence` stays `true` (the delivery guarantee needs both)",
      .field = SectionField<&Config::kafka, &KafkaConfig::properties>},
     {.key = "kafka.secret_files",
      .type = OptionType::kStringMap,

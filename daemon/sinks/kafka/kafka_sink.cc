@@ -139,20 +139,9 @@ void KafkaSink::Impl::OnDelivery(rd_kafka_t*, const rd_kafka_message_t* message,
   auto* impl = static_cast<Impl*>(opaque);
   std::unique_ptr<InFlightRecord> record(static_cast<InFlightRecord*>(message->_private));
   if (record == nullptr) return;
-  const char* topic = rd_kafka_topic_name(message->rkt);
-  Result<DeliveryReport> outcome;
-  if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    impl->failed.fetch_add(1);
-    // Too large for the broker is permanent: retrying cannot help, the app dead-letters it.
-    const bool too_large = message->err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
-                           message->err == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
-    outcome = MakeError(Stage::kSink, too_large ? ErrorCode::kTooLarge : ErrorCode::kDeliveryFailed,
-                        fmt::format("delivery to Kafka topic '{}' failed: {}", topic,
-                                    rd_kafka_err2str(message->err)));
-  } else {
-    impl->delivered.fetch_add(1);
-    outcome = DeliveryReport{topic, message->partition, message->offset};
-  }
+  const Result<DeliveryReport> outcome = JudgeDelivery(
+      rd_kafka_topic_name(message->rkt), message->partition, message->offset, message->err);
+  (outcome ? impl->delivered : impl->failed).fetch_add(1);
   if (record->done) record->done(outcome);
   // Only after the callback returned, so that Flush() == 0 means every callback has finished.
   impl->in_flight.fetch_sub(1);
@@ -228,6 +217,26 @@ void KafkaSink::Impl::PollLoop() {
     spdlog::error("kafka sink stopped with {} event(s) never reported; their memory is leaked",
                   in_flight.load());
   }
+}
+
+Result<DeliveryReport> JudgeDelivery(std::string_view topic, std::int32_t partition,
+                                     std::int64_t offset, rd_kafka_resp_err_t error) {
+  if (error == RD_KAFKA_RESP_ERR_NO_ERROR && offset >= 0) {
+    return DeliveryReport{std::string(topic), partition, offset};
+  }
+  if (error == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return MakeError(Stage::kSink, ErrorCode::kDeliveryFailed,
+                     fmt::format("delivery to Kafka topic '{}' [{}] not confirmed: librdkafka "
+                                 "inferred it from a later acknowledgement and has no offset for "
+                                 "it; sending it again",
+                                 topic, partition));
+  }
+  // Too large for the broker is permanent: retrying cannot help, the app dead-letters it.
+  const bool too_large = error == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE ||
+                         error == RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE;
+  return MakeError(
+      Stage::kSink, too_large ? ErrorCode::kTooLarge : ErrorCode::kDeliveryFailed,
+      fmt::format("delivery to Kafka topic '{}' failed: {}", topic, rd_kafka_err2str(error)));
 }
 
 KafkaSink::KafkaSink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -8,6 +8,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <thread>
 
 #include "daemon/core/error.h"
@@ -41,6 +42,19 @@ struct KafkaSinkStats {
   std::uint64_t queue_full_waits = 0;
   std::uint64_t in_flight = 0;
 };
+
+// The outcome of one delivery report: librdkafka's error code and the offset it reports.
+//
+// Success means an offset. librdkafka also reports success without one (offset -1001) when it
+// infers delivery: an idempotent producer's batch whose outcome was uncertain (a timeout, a
+// broken connection) counts as written once a later batch of the same partition is acknowledged,
+// because a broker that enforces the producer's sequence numbers would have refused the later
+// one otherwise. Kafka itself never confirmed such a record, and a broker that does not enforce
+// the sequence numbers (librdkafka's mock cluster, in the chaos tests) can have dropped it. So it
+// counts as a failed delivery and its item is sent again: at worst a repeat with the same key and
+// ce_id, never a loss. Any thread; pure.
+Result<DeliveryReport> JudgeDelivery(std::string_view topic, std::int32_t partition,
+                                     std::int64_t offset, rd_kafka_resp_err_t error);
 
 // How EndTransaction ended the open transaction.
 struct TransactionEnd {

@@ -730,6 +730,26 @@ TEST(ConfigTest, PropertiesAreAMapOfScalars) {
       IsEmpty());
 }
 
+TEST(ConfigTest, PropertiesCannotWeakenTheDeliveryGuarantee) {
+  EXPECT_THAT(
+      ErrorsOf(WithDirectory("kafka:\n  properties:\n    acks: 1\n    enable.idempotence: false\n"
+                             "    request.required.acks: 0\n")),
+      ElementsAre("test.yaml:3:11: kafka.properties.acks: must stay 'all', not '1': newswire "
+                  "acknowledges a file or record only after every in-sync replica confirmed its "
+                  "events",
+                  "test.yaml:4:25: kafka.properties.enable.idempotence: must stay 'true', not "
+                  "'false': retries after a broker fault must neither repeat nor reorder events "
+                  "within a partition",
+                  "test.yaml:5:28: kafka.properties.request.required.acks: must stay 'all', not "
+                  "'0': newswire acknowledges a file or record only after every in-sync replica "
+                  "confirmed its events"));
+  // Spelling out the defaults is fine.
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  properties:\n    acks: all\n"
+                                     "    request.required.acks: -1\n"
+                                     "    enable.idempotence: true\n")),
+              IsEmpty());
+}
+
 // A config with one Kafka source on topic "a" whose entry goes on with `lines` (indented by six
 // spaces, the first on line 4).
 std::string WithKafkaEntry(std::string_view lines) {
