@@ -144,9 +144,15 @@ bool LimitInotifyWatches(int watches) {
 
 DaemonProcess::DaemonProcess(fs::path config_path, fs::path log_path, DaemonOptions options)
     : log_path_(std::move(log_path)) {
+  const pid_t test_pid = getpid();
   pid_ = fork();
   if (pid_ < 0) throw std::runtime_error("fork failed");
   if (pid_ == 0) {
+    // A test that dies (a crash, ctest's timeout) takes its daemon with it rather than leaving it
+    // running against a broker that died with the test. Tests start daemons from their main
+    // thread, whose exit is what this watches.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != test_pid) _exit(125);
     int output = open(log_path_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     int null_input = open("/dev/null", O_RDONLY);
     dup2(null_input, STDIN_FILENO);
@@ -222,7 +228,8 @@ bool DaemonProcess::running() {
 
 std::string DaemonConfig(const std::string& brokers, const fs::path& feed_directory,
                          const fs::path& broker_file, const std::string& extra_directory,
-                         const std::string& extra, const std::string& extra_kafka) {
+                         const std::string& extra, const std::string& extra_kafka,
+                         const std::string& extra_log) {
   std::ostringstream yaml;
   yaml << "kafka:\n"
        << "  brokers: \"" << brokers << "\"\n"
@@ -243,7 +250,7 @@ std::string DaemonConfig(const std::string& brokers, const fs::path& feed_direct
        << "log:\n"
        << "  level: debug\n"
        << "  stats_interval_ms: 1000\n"
-       << "daemon:\n"
+       << extra_log << "daemon:\n"
        << "  source_uri: \"newswire://test\"\n"
        << "  state_dir: \""
        << ((feed_directory.empty() ? broker_file : feed_directory).parent_path() / "state").string()

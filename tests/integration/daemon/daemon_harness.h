@@ -84,14 +84,15 @@ class DaemonProcess {
 };
 
 // A config for the daemon under test: one feed directory, the given bootstrap servers, short
-// timeouts so tests stay quick. `extra_directory`, `extra` and `extra_kafka` are YAML lines
-// appended to the directory entry, to the top level and to the kafka section. An empty
+// timeouts so tests stay quick. `extra_directory`, `extra`, `extra_kafka` and `extra_log` are
+// YAML lines appended to the directory entry, to the top level, to the kafka section and to the
+// log section. An empty
 // `feed_directory` writes no directory list (`extra_directory` then follows `sources:` directly,
 // and the state lives next to `broker_file`). The operator endpoint listens on a free port,
 // written to `http-address` next to `broker_file`.
 std::string DaemonConfig(const std::string& brokers, const std::filesystem::path& feed_directory,
                          const std::filesystem::path& broker_file,
                          const std::string& extra_directory = "", const std::string& extra = "",
-                         const std::string& extra_kafka = "");
+                         const std::string& extra_kafka = "", const std::string& extra_log = "");
 
 }  // namespace newswire::testing
