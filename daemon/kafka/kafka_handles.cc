@@ -156,6 +156,13 @@ Result<void> AddTopicPartitions(rd_kafka_t* client, const std::string& topic, st
   return MakeError(Stage::kSource, ErrorCode::kIo, problem);
 }
 
-void RouteLogsToSpdlog(rd_kafka_conf_t* conf) { rd_kafka_conf_set_log_cb(conf, LogToSpdlog); }
+void RouteLogsToSpdlog(rd_kafka_conf_t* conf) {
+  // spdlog builds its registry and default logger on first use. Touched here, on the thread that
+  // sets the client up, that happens before librdkafka's threads exist rather than first on one
+  // of them (a test process may not have logged yet); ThreadSanitizer cannot see the guard of
+  // that lazy initialization inside the uninstrumented libspdlog.
+  static_cast<void>(spdlog::default_logger_raw());
+  rd_kafka_conf_set_log_cb(conf, LogToSpdlog);
+}
 
 }  // namespace newswire::kafka
