@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
@@ -863,20 +864,47 @@ void Loader::ValidateAcrossKeys() {
 
 // An item is acknowledged only after Kafka confirmed every record made from it, with an offset.
 // acks other than all, or a producer that is not idempotent, would let the sink report records
-// that no replica confirmed (acks=0 reports none at all): those properties cannot be relaxed.
+// that no replica confirmed (acks=0 reports none at all): those properties cannot be relaxed,
+// inline or through a secret file. Values are compared as librdkafka reads them (any case; t or
+// 1 for true).
 void Loader::ValidateDeliveryGuarantee() {
-  if (!IsValid("kafka.properties")) return;
-  for (const auto& [name, value] : config_.kafka.properties) {
-    const std::string key = "kafka.properties." + name;
-    if ((name == "acks" || name == "request.required.acks") && value != "all" && value != "-1") {
-      AddErrorAt(key, fmt::format("{}: must stay 'all', not '{}': newswire acknowledges a file or "
-                                  "record only after every in-sync replica confirmed its events",
-                                  key, value));
-    } else if (name == "enable.idempotence" && value != "true") {
-      AddErrorAt(key, fmt::format("{}: must stay 'true', not '{}': retries after a broker fault "
-                                  "must neither repeat nor reorder events within a partition",
-                                  key, value));
+  const auto lowercase = [](std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char letter) { return static_cast<char>(std::tolower(letter)); });
+    return text;
+  };
+  const auto is_acks = [](const std::string& name) {
+    return name == "acks" || name == "request.required.acks";
+  };
+  if (IsValid("kafka.properties")) {
+    for (const auto& [name, value] : config_.kafka.properties) {
+      const std::string key = "kafka.properties." + name;
+      const std::string spelled = lowercase(value);
+      if (is_acks(name) && spelled != "all" && spelled != "-1") {
+        AddErrorAt(key, fmt::format("{}: must stay 'all', not '{}': newswire acknowledges a file "
+                                    "or record only after every in-sync replica confirmed its "
+                                    "events",
+                                    key, value));
+      } else if (name == "enable.idempotence" && spelled != "true" && spelled != "t" &&
+                 spelled != "1") {
+        AddErrorAt(key, fmt::format("{}: must stay 'true', not '{}': retries after a broker "
+                                    "fault must neither repeat nor reorder events within a "
+                                    "partition",
+                                    key, value));
+      }
     }
+  }
+  if (IsValid("kafka.secret_files")) {
+    // Reported here and dropped, so that the secret files read later do not try them too.
+    std::erase_if(config_.kafka.secret_files, [&](const auto& entry) {
+      const std::string& name = entry.first;
+      if (!is_acks(name) && name != "enable.idempotence") return false;
+      const std::string key = "kafka.secret_files." + name;
+      AddErrorAt(key, fmt::format("{}: {} is not a secret and newswire needs its default; leave "
+                                  "it out",
+                                  key, name));
+      return true;
+    });
   }
 }
 

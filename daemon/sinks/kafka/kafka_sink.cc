@@ -227,8 +227,7 @@ Result<DeliveryReport> JudgeDelivery(std::string_view topic, std::int32_t partit
   if (error == RD_KAFKA_RESP_ERR_NO_ERROR) {
     return MakeError(Stage::kSink, ErrorCode::kDeliveryFailed,
                      fmt::format("delivery to Kafka topic '{}' [{}] not confirmed: librdkafka "
-                                 "inferred it from a later acknowledgement and has no offset for "
-                                 "it; sending it again",
+                                 "reported it delivered without an offset; sending it again",
                                  topic, partition));
   }
   // Too large for the broker is permanent: retrying cannot help, the app dead-letters it.

@@ -50,9 +50,11 @@ struct KafkaSinkStats {
 // broken connection) counts as written once a later batch of the same partition is acknowledged,
 // because a broker that enforces the producer's sequence numbers would have refused the later
 // one otherwise. Kafka itself never confirmed such a record, and a broker that does not enforce
-// the sequence numbers (librdkafka's mock cluster, in the chaos tests) can have dropped it. So it
-// counts as a failed delivery and its item is sent again: at worst a repeat with the same key and
-// ce_id, never a loss. Any thread; pure.
+// the sequence numbers (librdkafka's mock cluster, in the chaos tests) can have dropped it. So
+// every record reported without an offset counts as a failed delivery and its item is sent
+// again: at worst a repeat with the same key and ce_id, never a loss. (A broker's
+// DUPLICATE_SEQUENCE_NUMBER answer is also reported as success without a base offset; those
+// records were stored, and sending one again only repeats it.) Any thread; pure.
 Result<DeliveryReport> JudgeDelivery(std::string_view topic, std::int32_t partition,
                                      std::int64_t offset, rd_kafka_resp_err_t error);
 

@@ -123,8 +123,10 @@ class ChaosTest : public DaemonFixture {
     ASSERT_TRUE(dead_letters) << dead_letters.error().Describe();
     const std::size_t dead_letter_count = (*dead_letters)->ReadAll(1s).size();
     const std::size_t missing = files > keys.size() ? files - keys.size() : 0;
-    // Deliveries librdkafka only inferred (success without an offset), which the daemon sends
-    // again (sinks::JudgeDelivery); against this broker such a record may really be missing.
+    // Items whose delivery librdkafka reported without an offset (an inferred success), which
+    // the daemon sends again (sinks::JudgeDelivery); against this broker such a record may really
+    // be missing. One log line per item and retry, naming its first failure: every item here
+    // makes one event, so this counts them.
     const std::string log = daemon_->Log();
     std::size_t unconfirmed = 0;
     for (std::size_t at = log.find("not confirmed"); at != std::string::npos;
@@ -133,12 +135,12 @@ class ChaosTest : public DaemonFixture {
     }
     std::cout << "chaos " << scenario << ": files in " << files << ", events out " << records.size()
               << ", duplicates " << records.size() - keys.size() << ", missing " << missing
-              << ", dead letters " << dead_letter_count << ", unconfirmed deliveries sent again "
-              << unconfirmed << "\n";
+              << ", dead letters " << dead_letter_count
+              << ", items sent again after a delivery without offset " << unconfirmed << "\n";
     EXPECT_EQ(missing, 0U);
     EXPECT_EQ(keys.size(), files);
     // The test broker keeps about 5 MiB per partition and drops the oldest batches beyond that
-    // (../shared/KAFKA-DEV-BROKER.md): a partition that does not start at offset 0 lost records
+    // (librdkafka's mock cluster): a partition that does not start at offset 0 lost records
     // to the broker, not to newswire, and the scenario needs more partitions.
     std::map<int, std::pair<std::int64_t, std::size_t>> first_offset_and_bytes;
     for (const auto& record : records) {

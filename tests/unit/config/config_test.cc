@@ -743,11 +743,17 @@ TEST(ConfigTest, PropertiesCannotWeakenTheDeliveryGuarantee) {
                   "test.yaml:5:28: kafka.properties.request.required.acks: must stay 'all', not "
                   "'0': newswire acknowledges a file or record only after every in-sync replica "
                   "confirmed its events"));
-  // Spelling out the defaults is fine.
-  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  properties:\n    acks: all\n"
+  // Spelling out the defaults is fine, in any of librdkafka's spellings.
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  properties:\n    acks: ALL\n"
                                      "    request.required.acks: -1\n"
-                                     "    enable.idempotence: true\n")),
+                                     "    enable.idempotence: True\n")),
               IsEmpty());
+  // A secret file cannot set them either (its value is read only after validation).
+  EXPECT_THAT(ErrorsOf(WithDirectory("kafka:\n  secret_files:\n"
+                                     "    enable.idempotence: /etc/newswire/idempotence\n")),
+              ElementsAre("test.yaml:3:25: kafka.secret_files.enable.idempotence: "
+                          "enable.idempotence is not a secret and newswire needs its default; "
+                          "leave it out"));
 }
 
 // A config with one Kafka source on topic "a" whose entry goes on with `lines` (indented by six
