@@ -9,7 +9,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <filesystem>
@@ -22,6 +21,7 @@
 
 #include "daemon/config/byte_size.h"
 #include "daemon/config/option_table.h"
+#include "daemon/core/ascii.h"
 
 namespace newswire::config {
 namespace {
@@ -868,18 +868,13 @@ void Loader::ValidateAcrossKeys() {
 // inline or through a secret file. Values are compared as librdkafka reads them (any case; t or
 // 1 for true).
 void Loader::ValidateDeliveryGuarantee() {
-  const auto lowercase = [](std::string text) {
-    std::transform(text.begin(), text.end(), text.begin(),
-                   [](unsigned char letter) { return static_cast<char>(std::tolower(letter)); });
-    return text;
-  };
   const auto is_acks = [](const std::string& name) {
     return name == "acks" || name == "request.required.acks";
   };
   if (IsValid("kafka.properties")) {
     for (const auto& [name, value] : config_.kafka.properties) {
       const std::string key = "kafka.properties." + name;
-      const std::string spelled = lowercase(value);
+      const std::string spelled = AsciiLower(value);
       if (is_acks(name) && spelled != "all" && spelled != "-1") {
         AddErrorAt(key, fmt::format("{}: must stay 'all', not '{}': newswire acknowledges a file "
                                     "or record only after every in-sync replica confirmed its "

@@ -6,6 +6,8 @@
 #include <array>
 #include <ctime>
 
+#include "daemon/core/ascii.h"
+
 namespace newswire::http {
 namespace {
 
@@ -40,22 +42,9 @@ bool IsToken(std::string_view text) {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-char ToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string Lowercase(std::string_view text) {
-  std::string lower(text);
-  std::transform(lower.begin(), lower.end(), lower.begin(), ToLower);
-  return lower;
-}
-
-bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ToLower(x) == ToLower(y);
-         });
-}
-
 bool StartsWithIgnoringCase(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && EqualsIgnoringCase(text.substr(0, prefix.size()), prefix);
+  return text.size() >= prefix.size() &&
+         EqualsIgnoringAsciiCase(text.substr(0, prefix.size()), prefix);
 }
 
 std::string_view TrimWhitespace(std::string_view text) {
@@ -89,7 +78,7 @@ std::string_view NextLine(std::string_view& rest) {
 
 std::optional<std::string_view> HttpRequest::Header(std::string_view name) const {
   for (const auto& [header_name, value] : headers) {
-    if (EqualsIgnoringCase(header_name, name)) return std::string_view(value);
+    if (EqualsIgnoringAsciiCase(header_name, name)) return std::string_view(value);
   }
   return std::nullopt;
 }
@@ -187,7 +176,7 @@ tl::expected<ParsedHead, HeadProblem> ParseRequestHead(std::string_view head) {
         })) {
       return Problem(400, "control character in a header value");
     }
-    std::string lower_name = Lowercase(name);
+    std::string lower_name = AsciiLower(name);
     if (lower_name == "content-length") {
       if (value.empty() || !std::all_of(value.begin(), value.end(), IsDigit)) {
         return Problem(400, "malformed Content-Length");

@@ -186,12 +186,6 @@ std::size_t CountCodePoints(std::string_view text) {
   }));
 }
 
-std::string AsciiLower(std::string_view text) {
-  std::string lowered(text);
-  for (char& character : lowered) character = AsciiLower(character);
-  return lowered;
-}
-
 bool IsWordCodePoint(char32_t code_point) {
   if (code_point < 0x80) {
     return (code_point >= 'a' && code_point <= 'z') || (code_point >= 'A' && code_point <= 'Z') ||

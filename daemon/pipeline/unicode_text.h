@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include "daemon/core/ascii.h"
+
 // UTF-8 and Unicode helpers shared by the pipeline stages. The decoders call FindInvalidUtf8 to
 // reject input; the normalizer and the classifier walk text with NextCodePoint; the encoder calls
 // ReplaceInvalidUtf8 on strings it did not produce itself (file paths are arbitrary bytes).
@@ -68,14 +70,6 @@ std::string_view TrimSpace(std::string_view text);
 
 // The number of code points in `text`, which must be UTF-8 (the normalizer's output is).
 std::size_t CountCodePoints(std::string_view text);
-
-// ASCII letters lowercased, every other byte kept: for tokens that are ASCII by definition
-// (charset labels, tag and attribute names, URL schemes and hosts).
-inline char AsciiLower(char character) {
-  return character >= 'A' && character <= 'Z' ? static_cast<char>(character - 'A' + 'a')
-                                              : character;
-}
-std::string AsciiLower(std::string_view text);
 
 // A letter of any script, a combining mark or a decimal digit: what words are made of for
 // SimHash and the topic model. Marks belong to their word (Devanagari vowel signs, decomposed

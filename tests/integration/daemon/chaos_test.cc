@@ -156,16 +156,16 @@ class ChaosTest : public DaemonFixture {
           << "the test broker dropped the start of partition " << partition << " (retention)";
     }
     std::cout << "\n";
-    if (missing > 0) DescribeMissing(scenario, **events, records);
+    if (missing > 0) DescribeMissing(scenario, **events, records, log);
     EXPECT_EQ(dead_letter_count, 0U);
     EXPECT_TRUE(ListNames(feed_ / "failed").empty());
   }
 
-  // Which files have no event, what the daemon logged of them (with log.events, the partition
-  // and offset Kafka acknowledged), what the consumer read at that offset, and the gaps in the
-  // offsets it read: enough to tell a record never stored from one the consumer skipped.
+  // Which files have no event, what the daemon logged of them (`log`; with log.events, the
+  // partition and offset Kafka acknowledged), what the consumer read at that offset, and the gaps
+  // in the offsets it read: enough to tell a record never stored from one the consumer skipped.
   void DescribeMissing(const std::string& scenario, const TestConsumer& consumer,
-                       const std::vector<ConsumedRecord>& records) {
+                       const std::vector<ConsumedRecord>& records, const std::string& log) {
     std::set<std::string> subjects;
     std::map<std::pair<int, std::int64_t>, const ConsumedRecord*> by_offset;
     std::map<int, std::set<std::int64_t>> offsets;
@@ -174,7 +174,6 @@ class ChaosTest : public DaemonFixture {
       by_offset.emplace(std::pair{record.partition, record.offset}, &record);
       offsets[record.partition].insert(record.offset);
     }
-    const std::string log = daemon_->Log();
     for (const auto& name : ListNames(feed_ / "done")) {
       if (subjects.contains(name)) continue;
       std::cout << "chaos " << scenario << ": no event for " << name << "; the daemon logged:\n";
