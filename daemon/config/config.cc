@@ -11,6 +11,8 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <set>
@@ -191,6 +193,8 @@ class Loader {
   // The defaults of the options of one entry of `list`, or of the sections when it is null.
   void ApplyDefaults(const EntryList* list, std::size_t entry);
   void ApplyComputedDefaults();
+  // Options of a section that have no default and were not written (kafka.brokers).
+  void CheckRequiredSectionKeys(const YAML::Mark& document);
   void ValidateSources();
   void ValidateDirectories();
   void ValidateKafkaSources();
@@ -295,6 +299,7 @@ ConfigResult Loader::Load(std::string_view text) {
   try {
     ApplyDefaults(nullptr, 0);
     ReadMap(root, "", "", 0);
+    CheckRequiredSectionKeys(root.Mark());
     ApplyComputedDefaults();
     ValidateSources();
     ValidateDirectories();
@@ -640,6 +645,22 @@ void Loader::ApplyComputedDefaults() {
   }
 }
 
+void Loader::CheckRequiredSectionKeys(const YAML::Mark& document) {
+  for (const Option& option : Options()) {
+    if (ListOf(option) != nullptr || option.default_rule != DefaultRule::kRequired) continue;
+    const std::string key(option.key);
+    if (IsSet(key)) continue;
+    invalid_keys_.insert(key);
+    // At its section when that was written, else at the start of the document: the key belongs
+    // there. A section that is not a map is reported as such, not as missing its keys too.
+    const std::string section = key.substr(0, key.find('.'));
+    if (!IsValid(section)) continue;
+    const auto written = marks_.find(section);
+    AddError(written != marks_.end() ? written->second : document,
+             fmt::format("{}: required key is missing: {}", key, option.description));
+  }
+}
+
 bool Loader::IsMapEntry(const EntryList& list, std::size_t entry) const {
   const auto found = entry_is_map_.find(list.key);
   return found != entry_is_map_.end() && entry < found->second.size() && found->second[entry];
@@ -780,6 +801,14 @@ void Loader::ValidateKafkaSources() {
 
     ValidateFitsInFlight(key("max_record_bytes"), source.max_record_bytes, "record");
 
+    if (IsValid(key("brokers")) && IsValid("kafka.brokers") && source.brokers == "embedded" &&
+        config_.kafka.brokers != "embedded") {
+      AddErrorAt(key("brokers"),
+                 fmt::format("{}: 'embedded' needs kafka.brokers: embedded (there is no embedded "
+                             "broker otherwise)",
+                             key("brokers")));
+    }
+
     // Consuming what newswire produces would feed every event (or every failure) back in,
     // without end. Only literal names are compared; a regex is librdkafka's to match.
     if (!IsValid(key("topics")) || !IsValid(key("brokers")) || !IsValid("kafka.brokers")) continue;
@@ -800,6 +829,30 @@ void Loader::ValidateKafkaSources() {
   }
 }
 
+constexpr std::string_view kCredentialsVariable = "CREDENTIALS_DIRECTORY";
+
+// `path` with ${CREDENTIALS_DIRECTORY} replaced by that environment variable, where systemd puts
+// the credentials of LoadCredential= (readable by the service's user, DynamicUser= included), or
+// why it cannot be. No other variable is expanded.
+tl::expected<std::string, std::string> ExpandCredentialsDirectory(const std::string& path) {
+  const std::string placeholder = fmt::format("${{{}}}", kCredentialsVariable);
+  const std::size_t at = path.find(placeholder);
+  if (at == std::string::npos) return path;
+  const char* directory = std::getenv(std::string(kCredentialsVariable).c_str());
+  if (directory == nullptr || *directory == '\0') {
+    return tl::unexpected(fmt::format(
+        "'{}' names {} but it is not set: systemd sets it for a unit with LoadCredential= "
+        "(see deploy/newswire.service); elsewhere, name the file itself",
+        path, placeholder));
+  }
+  std::string expanded = path;
+  for (std::size_t next = at; next != std::string::npos;
+       next = expanded.find(placeholder, next + std::strlen(directory))) {
+    expanded.replace(next, placeholder.size(), directory);
+  }
+  return expanded;
+}
+
 // One property map's secret files, read into it. `key` is the map's option key
 // ("kafka.secret_files" or "sources.kafka[0].secret_files"); errors name the property's key.
 void Loader::ReadSecretFiles(const std::string& key, std::map<std::string, std::string>& files,
@@ -808,7 +861,12 @@ void Loader::ReadSecretFiles(const std::string& key, std::map<std::string, std::
   constexpr std::uintmax_t kMaxSecretBytes = 64 * 1024;
   for (auto& [property, path] : files) {
     const std::string property_key = fmt::format("{}.{}", key, property);
-    path = ResolvePath(path);
+    auto expanded = ExpandCredentialsDirectory(path);
+    if (!expanded) {
+      AddErrorAt(property_key, fmt::format("{}: {}", property_key, expanded.error()));
+      continue;
+    }
+    path = ResolvePath(*expanded);
     if (properties.contains(property)) {
       AddErrorAt(property_key, fmt::format("{}: {} is also set in the properties beside it; keep "
                                            "it in one place",
@@ -947,20 +1005,34 @@ void Loader::AddErrorAt(const std::string& key, std::string message) {
   AddError(NearestMark(key), std::move(message));
 }
 
-YAML::Mark Loader::NearestMark(const std::string& key) const {
-  std::string_view candidate = key;
-  while (!candidate.empty()) {
-    if (const auto found = marks_.find(std::string(candidate)); found != marks_.end()) {
-      return found->second;
+// The entry of `by_key` for `key`, else for the nearest key holding it ("kafka.properties.acks",
+// "kafka.properties", "kafka"); null when there is none.
+template <typename Map>
+const typename Map::mapped_type* FindNearest(const Map& by_key, std::string_view key) {
+  while (!key.empty()) {
+    if (const auto found = by_key.find(std::string(key)); found != by_key.end()) {
+      return &found->second;
     }
-    const std::size_t parent_end = candidate.find_last_of(".[");
-    candidate = candidate.substr(0, parent_end == std::string_view::npos ? 0 : parent_end);
+    const std::size_t parent_end = key.find_last_of(".[");
+    key = key.substr(0, parent_end == std::string_view::npos ? 0 : parent_end);
   }
-  return YAML::Mark::null_mark();
+  return nullptr;
+}
+
+YAML::Mark Loader::NearestMark(const std::string& key) const {
+  const YAML::Mark* mark = FindNearest(marks_, key);
+  return mark != nullptr ? *mark : YAML::Mark::null_mark();
 }
 
 ConfigResult Loader::Finish() {
-  if (errors_.empty()) return std::move(config_);
+  if (errors_.empty()) {
+    for (const auto& [key, mark] : marks_) {
+      if (mark.is_null()) continue;
+      config_.locations.emplace(
+          key, fmt::format("{}:{}:{}", file_name_, mark.line + 1, mark.column + 1));
+    }
+    return std::move(config_);
+  }
   std::stable_sort(errors_.begin(), errors_.end(),
                    [](const ConfigError& left, const ConfigError& right) {
                      return std::pair(left.line, left.column) < std::pair(right.line, right.column);
@@ -1164,6 +1236,11 @@ void Redact(std::map<std::string, std::string>& properties,
 }
 
 }  // namespace
+
+std::string Locate(const Config& config, std::string_view key) {
+  const std::string* location = FindNearest(config.locations, key);
+  return location != nullptr ? *location : config.file;
+}
 
 std::string RenderConfig(const Config& config) {
   // The option table hands out mutable field pointers; render from a copy, without secrets.

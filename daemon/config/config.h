@@ -32,13 +32,16 @@ struct DirectorySourceConfig {
   bool recursive = false;
   std::vector<std::string> include = {"*"};  // fnmatch globs on the file name
   std::vector<std::string>
-      exclude;                 // applied after include; dotfiles, *.tmp, *.part always excluded
+      exclude;  // applied after include; dotfiles, *.tmp, *.part, *.swp, *~ always excluded
   std::string processing_dir;  // default <path>/processing
   std::string done_dir;        // default <path>/done
   std::string failed_dir;      // default <path>/failed
   OnSuccess on_success = OnSuccess::kMove;
   std::int64_t max_file_bytes = std::int64_t{16} * 1024 * 1024;
   bool follow_symlinks = false;
+  // A file found without a close-after-write (by a scan, or created by a hard link) is claimed
+  // once its size and modification time have not changed for this long; 0 takes it at once.
+  std::int64_t settle_ms = 2000;
   JsonFieldNames json_fields;  // for JSON and JSON Lines files
   // classify: decode, normalize, classify and publish events (the default). forward: publish
   // each file's bytes as they are to `forward_topic`, for instances in a consumer group
@@ -79,8 +82,9 @@ struct KafkaSourceConfig {
 };
 
 struct KafkaConfig {
-  std::string brokers = "embedded";  // "embedded" or "host:port,host:port"
-  std::string broker_file;           // where the bootstrap list is written; "" = nowhere
+  // Required: "host:port,host:port", or "embedded" for the in-process development broker.
+  std::string brokers;
+  std::string broker_file;  // where the bootstrap list is written; "" = nowhere
   std::string topic = "news.articles.tagged";
   std::string dead_letter_topic = "news.articles.dead-letter";
   std::string compression = "zstd";  // none|gzip|snappy|lz4|zstd
@@ -157,6 +161,9 @@ std::string DefaultDataDirectory();
 
 struct Config {
   std::string file;  // the file it was loaded from
+  // "file:line:col" of every key written in the file, by concrete key ("kafka.properties.acks",
+  // "sources.directories[1].path"), for errors found after loading (see Locate).
+  std::map<std::string, std::string> locations;
   KafkaConfig kafka;
   ClassifyConfig classify;
   DuplicatesConfig duplicates;
@@ -187,6 +194,11 @@ ConfigResult LoadConfig(const std::string& path);
 
 // Same, from text; `file_name` is used in error messages only.
 ConfigResult ParseConfig(std::string_view yaml_text, const std::string& file_name);
+
+// Where `key` or, when it was not written, the nearest key holding it was written, as
+// "file:line:col"; the file alone when none was. For errors found after loading: "run" and
+// "check-config" report them in the same form as the loader's.
+std::string Locate(const Config& config, std::string_view key);
 
 // The effective configuration (defaults filled in) as YAML, for `newswire check-config`. The
 // values of librdkafka properties read from secret_files, and of properties whose name says they

@@ -218,11 +218,12 @@ constexpr auto kOptions = std::to_array<Option>({
     // kafka
     {.key = "kafka.brokers",
      .type = OptionType::kString,
-     .default_value = "embedded",
+     .default_rule = DefaultRule::kRequired,
      .check = CheckBrokers,
      .bounds_text = "not empty",
-     .description = "Bootstrap servers as `host:port,host:port`, or `embedded` to start an "
-                    "in-process broker (demo and tests)",
+     .description = "Bootstrap servers of the Kafka cluster as `host:port,host:port`. There is no "
+                    "default: write `embedded` for a demo or a test, which starts librdkafka's "
+                    "mock cluster in the process (in memory, lost at exit, not for production)",
      .field = SectionField<&Config::kafka, &KafkaConfig::brokers>},
     {.key = "kafka.broker_file",
      .type = OptionType::kPath,
@@ -321,8 +322,10 @@ constexpr auto kOptions = std::to_array<Option>({
      .type = OptionType::kStringMap,
      .default_value = "{}",
      .description = "librdkafka producer properties read from files, e.g. `sasl.password: "
-                    "/etc/newswire/kafka-password` (one trailing newline dropped); kept out of "
-                    "the config and of `check-config`'s output",
+                    "${CREDENTIALS_DIRECTORY}/kafka-password` (one trailing newline dropped; "
+                    "`${CREDENTIALS_DIRECTORY}` is the directory where systemd puts the unit's "
+                    "`LoadCredential=` files); kept out of the config and of `check-config`'s "
+                    "output",
      .field = SectionField<&Config::kafka, &KafkaConfig::secret_files>},
 
     // sources.directories[]
@@ -361,7 +364,7 @@ constexpr auto kOptions = std::to_array<Option>({
      .default_value = "[]",
      .check = CheckNotEmpty,
      .description = "Globs on the file name that are skipped even when included; dotfiles, "
-                    "`*.tmp` and `*.part` are always skipped",
+                    "`*.tmp`, `*.part`, `*.swp` and `*~` are always skipped",
      .field = EntryField<&Config::directories, &DirectorySourceConfig::exclude>},
     {.key = "sources.directories[].processing_dir",
      .type = OptionType::kPath,
@@ -425,6 +428,17 @@ constexpr auto kOptions = std::to_array<Option>({
      .default_value = "false",
      .description = "Take files that are symbolic links; otherwise they are rejected",
      .field = EntryField<&Config::directories, &DirectorySourceConfig::follow_symlinks>},
+    {.key = "sources.directories[].settle_ms",
+     .type = OptionType::kDuration,
+     .unit = "ms",
+     .default_value = "2000",
+     .min_value = 0,
+     .max_value = kOneHourMs,
+     .description = "A file found without a close-after-write event (by the start-up or fallback "
+                    "scan, or created by a hard link) is claimed once its size and modification "
+                    "time have not changed for this long; files closed after writing or moved in "
+                    "are claimed at once. 0 claims files found by a scan, and hard links, at once",
+     .field = EntryField<&Config::directories, &DirectorySourceConfig::settle_ms>},
     JsonFieldOption<&Config::directories, &JsonFieldNames::title>(
         "sources.directories[].json_fields.title", kJsonTitle),
     JsonFieldOption<&Config::directories, &JsonFieldNames::body>(

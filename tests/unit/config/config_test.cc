@@ -5,12 +5,15 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -22,18 +25,34 @@
 namespace newswire::config {
 namespace {
 
+using ::testing::AllOf;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::Not;
 
-constexpr std::string_view kMinimal = R"(sources:
+constexpr std::string_view kMinimalSources = R"(sources:
   directories:
     - path: /srv/feeds/reuters
 )";
 
-// Every error of `yaml` as ConfigError::Describe() renders it; empty when the config is valid.
-std::vector<std::string> ErrorsOf(std::string_view yaml) {
+// kafka.brokers has no default: every config names its cluster. The tests' is the development
+// broker unless they name another.
+constexpr std::string_view kDevelopmentBroker = "kafka:\n  brokers: embedded\n";
+
+// The development broker and one feed directory, last so that a test can add to `sources:`.
+constexpr std::string_view kMinimal = R"(kafka:
+  brokers: embedded
+sources:
+  directories:
+    - path: /srv/feeds/reuters
+)";
+
+std::string WithDevelopmentBroker(std::string_view sections);
+
+// Every error of `yaml`, as it is, as ConfigError::Describe() renders it; empty when the config is
+// valid.
+std::vector<std::string> ErrorsOfExactly(std::string_view yaml) {
   const ConfigResult result = ParseConfig(yaml, "test.yaml");
   std::vector<std::string> described;
   if (!result) {
@@ -42,8 +61,14 @@ std::vector<std::string> ErrorsOf(std::string_view yaml) {
   return described;
 }
 
+// Every error of `yaml` with the development broker (WithDevelopmentBroker).
+std::vector<std::string> ErrorsOf(std::string_view yaml) {
+  return ErrorsOfExactly(WithDevelopmentBroker(yaml));
+}
+
+// `yaml` with the development broker, parsed; a test failure when it is not valid.
 Config ParseValid(std::string_view yaml) {
-  ConfigResult result = ParseConfig(yaml, "test.yaml");
+  ConfigResult result = ParseConfig(WithDevelopmentBroker(yaml), "test.yaml");
   if (!result) {
     std::string errors;
     for (const ConfigError& error : result.error()) errors += error.Describe() + "\n";
@@ -54,14 +79,47 @@ Config ParseValid(std::string_view yaml) {
 }
 
 // A config with one Kafka source and nothing else.
-constexpr std::string_view kMinimalKafka = R"(sources:
+constexpr std::string_view kMinimalKafka = R"(kafka:
+  brokers: embedded
+sources:
   kafka:
     - topics: [news.raw]
 )";
 
-// The minimal config with `sections` put in front of it.
+// kafka.brokers has no default, and most tests are about other keys: `sections` with the
+// development broker added to their `kafka:` section, at its end so that the lines before keep
+// their numbers, unless they name brokers themselves; or, without a `kafka:` section, followed by
+// one. Tests of text that is not a map of sections use ErrorsOfExactly.
+std::string WithDevelopmentBroker(std::string_view sections) {
+  std::string text(sections);
+  if (!text.empty() && !text.ends_with('\n')) text += '\n';
+  // Where each top-level line starts; the kafka section's line, if any.
+  std::vector<std::size_t> top_level;
+  std::optional<std::size_t> kafka;
+  for (std::size_t start = 0; start < text.size(); start = text.find('\n', start) + 1) {
+    const char first = text[start];
+    if (first == ' ' || first == '#' || first == '\n') continue;
+    // Not a map of sections (a list, several documents): as it is.
+    if (first == '-' || !(first >= 'a' && first <= 'z')) return text;
+    top_level.push_back(start);
+    if (text.compare(start, 7, "kafka:\n") == 0) kafka = start;
+    // A kafka section written on one line, or naming its brokers: as it is.
+    if (text.compare(start, 7, "kafka: ") == 0) return text;
+  }
+  if (top_level.empty()) return text;
+  if (!kafka) return text + std::string(kDevelopmentBroker);
+  // The section ends where the next top-level line starts.
+  const auto next = std::upper_bound(top_level.begin(), top_level.end(), *kafka);
+  const std::size_t section_end = next == top_level.end() ? text.size() : *next;
+  const std::size_t brokers = text.find("\n  brokers:", *kafka);
+  if (brokers != std::string::npos && brokers < section_end) return text;
+  text.insert(section_end, "  brokers: embedded\n");
+  return text;
+}
+
+// The minimal config with `sections` put in front of it, and the development broker.
 std::string WithDirectory(std::string_view sections) {
-  return std::string(sections) + std::string(kMinimal);
+  return WithDevelopmentBroker(sections) + std::string(kMinimalSources);
 }
 
 std::string HostName() {
@@ -82,7 +140,7 @@ auto Fields(const DirectorySourceConfig& directory) {
   return std::tie(directory.name, directory.path, directory.recursive, directory.include,
                   directory.exclude, directory.processing_dir, directory.done_dir,
                   directory.failed_dir, directory.on_success, directory.max_file_bytes,
-                  directory.follow_symlinks);
+                  directory.follow_symlinks, directory.settle_ms);
 }
 
 auto Fields(const JsonFieldNames& names) {
@@ -144,7 +202,10 @@ TEST(ConfigTest, MinimalConfigTakesEveryDefault) {
   EXPECT_EQ(config.file, "test.yaml");
   // The option table's defaults must agree with the struct initializers in config.h, which
   // other modules rely on when they build a Config in code.
-  EXPECT_TRUE(Fields(config.kafka) == Fields(KafkaConfig{}));
+  // kafka.brokers, required, is the one key kMinimal sets.
+  KafkaConfig kafka_defaults;
+  kafka_defaults.brokers = "embedded";
+  EXPECT_TRUE(Fields(config.kafka) == Fields(kafka_defaults));
   EXPECT_TRUE(Fields(config.limits) == Fields(LimitsConfig{}));
   EXPECT_TRUE(Fields(config.log) == Fields(LogConfig{}));
   EXPECT_EQ(config.daemon.shutdown_timeout_ms, DaemonConfig{}.shutdown_timeout_ms);
@@ -166,7 +227,7 @@ TEST(ConfigTest, MinimalConfigTakesEveryDefault) {
   EXPECT_EQ(directory.processing_dir, "/srv/feeds/reuters/processing");
   EXPECT_EQ(directory.done_dir, "/srv/feeds/reuters/done");
   EXPECT_EQ(directory.failed_dir, "/srv/feeds/reuters/failed");
-  EXPECT_EQ(directory.location, "test.yaml:3:7");
+  EXPECT_EQ(directory.location, "test.yaml:5:7");
   const DirectorySourceConfig defaults;
   EXPECT_EQ(directory.recursive, defaults.recursive);
   EXPECT_EQ(directory.include, defaults.include);
@@ -175,6 +236,7 @@ TEST(ConfigTest, MinimalConfigTakesEveryDefault) {
   EXPECT_EQ(directory.on_success, defaults.on_success);
   EXPECT_EQ(directory.max_file_bytes, defaults.max_file_bytes);
   EXPECT_EQ(directory.follow_symlinks, defaults.follow_symlinks);
+  EXPECT_EQ(directory.settle_ms, 2000);
   EXPECT_THAT(config.kafka_sources, IsEmpty());
 }
 
@@ -206,6 +268,7 @@ sources:
       on_success: delete
       max_file_bytes: 2MiB
       follow_symlinks: true
+      settle_ms: 500
 limits:
   max_in_flight_files: 10
   max_in_flight_bytes: 64MiB
@@ -248,6 +311,7 @@ daemon:
   EXPECT_EQ(directory.on_success, DirectorySourceConfig::OnSuccess::kDelete);
   EXPECT_EQ(directory.max_file_bytes, 2 * 1024 * 1024);
   EXPECT_TRUE(directory.follow_symlinks);
+  EXPECT_EQ(directory.settle_ms, 500);
   EXPECT_EQ(config.limits.max_in_flight_files, 10);
   EXPECT_EQ(config.limits.max_in_flight_bytes, 64 * 1024 * 1024);
   EXPECT_EQ(config.limits.pipeline_threads, 3);
@@ -405,10 +469,71 @@ class SecretDirectory {
     std::ofstream(file) << content;
     return file.string();
   }
+  const std::filesystem::path& path() const { return path_; }
 
  private:
   std::filesystem::path path_;
 };
+
+// Sets an environment variable for the life of the object, then puts back what was there.
+class ScopedEnvironment {
+ public:
+  ScopedEnvironment(const char* name, const char* value) : name_(name) {
+    if (const char* previous = std::getenv(name)) previous_ = previous;
+    if (value != nullptr) {
+      setenv(name, value, 1);
+    } else {
+      unsetenv(name);
+    }
+  }
+  ~ScopedEnvironment() {
+    if (previous_) {
+      setenv(name_, previous_->c_str(), 1);
+    } else {
+      unsetenv(name_);
+    }
+  }
+  ScopedEnvironment(const ScopedEnvironment&) = delete;
+  ScopedEnvironment& operator=(const ScopedEnvironment&) = delete;
+
+ private:
+  const char* name_;
+  std::optional<std::string> previous_;
+};
+
+// systemd's LoadCredential= puts a root-only secret where the service's dynamic user can read it,
+// and says where in $CREDENTIALS_DIRECTORY; secret_files paths name it as ${CREDENTIALS_DIRECTORY}.
+TEST(ConfigTest, SecretFilesExpandTheCredentialsDirectory) {
+  const SecretDirectory credentials;
+  credentials.Write("kafka-password", "from-credentials\n");
+  constexpr std::string_view kYaml = R"(kafka:
+  brokers: kafka-1:9092
+  secret_files:
+    sasl.password: ${CREDENTIALS_DIRECTORY}/kafka-password
+sources:
+  kafka:
+    - topics: [news.raw]
+      secret_files:
+        sasl.password: ${CREDENTIALS_DIRECTORY}/kafka-password
+)";
+  {
+    const ScopedEnvironment environment("CREDENTIALS_DIRECTORY", credentials.path().c_str());
+    const Config config = ParseValid(kYaml);
+    EXPECT_EQ(config.kafka.properties.at("sasl.password"), "from-credentials");
+    EXPECT_EQ(config.kafka.secret_files.at("sasl.password"),
+              (credentials.path() / "kafka-password").string());
+    ASSERT_EQ(config.kafka_sources.size(), 1U);
+    EXPECT_EQ(config.kafka_sources[0].properties.at("sasl.password"), "from-credentials");
+  }
+  const ScopedEnvironment environment("CREDENTIALS_DIRECTORY", nullptr);
+  EXPECT_THAT(ErrorsOf(kYaml),
+              ElementsAre(HasSubstr("test.yaml:4:20: kafka.secret_files.sasl.password: "
+                                    "'${CREDENTIALS_DIRECTORY}/kafka-password' names "
+                                    "${CREDENTIALS_DIRECTORY} but it is not set: systemd sets it "
+                                    "for a unit with LoadCredential="),
+                          HasSubstr("test.yaml:9:24: sources.kafka[0].secret_files.sasl.password: "
+                                    "'${CREDENTIALS_DIRECTORY}/kafka-password' names")));
+}
 
 TEST(ConfigTest, SecretFilesAreReadIntoThePropertiesAndNeverRendered) {
   const SecretDirectory secrets;
@@ -484,7 +609,7 @@ TEST(ConfigTest, TopLevelMustBeASingleMap) {
           "test.yaml:1:1: expected a map of sections (kafka, sources, limits, "
           "log, classify, duplicates, stories, http, daemon) at the top level, found a list"));
   EXPECT_THAT(ErrorsOf(std::string(kMinimal) + "---\nlog: {}\n"),
-              ElementsAre("test.yaml:5:1: a second YAML document; the config must be a single "
+              ElementsAre("test.yaml:7:1: a second YAML document; the config must be a single "
                           "document"));
 }
 
@@ -507,7 +632,7 @@ TEST(ConfigTest, UnreadableFileNamesThePathAndTheReason) {
 
 TEST(ConfigTest, SeveralErrorsAreReportedTogetherInFileOrder) {
   EXPECT_THAT(
-      ErrorsOf(R"(kafka:
+      ErrorsOfExactly(R"(kafka:
   compresion: zstd
   message_timeout_ms: soon
 limits:
@@ -522,6 +647,10 @@ sources:
 )"),
       ElementsAre(
           "test.yaml:2:3: kafka.compresion: unknown key (did you mean 'compression'?)",
+          "test.yaml:2:3: kafka.brokers: required key is missing: Bootstrap servers of the Kafka "
+          "cluster as `host:port,host:port`. There is no default: write `embedded` for a demo or a "
+          "test, which starts librdkafka's mock cluster in the process (in memory, lost at exit, "
+          "not for production)",
           "test.yaml:3:23: kafka.message_timeout_ms: expected an integer number of milliseconds, "
           "found 'soon'",
           "test.yaml:5:21: limits.pipeline_threads: -1 is out of bounds; must be between 0 and "
@@ -769,7 +898,7 @@ TEST(ConfigTest, KafkaOnlyConfigIsValidAndTakesEveryDefault) {
   const KafkaSourceConfig& source = config.kafka_sources[0];
   EXPECT_EQ(source.topics, std::vector<std::string>{"news.raw"});
   EXPECT_EQ(source.name, "news.raw");
-  EXPECT_EQ(source.location, "test.yaml:3:7");
+  EXPECT_EQ(source.location, "test.yaml:5:7");
   // The option table's defaults must agree with the struct initializers in config.h, which the
   // Kafka source's tests rely on when they build one in code.
   KafkaSourceConfig defaults;
@@ -973,7 +1102,7 @@ TEST(ConfigTest, MaxRecordBytesMustFitInFlight) {
                           "could never be taken"));
   // With only the limit written, the limit is what the user has to look at.
   EXPECT_THAT(ErrorsOf(std::string(kMinimalKafka) + "limits:\n  max_in_flight_bytes: 8MiB\n"),
-              ElementsAre("test.yaml:5:24: sources.kafka[0].max_record_bytes: 16MiB is more "
+              ElementsAre("test.yaml:7:24: sources.kafka[0].max_record_bytes: 16MiB is more "
                           "than limits.max_in_flight_bytes (8MiB), so a record that large could "
                           "never be taken"));
 }
@@ -1168,6 +1297,19 @@ TEST(ConfigTest, RenderedConfigShowsEveryKey) {
   }
 }
 
+// Without kafka.brokers newswire would have run the in-memory development broker and lost every
+// event at exit; the key has no default, and the error says how to ask for that broker.
+TEST(ConfigTest, BrokersHaveNoDefault) {
+  EXPECT_THAT(ErrorsOfExactly(kMinimalSources),
+              ElementsAre(HasSubstr("test.yaml:1:1: kafka.brokers: required key is missing: "
+                                    "Bootstrap servers of the Kafka cluster")));
+  EXPECT_THAT(ErrorsOfExactly("kafka:\n  topic: news.out\n" + std::string(kMinimalSources)),
+              ElementsAre(AllOf(HasSubstr("test.yaml:2:3: kafka.brokers: required key is missing"),
+                                HasSubstr("write `embedded` for a demo or a test"))));
+  EXPECT_EQ(ParseValid(kMinimal).kafka.brokers, "embedded");
+  EXPECT_THAT(ConfigReference(), HasSubstr("| `kafka.brokers` | string | required | "));
+}
+
 TEST(ConfigTest, ShippedProductionConfigLoads) {
   const ConfigResult result = LoadConfig(NEWSWIRE_SOURCE_DIR "/config/newswire.yaml");
   ASSERT_TRUE(result.has_value()) << result.error()[0].Describe();
@@ -1310,7 +1452,7 @@ TEST(RestartOnlyChangesTest, TheReferenceSaysWhatSighupApplies) {
   const std::string reference = ConfigReference();
   EXPECT_THAT(reference, HasSubstr("| `log.level` | enum | `info` | `trace`, `debug`, `info`, "
                                    "`warn`, `error` | applied |"));
-  EXPECT_THAT(reference, HasSubstr("| `kafka.brokers` | string | `embedded` |"));
+  EXPECT_THAT(reference, HasSubstr("| `kafka.brokers` | string | required |"));
   for (const Option& option : Options()) {
     if (option.key.starts_with("sources.directories[]")) {
       EXPECT_EQ(ReloadOf(option), Reload::kLive) << option.key;
