@@ -73,6 +73,8 @@ struct ArticleFlags {
   bool paywall = false;    // the text says the rest is for subscribers
   bool truncated = false;  // the body is cut short (a teaser, "read more")
   bool faq = false;        // an FAQ was found and kept in `faq`
+  // The input has no title: the event's title is `derived_title`, the body's first sentence.
+  bool title_derived = false;
 };
 
 // What normalization did, so a consumer or operator can judge the input's quality.
@@ -97,9 +99,14 @@ struct Article {
   Origin origin;
   // Index of the article within its source item (a JSON Lines file or feed holds many).
   std::size_t item_index = 0;
-  std::string format;  // "text", "html", "json", "rss", "atom"
+  std::string format;  // "text", "html", "json", "jsonl", "rss", "atom"
 
-  std::string title;
+  std::string title;  // the headline the input has; empty when it has none
+  // The event's title when `title` is empty: the body's first sentence, set by Normalize
+  // (flags.title_derived, provenance "title": "first_sentence"). Kept out of `title` so that the
+  // article's own text alone makes its id, revision and statistics and feeds the classifier: the
+  // first sentence is not counted twice, as lead and again as headline evidence.
+  std::string derived_title;
   std::string subtitle;
   // Paragraphs separated by one blank line ("\n\n"); no leading or trailing whitespace.
   std::string body;
@@ -115,7 +122,7 @@ struct Article {
   std::vector<std::string> keywords;
   std::map<std::string, std::string> metadata;  // format-specific extras worth keeping
   // Where each metadata field came from: field name ("title", "authors", "published_time", ...)
-  // -> "json-ld", "meta", "feed", "byline", "heuristic", "text".
+  // -> "json-ld", "meta", "feed", "byline", "heuristic", "text", "first_sentence" (title).
   std::map<std::string, std::string> provenance;
   double language_confidence = 0.0;  // 0..1, from language detection
   std::string charset;               // the input's character set before conversion to UTF-8

@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 #include "daemon/pipeline/decode/html_extractor.h"
 #include "daemon/pipeline/decode/text_decoder.h"
@@ -16,6 +18,56 @@ namespace {
 // Far above any article page (the largest benchmark page is ~2 MB). Beyond it gumbo's tree costs
 // tens of bytes per input byte, which one hostile item should not be able to claim.
 constexpr std::size_t kMaxHtmlBytes = 16U << 20U;
+
+// A byline the markup does not mark ("<p>By Jane Smith</p>", "By Ann Lee and Bo Li, Reuters"):
+// one of the first two paragraphs of `body` or its last one, by the text dumps' rule
+// (ParseByline), which refuses sentences ("By Tuesday the river had risen") and lines with words
+// that cannot be names. Such a paragraph leaves `body` (at least one paragraph stays) and its
+// people are returned, head byline first. A "By ..." paragraph in the middle of the text is
+// article text and stays.
+std::vector<Person> TakeBylineParagraphs(std::string& body) {
+  constexpr std::string_view kSeparator = "\n\n";
+  std::vector<std::string_view> paragraphs;
+  for (std::size_t at = 0; at <= body.size();) {
+    const std::size_t end = std::min(body.find(kSeparator, at), body.size());
+    paragraphs.push_back(std::string_view(body).substr(at, end - at));
+    at = end + kSeparator.size();
+  }
+  if (paragraphs.size() < 2) return {};
+
+  std::vector<Person> people;
+  std::vector<bool> taken(paragraphs.size(), false);
+  auto take = [&](std::size_t index) {
+    auto found = ParseByline(paragraphs[index]);
+    if (!found) return false;
+    for (Person& person : *found) {
+      const bool known = std::any_of(people.begin(), people.end(), [&](const Person& other) {
+        return other.name == person.name && other.role == person.role;
+      });
+      if (!known) people.push_back(std::move(person));
+    }
+    taken[index] = true;
+    return true;
+  };
+  constexpr std::size_t kHeadParagraphs = 2;
+  for (std::size_t index = 0; index < kHeadParagraphs && index + 1 < paragraphs.size(); ++index) {
+    if (take(index)) break;
+  }
+  const std::size_t last = paragraphs.size() - 1;
+  const auto kept = std::count(taken.begin(), taken.end(), false);
+  if (!taken[last] && kept > 1) take(last);
+  if (people.empty()) return people;
+
+  std::string kept_text;
+  kept_text.reserve(body.size());
+  for (std::size_t index = 0; index < paragraphs.size(); ++index) {
+    if (taken[index]) continue;
+    if (!kept_text.empty()) kept_text.append(kSeparator);
+    kept_text.append(paragraphs[index]);
+  }
+  body = std::move(kept_text);
+  return people;
+}
 
 }  // namespace
 
@@ -81,6 +133,13 @@ Result<std::vector<Result<Article>>> DecodeHtml(const RawArticle& raw, std::stri
   // Furniture the markup does not mark (a "Leave a Comment" paragraph, a "Read more" line)
   // leaves by the same line rules as in the other formats.
   RemoveFurniture(article.body, article);
+  // After the furniture, so that a byline above a "Share this" block counts as the last
+  // paragraph. Authors the page declares (JSON-LD, <meta>) win; the paragraph leaves either way.
+  if (std::vector<Person> people = TakeBylineParagraphs(article.body);
+      !people.empty() && article.authors.empty()) {
+    article.authors = std::move(people);
+    article.provenance["authors"] = "byline";
+  }
 
   std::vector<Result<Article>> articles;
   articles.emplace_back(std::move(article));

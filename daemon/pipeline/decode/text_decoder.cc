@@ -256,6 +256,13 @@ bool IsRoleWord(std::string_view word) {
   return IsOneOf(word, kRoleWords);
 }
 
+// Capitalized words that start sentences like "By Tuesday the river had risen": never a name
+// on their own.
+constexpr std::string_view kDayAndMonthNames[] = {
+    "monday",  "tuesday",   "wednesday", "thursday", "friday",  "saturday", "sunday",
+    "january", "february",  "march",     "april",    "may",     "june",     "july",
+    "august",  "september", "october",   "november", "december"};
+
 bool IsNameWord(std::string_view word) {
   if (IsOneOf(word, kNameParticles)) return true;
   std::size_t index = 0;
@@ -275,6 +282,7 @@ std::optional<Person> ParseBylinePerson(std::string_view chunk) {
   for (std::size_t index = 0; index < role_begin; ++index) {
     if (!IsNameWord(words[index])) return std::nullopt;
   }
+  if (role_begin == 1 && IsOneOf(words[0], kDayAndMonthNames)) return std::nullopt;
   Person person;
   if (role_begin > 0) {
     const char* name_end = words[role_begin - 1].data() + words[role_begin - 1].size();
@@ -288,10 +296,13 @@ std::optional<Person> ParseBylinePerson(std::string_view chunk) {
 }
 
 // The byline's author list split at "and", "&", ";" and ",". A comma piece made only of a job
-// title ("Ann Lee, Senior Editor") is the role of the person before it.
+// title ("Ann Lee, Senior Editor") is the role of the person before it; a last comma piece of
+// one word ("Ann Lee and Bo Li, Reuters") names an agency or a place, not a person, and is left
+// out.
 std::optional<std::vector<Person>> ParseBylineList(std::string_view list) {
   std::vector<Person> people;
   std::size_t at = 0;
+  bool after_comma = false;
   while (at <= list.size()) {
     std::size_t cut = list.size();
     std::size_t cut_length = 0;
@@ -307,13 +318,16 @@ std::optional<std::vector<Person>> ParseBylineList(std::string_view list) {
     if (!chunk.empty()) {
       auto person = ParseBylinePerson(chunk);
       if (!person) return std::nullopt;
+      const bool affiliation = after_comma && cut == list.size() && !people.empty() &&
+                               person->role.empty() && CountWords(chunk) == 1;
       if (person->name.empty() && !people.empty() && people.back().role.empty()) {
         people.back().role = std::move(person->role);
-      } else {
+      } else if (!affiliation) {
         people.push_back(std::move(*person));
       }
     }
     if (cut == list.size()) break;
+    after_comma = list[cut] == ',';
     at = cut + cut_length;
   }
   if (people.empty()) return std::nullopt;

@@ -72,8 +72,11 @@ std::vector<std::string_view> ParseBreadcrumb(std::string_view line);
 
 // The people of a byline: "by James Carter Senior News Editor" gives {"James Carter", "Senior
 // News Editor"}, "By Chief Editor" {"", "Chief Editor"}, "By Ann Lee and Bo Li" two people.
-// The role starts at the first word of a job title (Senior, Editor, Correspondent, ...). nullopt
-// when the line is not a byline (no "by", too long, or words that cannot be a name).
+// The role starts at the first word of a job title (Senior, Editor, Correspondent, ...); a last
+// one-word comma piece ("By Ann Lee, Reuters") is an agency or place and left out. nullopt when
+// the line is not a byline (no "by", too long, ending in '.', or words that cannot be a name:
+// lower case, digits, a lone day or month name as in "By Tuesday"). Also used by DecodeHtml on
+// the paragraphs at the head and foot of a page's text.
 std::optional<std::vector<Person>> ParseByline(std::string_view line);
 
 }  // namespace newswire::pipeline

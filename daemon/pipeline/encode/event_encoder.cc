@@ -239,7 +239,7 @@ void WriteArticle(JsonWriter& json, const Article& article) {
   json.Key("format");
   json.String(article.format);
   json.Key("title");
-  json.String(article.title);
+  json.String(article.flags.title_derived ? article.derived_title : article.title);
   json.Key("subtitle");
   json.OptionalString(article.subtitle);
   json.Key("body");
@@ -308,6 +308,8 @@ void WriteArticle(JsonWriter& json, const Article& article) {
   json.Bool(article.flags.truncated);
   json.Key("faq");
   json.Bool(article.flags.faq);
+  json.Key("title_derived");
+  json.Bool(article.flags.title_derived);
   json.EndObject();
   json.Key("topics");
   json.StartArray();
@@ -333,7 +335,8 @@ void WriteArticle(JsonWriter& json, const Article& article) {
 // Enough for the text plus the fixed fields, so the value rarely reallocates while written.
 std::size_t EstimateValueBytes(const Article& article) {
   constexpr std::size_t kFixedFieldsBytes = 1024;
-  std::size_t text_bytes = article.title.size() + article.subtitle.size() + article.body.size();
+  std::size_t text_bytes = article.title.size() + article.derived_title.size() +
+                           article.subtitle.size() + article.body.size();
   for (const auto& pair : article.faq) text_bytes += pair.question.size() + pair.answer.size();
   return text_bytes + text_bytes / 16 + article.origin.path.size() + kFixedFieldsBytes;
 }

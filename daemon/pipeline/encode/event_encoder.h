@@ -30,7 +30,8 @@ inline constexpr int kEventSchemaVersion = 1;
 //            url; left out when both are empty, as CloudEvents forbids an empty subject),
 //            content-type "application/json"
 //   value    the article as compact JSON (docs/event.schema.json): content strings (id, format,
-//            title, body) are always strings, every other string is null when empty.
+//            title, body) are always strings, every other string is null when empty; `title` is
+//            article.derived_title when flags.title_derived.
 // Called by Pipeline::Process after Classify; pure and thread-safe. Fails (stage encode) when
 // the article has no id or revision (Normalize did not run) or holds a score that is not a finite
 // number.

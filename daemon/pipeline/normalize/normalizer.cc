@@ -10,6 +10,7 @@
 #include <limits>
 #include <utility>
 
+#include "daemon/pipeline/normalize/derived_title.h"
 #include "daemon/pipeline/normalize/identity.h"
 #include "daemon/pipeline/normalize/language.h"
 #include "daemon/pipeline/unicode_text.h"
@@ -202,6 +203,12 @@ Result<Article> Normalize(Article article) {
   AssignIdentity(article);
   // On the cleaned text: markup remnants and control characters would skew the guess.
   AssignLanguage(article);
+  // Last, and beside `title` rather than in it: the id, revision, statistics and language are
+  // those of the text the input has, and the classifier reads `title` only, so a derived title
+  // feeds no topic rule, topic model or entity salience (its sentence counts once, in the body).
+  article.derived_title = article.title.empty() ? DeriveTitle(article.body) : std::string();
+  article.flags.title_derived = !article.derived_title.empty();
+  if (article.flags.title_derived) article.provenance["title"] = "first_sentence";
   return article;
 }
 

@@ -22,6 +22,10 @@ namespace newswire::pipeline {
 // Then stats.paragraphs (body), stats.words (whitespace-separated tokens with at least one
 // letter or digit, title and body) and stats.characters (code points of title and body) are
 // set, and the identities (id, fingerprints.content_hash and fingerprints.revision; identity.h).
+// Last, an article without a title gets derived_title, the first sentence of its body
+// (DeriveTitle, derived_title.h), with flags.title_derived and provenance "title":
+// "first_sentence"; `title` stays empty, so the derived title enters neither the id, the
+// revision, the statistics nor the classifier.
 //
 // Fails with kEmptyInput (stage normalize) when title and body are both empty afterwards, or
 // hold no word at all ("!!!!!", a line of brackets).

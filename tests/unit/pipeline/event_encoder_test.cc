@@ -12,6 +12,7 @@
 
 #include "daemon/pipeline/classify/classifier.h"
 #include "daemon/pipeline/decode/text_decoder.h"
+#include "daemon/pipeline/normalize/identity.h"
 #include "daemon/pipeline/normalize/normalizer.h"
 #include "tests/unit/pipeline/test_helpers.h"
 
@@ -161,7 +162,7 @@ TEST(EventEncoderTest, ValueHoldsProvenanceFaqFlagsAndStats) {
   Article article = FileArticle();
   article.provenance = {{"title", "json-ld"}, {"authors", "byline"}};
   article.faq = {{"Why?", "Because."}};
-  article.flags = {.paywall = true, .truncated = false, .faq = true};
+  article.flags = {.paywall = true, .truncated = false, .faq = true, .title_derived = false};
   article.language_confidence = 0.75;
   article.charset = "windows-1252";
   article.stats.boilerplate_characters = 42;
@@ -175,9 +176,27 @@ TEST(EventEncoderTest, ValueHoldsProvenanceFaqFlagsAndStats) {
   EXPECT_TRUE(value["flags"]["paywall"].GetBool());
   EXPECT_FALSE(value["flags"]["truncated"].GetBool());
   EXPECT_TRUE(value["flags"]["faq"].GetBool());
+  EXPECT_FALSE(value["flags"]["title_derived"].GetBool());
   EXPECT_DOUBLE_EQ(value["language_confidence"].GetDouble(), 0.75);
   EXPECT_EQ(StringAt(value, "charset"), "windows-1252");
   EXPECT_EQ(value["stats"]["boilerplate_characters"].GetUint64(), 42U);
+}
+
+// An article without a title: the value's title is the derived one, flagged; the key and
+// ce_id are those of the untitled text.
+TEST(EventEncoderTest, ValueTitleIsTheDerivedTitleWhenTheInputHasNone) {
+  const Article article = PreparedArticle(
+      test_helpers::FileItem("A new caf\xC3\xA9 opened today on the square. It serves coffee, "
+                             "tea and cake to anyone who walks past the old fountain.\n"));
+  ASSERT_EQ(article.title, "");
+  const OutboundEvent event = EncodeOrFail(article);
+  const rapidjson::Document value = ParseJson(event.value);
+  ASSERT_TRUE(value.IsObject());
+  EXPECT_EQ(StringAt(value, "title"), "A new caf\xC3\xA9 opened today on the square.");
+  EXPECT_TRUE(value["flags"]["title_derived"].GetBool());
+  EXPECT_EQ(StringAt(value["provenance"], "title"), "first_sentence");
+  EXPECT_EQ(event.key, TextHash("", article.body));
+  EXPECT_EQ(event.Header("ce_id"), article.fingerprints.revision);
 }
 
 TEST(EventEncoderTest, ValueHoldsTagsAuthorsAndKafkaOrigin) {

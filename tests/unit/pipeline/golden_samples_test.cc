@@ -52,6 +52,7 @@ void ExpectLinesKept(const Article& article, const std::string& bytes,
 
 void ExpectMatches(const Article& article, const Golden& golden) {
   EXPECT_EQ(article.title, golden.title);
+  EXPECT_EQ(article.flags.title_derived, golden.title.empty());
   EXPECT_EQ(article.subtitle, golden.subtitle);
   ASSERT_EQ(article.authors.size(), golden.authors.size());
   for (std::size_t index = 0; index < golden.authors.size(); ++index) {
@@ -102,7 +103,8 @@ TEST_F(GoldenSamplesTest, Sample000DropsTheTranscriptLabel) {
 
 TEST_F(GoldenSamplesTest, Sample001HasNoTitleLineAndKeepsItsAccents) {
   const Article article = Process(samples_[1]);
-  // The dump starts with a paragraph: there is no title to take, and none is made up.
+  // The dump starts with a paragraph: there is no title to take. The event's title is derived
+  // from the first sentence, beside `title`, which stays empty.
   ExpectMatches(article, {.title = "",
                           .body_begins = "Venezuelan President Nicol\xC3\xA1s Maduro is "
                                          "experiencing a significant reduction",
@@ -110,7 +112,11 @@ TEST_F(GoldenSamplesTest, Sample001HasNoTitleLineAndKeepsItsAccents) {
                                        "Maduro."});
   EXPECT_EQ(article.stats.paragraphs, 10U);
   EXPECT_THAT(article.body, HasSubstr("\n\nEconomic Alliances and Faltering Support\n\n"));
-  EXPECT_EQ(article.provenance.count("title"), 0U);
+  EXPECT_EQ(article.derived_title,
+            "Venezuelan President Nicol\xC3\xA1s Maduro is experiencing a significant reduction "
+            "in support from his traditional\xE2\x80\xA6");
+  EXPECT_TRUE(article.flags.title_derived);
+  EXPECT_EQ(article.provenance.at("title"), "first_sentence");
 }
 
 TEST_F(GoldenSamplesTest, Sample002TakesBreadcrumbBylineAndDropsTheCommentFurniture) {

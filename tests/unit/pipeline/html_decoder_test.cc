@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tests/unit/pipeline/test_helpers.h"
 
@@ -133,6 +134,93 @@ TEST(HtmlDecoderTest, FallsBackToJsonLdThenTitleAndTimeElement) {
   EXPECT_EQ(article.provenance.at("authors"), "json-ld");
   // No zone given: read as UTC, the one rule every format shares (markup_text.h NormalizeDate).
   EXPECT_EQ(article.published_time, "2024-01-02T03:04:00Z");
+}
+
+// A page whose article holds `paragraphs`, each a <p>, under a headline; no declared authors.
+std::string PageOfParagraphs(const std::vector<std::string>& paragraphs) {
+  std::string page =
+      "<html><head><title>City expands tram network</title></head><body><article>"
+      "<h1>City expands tram network</h1>";
+  for (const std::string& paragraph : paragraphs) page += "<p>" + paragraph + "</p>\n";
+  return page + "</article></body></html>";
+}
+
+std::string JoinedBody(const std::vector<std::string_view>& paragraphs) {
+  std::string body;
+  for (const std::string_view paragraph : paragraphs) {
+    if (!body.empty()) body += "\n\n";
+    body += paragraph;
+  }
+  return body;
+}
+
+TEST(HtmlDecoderTest, AnUnmarkedBylineAtTheHeadGivesTheAuthors) {
+  const Article article = DecodeOne(
+      PageOfParagraphs({"By Jane Smith", std::string(kParagraphOne), std::string(kParagraphTwo)}));
+  ASSERT_EQ(article.authors.size(), 1U);
+  EXPECT_EQ(article.authors[0].name, "Jane Smith");
+  EXPECT_EQ(article.authors[0].role, "");
+  EXPECT_EQ(article.provenance.at("authors"), "byline");
+  EXPECT_EQ(article.body, JoinedBody({kParagraphOne, kParagraphTwo}));
+
+  // The second block, after a standfirst, counts as the head too; an agency after the last
+  // comma is no author.
+  const Article second = DecodeOne(PageOfParagraphs(
+      {"Three lines and twelve stations by 2030", "By Jane Smith and John Roe, Reuters",
+       std::string(kParagraphOne), std::string(kParagraphTwo)}));
+  ASSERT_EQ(second.authors.size(), 2U);
+  EXPECT_EQ(second.authors[0].name, "Jane Smith");
+  EXPECT_EQ(second.authors[1].name, "John Roe");
+  EXPECT_EQ(second.body,
+            JoinedBody({"Three lines and twelve stations by 2030", kParagraphOne, kParagraphTwo}));
+}
+
+TEST(HtmlDecoderTest, AnUnmarkedBylineAtTheFootGivesTheAuthors) {
+  const Article article = DecodeOne(PageOfParagraphs(
+      {std::string(kParagraphOne), std::string(kParagraphTwo), std::string(kParagraphThree),
+       "By Ana de la Cruz, Foreign Correspondent", "Share this article"}));
+  ASSERT_EQ(article.authors.size(), 1U);
+  EXPECT_EQ(article.authors[0].name, "Ana de la Cruz");
+  EXPECT_EQ(article.authors[0].role, "Foreign Correspondent");
+  EXPECT_EQ(article.provenance.at("authors"), "byline");
+  EXPECT_EQ(article.body, JoinedBody({kParagraphOne, kParagraphTwo, kParagraphThree}));
+}
+
+TEST(HtmlDecoderTest, DeclaredAuthorsWinButTheBylineStillLeavesTheBody) {
+  std::string page = PageOfParagraphs({"By Jane Smith", std::string(kParagraphOne)});
+  page.insert(page.find("</head>"), R"(<meta name="author" content="Jane Q. Smith">)");
+  const Article article = DecodeOne(page);
+  ASSERT_EQ(article.authors.size(), 1U);
+  EXPECT_EQ(article.authors[0].name, "Jane Q. Smith");
+  EXPECT_EQ(article.provenance.at("authors"), "meta");
+  EXPECT_EQ(article.body, kParagraphOne);
+}
+
+TEST(HtmlDecoderTest, ByParagraphsThatAreNotBylinesStay) {
+  const std::vector<std::string> texts = {
+      "By Tuesday the river had risen above the old stone bridge",
+      "By Tuesday the river had risen.",
+      "By the end of the week, officials said",
+      "By 2030 the network will have three more lines",
+      "By Tuesday",
+  };
+  for (const std::string& text : texts) {
+    for (const bool at_head : {true, false}) {
+      const std::vector<std::string> paragraphs =
+          at_head ? std::vector<std::string>{text, std::string(kParagraphOne)}
+                  : std::vector<std::string>{std::string(kParagraphOne), text};
+      const Article article = DecodeOne(PageOfParagraphs(paragraphs));
+      EXPECT_TRUE(article.authors.empty()) << text;
+      EXPECT_THAT(article.body, HasSubstr(text)) << text;
+    }
+  }
+  // A byline in the middle of the text is article text (a quoted credit, a list), not the page's
+  // byline.
+  const Article middle =
+      DecodeOne(PageOfParagraphs({std::string(kParagraphOne), std::string(kParagraphTwo),
+                                  "By Jane Smith", std::string(kParagraphThree)}));
+  EXPECT_TRUE(middle.authors.empty());
+  EXPECT_THAT(middle.body, HasSubstr("\n\nBy Jane Smith\n\n"));
 }
 
 TEST(HtmlDecoderTest, EmptyOrTextlessPagesAreErrors) {

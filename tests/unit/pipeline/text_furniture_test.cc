@@ -87,6 +87,37 @@ TEST(TextFurnitureTest, ParsesBylines) {
   EXPECT_FALSE(ParseByline(kProse).has_value());
 }
 
+TEST(TextFurnitureTest, AnAgencyAfterTheLastCommaIsNoAuthor) {
+  auto agency = ParseByline("By Jane Smith and John Roe, Reuters");
+  ASSERT_TRUE(agency.has_value());
+  ASSERT_EQ(agency->size(), 2U);
+  EXPECT_EQ((*agency)[0].name, "Jane Smith");
+  EXPECT_EQ((*agency)[1].name, "John Roe");
+  auto place = ParseByline("By Ann Lee, London");
+  ASSERT_TRUE(place.has_value());
+  ASSERT_EQ(place->size(), 1U);
+  EXPECT_EQ((*place)[0].name, "Ann Lee");
+  // Two names after a comma are two people.
+  auto two = ParseByline("By Ann Lee, Bo Li");
+  ASSERT_TRUE(two.has_value());
+  EXPECT_EQ(two->size(), 2U);
+}
+
+TEST(TextFurnitureTest, SentencesStartingWithByAreNoBylines) {
+  for (const char* sentence : {
+           "By Tuesday the river had risen",
+           "By Tuesday the river had risen.",
+           "By Tuesday",
+           "By March, prices had doubled",
+           "By the end of the week officials had left",
+           "By 2030 the city will have three more lines",
+           "By then nobody was listening",
+           "By Monday Morning the Queue Was Gone Again And Again",
+       }) {
+    EXPECT_FALSE(ParseByline(sentence).has_value()) << sentence;
+  }
+}
+
 TEST(TextFurnitureTest, AGenericDumpLosesItsFurnitureAndKeepsItsText) {
   const Article article = DecodeOne(
       "News \xE2\x80\xBA Local \xE2\x80\xBA Budget passes\n\nBudget passes\nAdvertisement\n"
