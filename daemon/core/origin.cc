@@ -16,6 +16,27 @@ std::string_view OriginKindName(Origin::Kind kind) {
   return "unknown";
 }
 
+std::string FileUri(std::string_view absolute_path) {
+  std::string uri = "file://";
+  uri.reserve(uri.size() + absolute_path.size());
+  for (const char character : absolute_path) {
+    const bool plain = (character >= 'a' && character <= 'z') ||
+                       (character >= 'A' && character <= 'Z') ||
+                       (character >= '0' && character <= '9') || character == '-' ||
+                       character == '.' || character == '_' || character == '~' || character == '/';
+    if (plain) {
+      uri.push_back(character);
+    } else {
+      uri.append(fmt::format("%{:02X}", static_cast<unsigned char>(character)));
+    }
+  }
+  return uri;
+}
+
+std::string KafkaRecordUri(std::string_view topic, std::int32_t partition, std::int64_t offset) {
+  return fmt::format("kafka://{}/{}/{}", topic, partition, offset);
+}
+
 void AppendOriginHeaders(const Origin& origin,
                          std::vector<std::pair<std::string, std::string>>& headers) {
   headers.emplace_back("newswire-origin", origin.Describe());

@@ -43,13 +43,14 @@ OutboundEvent EncodeDeadLetter(const DeadLetter& record, std::size_t max_payload
   const bool truncated = record.payload_read && event.value.size() < record.original_size;
 
   auto& headers = event.headers;
-  headers.reserve(13);
+  headers.reserve(15);
   headers.emplace_back("newswire-stage", StageName(record.error.stage));
   headers.emplace_back("newswire-error-code", ErrorCodeName(record.error.code));
   headers.emplace_back("newswire-error", record.error.message);
   AppendOriginHeaders(record.origin, headers);
   headers.emplace_back("newswire-time", FormatRfc3339Milliseconds(record.time));
   headers.emplace_back("newswire-source-uri", record.source_uri);
+  headers.emplace_back("newswire-input-location", record.origin.location);
   headers.emplace_back("newswire-payload-bytes", std::to_string(record.original_size));
   headers.emplace_back("newswire-payload-read", record.payload_read ? "true" : "false");
   headers.emplace_back("newswire-payload-truncated", truncated ? "true" : "false");

@@ -23,7 +23,8 @@ struct DeadLetter {
   // False when the input was never read (an oversize file, a symlink, a permission error).
   bool payload_read = false;
   std::chrono::system_clock::time_point time;
-  // Where the input can be fetched again, when the source knows ("file:///var/inbox/a.txt").
+  // The instance's daemon.source_uri ("newswire://ingest-1"), the CloudEvents source of its
+  // events: which newswire gave up. Where the input is comes from `origin.location`.
   std::string source_uri;
 };
 

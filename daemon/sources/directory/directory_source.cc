@@ -29,6 +29,8 @@ constexpr std::size_t kReadChunkBytes = std::size_t{64} * 1024;
 // feed that always writes the same name never runs out of them.
 constexpr int kFriendlyNameAttempts = 10;
 constexpr int kMaxNameAttempts = 100;
+// The soonest a settling file whose size or time just changed is looked at again.
+constexpr std::chrono::milliseconds kMinSettleRecheck{5};
 constexpr std::uint32_t kWatchMask = IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE_SELF |
                                      IN_MOVE_SELF | IN_ONLYDIR | IN_EXCL_UNLINK;
 
@@ -52,36 +54,53 @@ std::string BaseName(std::string_view path) {
   return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
 }
 
+// The name to try at `attempt` (0, 1, ...) when the ones before were taken: `name`, then
+// "name.1.ext" .. "name.9.ext", then names that carry the time and a counter. io thread only.
+std::string CandidateName(const std::string& name, int attempt) {
+  static std::uint64_t unique_counter = 0;
+  if (attempt == 0) return name;
+  if (attempt < kFriendlyNameAttempts) return AlternativeName(name, std::to_string(attempt));
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  return AlternativeName(name, fmt::format("{}-{}", now_ms, ++unique_counter));
+}
+
+// Renames `from` to `target` unless `target` exists (renameat2 RENAME_NOREPLACE is atomic).
+// `taken` is set when it exists.
+Result<std::string> MoveUnlessTaken(const std::string& from, const std::string& target,
+                                    bool& taken) {
+  taken = false;
+  if (renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) {
+    return target;
+  }
+  int error_number = errno;
+  taken = error_number == EEXIST;
+  return MakeError(Stage::kSource,
+                   error_number == ENOENT ? ErrorCode::kNotRegularFile : ErrorCode::kIo,
+                   fmt::format("cannot move {} to {}: {}", from, target, ErrnoText(error_number)));
+}
+
 // Moves `from` into `directory` under `name`, or under "name.1.ext", "name.2.ext"... when taken,
-// never replacing a file (renameat2 RENAME_NOREPLACE is atomic). Returns the path it got.
+// never replacing a file. Returns the path it got.
 Result<std::string> MoveIntoDirectory(const std::string& from, const std::string& directory,
                                       const std::string& name) {
-  static std::uint64_t unique_counter = 0;  // io thread only
   for (int attempt = 0; attempt < kMaxNameAttempts; ++attempt) {
-    std::string candidate;
-    if (attempt == 0) {
-      candidate = name;
-    } else if (attempt < kFriendlyNameAttempts) {
-      candidate = AlternativeName(name, std::to_string(attempt));
-    } else {
-      auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                        std::chrono::system_clock::now().time_since_epoch())
-                        .count();
-      candidate = AlternativeName(name, fmt::format("{}-{}", now_ms, ++unique_counter));
-    }
-    std::string target = JoinPath(directory, candidate);
-    if (renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) == 0) {
-      return target;
-    }
-    if (errno == EEXIST) continue;
-    int error_number = errno;
-    return MakeError(
-        Stage::kSource, error_number == ENOENT ? ErrorCode::kNotRegularFile : ErrorCode::kIo,
-        fmt::format("cannot move {} to {}: {}", from, target, ErrnoText(error_number)));
+    bool taken = false;
+    auto moved = MoveUnlessTaken(from, JoinPath(directory, CandidateName(name, attempt)), taken);
+    if (moved || !taken) return moved;
   }
   return MakeError(
       Stage::kSource, ErrorCode::kIo,
       fmt::format("cannot move {} into {}: {} names taken", from, directory, kMaxNameAttempts));
+}
+
+// `path` made absolute, so that a location names the file from anywhere; as written when the
+// working directory is gone.
+std::string AbsolutePath(const std::string& path) {
+  std::error_code error;
+  std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  return error ? path : absolute.lexically_normal().string();
 }
 
 Result<void> MakeDirectories(const std::string& path) {
@@ -102,10 +121,10 @@ std::string NowRfc3339() {
 // Writes the reason a file failed beside it, so an operator looking at failed/ sees why without
 // searching the logs. Best effort: the dead-letter record and the log line carry the same facts.
 void WriteErrorNote(const std::string& failed_path, const std::string& original_path,
-                    const Error& error) {
-  std::string note =
-      fmt::format("file: {}\ntime: {}\nstage: {}\nerror: {}\nmessage: {}\n", original_path,
-                  NowRfc3339(), StageName(error.stage), ErrorCodeName(error.code), error.message);
+                    const std::string& location, const Error& error) {
+  std::string note = fmt::format(
+      "file: {}\nlocation: {}\ntime: {}\nstage: {}\nerror: {}\nmessage: {}\n", original_path,
+      location, NowRfc3339(), StageName(error.stage), ErrorCodeName(error.code), error.message);
   std::string note_path = failed_path + ".error";
   std::FILE* file = std::fopen(note_path.c_str(), "we");
   if (file == nullptr) {
@@ -128,7 +147,9 @@ DirectorySource::DirectorySource(asio::io_context& io, config::DirectorySourceCo
       retry_backoff_ms_(retry_backoff_ms),
       read_retry_timer_(io),
       fallback_scan_timer_(io),
-      inotify_(io) {
+      inotify_(io),
+      settle_timer_(io),
+      failed_dir_absolute_(AbsolutePath(config_.failed_dir)) {
   release_listener_ = budget_.OnRelease([this] {
     if (running_) Pump();
   });
@@ -209,12 +230,17 @@ void DirectorySource::Stop() {
   fallback_scanning_ = false;
   pending_.clear();
   pending_paths_.clear();
+  settle_timer_.cancel();
+  settle_timer_expiry_.reset();
+  settling_.clear();
+  settle_due_.clear();
   recovered_.clear();
   // Files waiting to be retried stay in processing/ and are handed out again at next start.
   for (auto it = records_.begin(); it != records_.end();) {
     if (it->second.state == FileState::kRetryWait) {
       it->second.retry_timer->cancel();
       std::int64_t reserved_bytes = it->second.reserved_bytes;
+      reserved_failed_names_.erase(it->second.failed_name);
       it = records_.erase(it);
       budget_.Release(reserved_bytes);  // running_ is false: wakes nobody
     } else {
@@ -313,7 +339,7 @@ void DirectorySource::ScanDirectory(const std::string& directory) {
   std::sort(entries.begin(), entries.end());
   for (const auto& [name, type] : entries) {
     // A full queue takes nothing more (a rescan follows), but subdirectories still get watches.
-    if (pending_.size() >= kMaxPending && type != DT_DIR && type != DT_UNKNOWN) {
+    if (pending_.size() + settling_.size() >= kMaxPending && type != DT_DIR && type != DT_UNKNOWN) {
       rescan_needed_ = true;
       continue;
     }
@@ -330,7 +356,8 @@ void DirectorySource::ScanDirectory(const std::string& directory) {
       ScanDirectory(path);
       continue;
     }
-    if (IsWantedName(name, config_.include, config_.exclude)) Enqueue(path);
+    // Found, not told of by a close-after-write: a writer may still have it open.
+    if (IsWantedName(name, config_.include, config_.exclude)) EnqueueWhenSettled(path, entry_stat);
   }
 }
 
@@ -420,23 +447,123 @@ void DirectorySource::HandleEvent(const inotify_event& event) {
     return;
   }
   if (event.mask & IN_CREATE) {
-    // Regular files are taken on close-after-write. Symlinks, FIFOs and the like never get that
-    // event, so they are taken (and rejected) when they appear.
+    // A regular file created by a writer is taken on its close-after-write, which ends its
+    // settling at once; one created by a hard link gets no such event and is taken once it
+    // settled. Symlinks, FIFOs and the like never get it either: taken (and rejected) at once.
     struct stat entry_stat {};
-    if (lstat(path.c_str(), &entry_stat) == 0 && !S_ISREG(entry_stat.st_mode)) Enqueue(path);
+    if (lstat(path.c_str(), &entry_stat) != 0) return;
+    if (config_.settle_ms > 0 || !S_ISREG(entry_stat.st_mode)) {
+      EnqueueWhenSettled(path, entry_stat);
+    } else if (entry_stat.st_nlink > 1) {
+      Enqueue(path);  // settle_ms 0: a hard link at once, a writer's file when it closes it
+    }
   }
 }
 
 void DirectorySource::Enqueue(const std::string& path) {
   if (pending_paths_.contains(path)) return;
-  if (pending_.size() >= kMaxPending) {
+  // Settled, or closed after writing while it settled: it was counted as seen then.
+  bool was_settling = false;
+  if (auto settling = settling_.find(path); settling != settling_.end()) {
+    settle_due_.erase(settling->second.due);
+    settling_.erase(settling);
+    was_settling = true;
+  }
+  if (pending_.size() + settling_.size() >= kMaxPending) {
     rescan_needed_ = true;
     return;
   }
   std::string relative = path.substr(std::min(path.size(), config_.path.size() + 1));
   pending_.push_back(Candidate{path, std::move(relative)});
   pending_paths_.insert(path);
+  if (!was_settling) ++stats_.seen;
+}
+
+std::chrono::steady_clock::duration DirectorySource::SettleTimeLeft(const timespec& mtime) const {
+  const std::chrono::steady_clock::duration settle = std::chrono::milliseconds(config_.settle_ms);
+  const auto age = std::chrono::system_clock::now() - ToSystemTime(mtime);
+  // A modification time in the future (a skewed clock) says nothing: a whole settle_ms then.
+  if (age < std::chrono::system_clock::duration::zero()) return settle;
+  return std::max(std::chrono::duration_cast<std::chrono::steady_clock::duration>(settle - age),
+                  std::chrono::steady_clock::duration::zero());
+}
+
+void DirectorySource::EnqueueWhenSettled(const std::string& path, const struct stat& file_stat) {
+  if (pending_paths_.contains(path) || settling_.contains(path)) return;
+  // Not written since settle_ms ago (a backlog found at start, a link to an old file): at once.
+  if (config_.settle_ms <= 0 || !S_ISREG(file_stat.st_mode) ||
+      SettleTimeLeft(file_stat.st_mtim) == std::chrono::steady_clock::duration::zero()) {
+    Enqueue(path);
+    return;
+  }
+  if (pending_.size() + settling_.size() >= kMaxPending) {
+    rescan_needed_ = true;
+    return;
+  }
+  const auto now = std::chrono::steady_clock::now();
+  Unsettled& unsettled = settling_[path];
+  unsettled.size = file_stat.st_size;
+  unsettled.mtime = file_stat.st_mtim;
+  unsettled.inode = file_stat.st_ino;
+  unsettled.observed_at = now;
+  unsettled.due = settle_due_.emplace(now + SettleTimeLeft(file_stat.st_mtim), path);
   ++stats_.seen;
+  ArmSettleTimer();
+}
+
+void DirectorySource::ArmSettleTimer() {
+  if (settle_due_.empty() || !running_) return;
+  const auto next = settle_due_.begin()->first;
+  if (settle_timer_expiry_ && *settle_timer_expiry_ <= next) return;
+  settle_timer_expiry_ = next;
+  settle_timer_.expires_at(next);  // cancels an earlier wait, whose handler then does nothing
+  settle_timer_.async_wait([this](const asio::error_code& error) {
+    if (error) return;
+    settle_timer_expiry_.reset();
+    if (!running_) return;
+    CheckSettling();
+    ArmSettleTimer();
+    Pump();
+  });
+}
+
+void DirectorySource::CheckSettling() {
+  const auto now = std::chrono::steady_clock::now();
+  const std::chrono::steady_clock::duration settle = std::chrono::milliseconds(config_.settle_ms);
+  // Entries looked at again are due kMinSettleRecheck later at the soonest: the loop ends.
+  while (!settle_due_.empty() && settle_due_.begin()->first <= now) {
+    const std::string path = settle_due_.begin()->second;
+    auto it = settling_.find(path);
+    Unsettled& unsettled = it->second;
+    struct stat file_stat {};
+    if (lstat(path.c_str(), &file_stat) != 0) {
+      // Gone: moved away or deleted by its writer.
+      settle_due_.erase(unsettled.due);
+      settling_.erase(it);
+      continue;
+    }
+    const bool changed = file_stat.st_size != unsettled.size ||
+                         file_stat.st_ino != unsettled.inode ||
+                         file_stat.st_mtim.tv_sec != unsettled.mtime.tv_sec ||
+                         file_stat.st_mtim.tv_nsec != unsettled.mtime.tv_nsec;
+    if (changed) {
+      unsettled.size = file_stat.st_size;
+      unsettled.mtime = file_stat.st_mtim;
+      unsettled.inode = file_stat.st_ino;
+      unsettled.observed_at = now;
+    }
+    // Unchanged for settle_ms: seen so by this source, or told so by the modification time.
+    const auto left =
+        std::min(SettleTimeLeft(file_stat.st_mtim), settle - (now - unsettled.observed_at));
+    if (!S_ISREG(file_stat.st_mode) ||
+        (!changed && left <= std::chrono::steady_clock::duration::zero())) {
+      Enqueue(path);  // ends its settling
+      continue;
+    }
+    settle_due_.erase(unsettled.due);
+    unsettled.due = settle_due_.emplace(
+        now + std::max<std::chrono::steady_clock::duration>(left, kMinSettleRecheck), path);
+  }
 }
 
 void DirectorySource::Pump() {
@@ -479,7 +606,8 @@ void DirectorySource::PumpOnce() {
       continue;
     }
     if (pending_.empty()) {
-      if (!rescan_needed_) return;
+      // While many files settle, a rescan would find little room: it waits for them.
+      if (!rescan_needed_ || settling_.size() >= kMaxPending / 2) return;
       rescan_needed_ = false;
       ++stats_.rescans;
       ScanDirectory(config_.path);
@@ -539,13 +667,36 @@ bool DirectorySource::Transition(FileRecord& record, FileEvent event) {
   return true;
 }
 
+std::string DirectorySource::ReserveFailedName(const std::string& claim_name) {
+  std::string name;
+  for (int attempt = 0; attempt < kMaxNameAttempts; ++attempt) {
+    name = CandidateName(claim_name, attempt);
+    if (reserved_failed_names_.contains(name)) continue;
+    struct stat taken {};
+    const std::string path = JoinPath(config_.failed_dir, name);
+    if (lstat(path.c_str(), &taken) == 0 || lstat((path + ".error").c_str(), &taken) == 0) continue;
+    break;
+  }
+  // After kMaxNameAttempts the last name (time and counter) is as good as free.
+  reserved_failed_names_.insert(name);
+  return name;
+}
+
+std::string DirectorySource::FailedLocation(const std::string& failed_name) const {
+  return FileUri(JoinPath(failed_dir_absolute_, failed_name));
+}
+
 void DirectorySource::Dispatch(std::uint64_t ticket) {
   auto it = records_.find(ticket);
   if (it == records_.end() || !Transition(it->second, FileEvent::kDispatch)) return;
-  asio::post(reader_, [this, ticket, path = ProcessingPath(it->second.claim_name),
-                       original_path = it->second.original_path] {
+  FileRecord& record = it->second;
+  // Decided before anything is read, so that every dead letter of the file names it.
+  if (record.failed_name.empty()) record.failed_name = ReserveFailedName(record.claim_name);
+  std::string location = FailedLocation(record.failed_name);
+  asio::post(reader_, [this, ticket, path = ProcessingPath(record.claim_name),
+                       original_path = record.original_path, location = std::move(location)] {
     bool transient = false;
-    SourceItem item = LoadItem(ticket, path, original_path, transient);
+    SourceItem item = LoadItem(ticket, path, original_path, location, transient);
     if (transient) {
       // Out of descriptors or memory: the file is fine, try it again after the back-off.
       spdlog::warn("source {}: cannot read {} now ({}); retrying", config_.name, original_path,
@@ -558,12 +709,14 @@ void DirectorySource::Dispatch(std::uint64_t ticket) {
 }
 
 SourceItem DirectorySource::LoadItem(std::uint64_t ticket, const std::string& path,
-                                     const std::string& original_path, bool& transient) const {
+                                     const std::string& original_path, const std::string& location,
+                                     bool& transient) const {
   SourceItem item;
   item.ticket = ticket;
   item.raw.origin.kind = Origin::Kind::kFile;
   item.raw.origin.source_name = config_.name;
   item.raw.origin.path = original_path;
+  item.raw.origin.location = location;
   auto reject = [&item](ErrorCode code, std::string message) {
     item.rejection = Error{Stage::kSource, code, std::move(message)};
     return std::move(item);
@@ -655,6 +808,7 @@ std::optional<std::chrono::steady_clock::time_point> DirectorySource::oldest_in_
 void DirectorySource::Finish(std::unordered_map<std::uint64_t, FileRecord>::iterator it) {
   // Erase before releasing: the release wakes Pump(), which may add records (and rehash).
   std::int64_t reserved_bytes = it->second.reserved_bytes;
+  reserved_failed_names_.erase(it->second.failed_name);
   records_.erase(it);
   budget_.Release(reserved_bytes);
 }
@@ -681,10 +835,24 @@ void DirectorySource::Reject(std::uint64_t ticket, const Error& error) {
   auto it = records_.find(ticket);
   if (it == records_.end() || !Transition(it->second, FileEvent::kReject)) return;
   FileRecord& record = it->second;
-  auto moved =
-      MoveIntoDirectory(ProcessingPath(record.claim_name), config_.failed_dir, record.claim_name);
+  const std::string from = ProcessingPath(record.claim_name);
+  // The name the dead letter gave (reserved when the file was handed out).
+  bool taken = false;
+  auto moved = MoveUnlessTaken(from, JoinPath(config_.failed_dir, record.failed_name), taken);
+  if (!moved && taken) {
+    // Something outside newswire put a file under that name meanwhile: never replaced.
+    spdlog::error(
+        "source {}: {} appeared after it was chosen for {}; the dead letter names it, "
+        "the file goes under another name",
+        config_.name, JoinPath(config_.failed_dir, record.failed_name), record.original_path);
+    for (int attempt = 0; !moved && taken && attempt < kMaxNameAttempts; ++attempt) {
+      reserved_failed_names_.erase(record.failed_name);
+      record.failed_name = ReserveFailedName(record.claim_name);
+      moved = MoveUnlessTaken(from, JoinPath(config_.failed_dir, record.failed_name), taken);
+    }
+  }
   if (moved) {
-    WriteErrorNote(*moved, record.original_path, error);
+    WriteErrorNote(*moved, record.original_path, FailedLocation(BaseName(*moved)), error);
   } else {
     spdlog::error("source {}: {}", config_.name, moved.error().message);
   }

@@ -235,6 +235,8 @@ TEST_F(KafkaSourceTest, PoisonRecordsAreDeadLetteredWithTheirOriginAndConsumptio
   EXPECT_EQ(not_text.Header("newswire-origin-kind"), "kafka");
   EXPECT_EQ(not_text.Header("newswire-offset"), "1");  // after Articles(2)'s record 0
   EXPECT_EQ(not_text.Header("newswire-stage"), "decode");
+  EXPECT_EQ(not_text.Header("newswire-input-location"),
+            std::string("kafka://") + kInputTopic + "/0/1");
   const ConsumedRecord& too_large = *by_partition["5"];
   EXPECT_EQ(too_large.Header("newswire-offset"), "0");
   EXPECT_EQ(too_large.Header("newswire-error-code"), "too_large");

@@ -25,7 +25,8 @@ DeadLetter FileDeadLetter(std::string_view payload) {
   record.original_size = payload.size();
   record.payload_read = true;
   record.time = kTime;
-  record.source_uri = "file:///var/inbox/a.txt";
+  record.origin.location = "file:///var/inbox/failed/a.txt";
+  record.source_uri = "newswire://ingest-1";
   return record;
 }
 
@@ -45,8 +46,8 @@ TEST(DeadLetterEncoderTest, FileRecordCarriesPayloadAndEveryHeader) {
       HeaderNames(event),
       ElementsAre("newswire-stage", "newswire-error-code", "newswire-error", "newswire-origin",
                   "newswire-origin-kind", "newswire-source", "newswire-path", "newswire-time",
-                  "newswire-source-uri", "newswire-payload-bytes", "newswire-payload-read",
-                  "newswire-payload-truncated"));
+                  "newswire-source-uri", "newswire-input-location", "newswire-payload-bytes",
+                  "newswire-payload-read", "newswire-payload-truncated"));
   EXPECT_EQ(event.Header("newswire-stage"), "decode");
   EXPECT_EQ(event.Header("newswire-error-code"), "invalid_utf8");
   EXPECT_EQ(event.Header("newswire-error"), "invalid UTF-8 at byte 17");
@@ -55,7 +56,8 @@ TEST(DeadLetterEncoderTest, FileRecordCarriesPayloadAndEveryHeader) {
   EXPECT_EQ(event.Header("newswire-source"), "inbox");
   EXPECT_EQ(event.Header("newswire-path"), "/var/inbox/a.txt");
   EXPECT_EQ(event.Header("newswire-time"), "2024-05-01T12:34:56.789Z");
-  EXPECT_EQ(event.Header("newswire-source-uri"), "file:///var/inbox/a.txt");
+  EXPECT_EQ(event.Header("newswire-source-uri"), "newswire://ingest-1");
+  EXPECT_EQ(event.Header("newswire-input-location"), "file:///var/inbox/failed/a.txt");
   EXPECT_EQ(event.Header("newswire-payload-bytes"), "12");
   EXPECT_EQ(event.Header("newswire-payload-read"), "true");
   EXPECT_EQ(event.Header("newswire-payload-truncated"), "false");
@@ -119,6 +121,7 @@ TEST(DeadLetterEncoderTest, KafkaOriginKeysByTopicPartitionOffset) {
   record.origin.topic = "news.raw";
   record.origin.partition = 2;
   record.origin.offset = 1234;
+  record.origin.location = KafkaRecordUri("news.raw", 2, 1234);
   record.payload = "   ";
   record.original_size = 3;
   record.payload_read = true;
@@ -131,6 +134,7 @@ TEST(DeadLetterEncoderTest, KafkaOriginKeysByTopicPartitionOffset) {
   EXPECT_EQ(event.Header("newswire-origin-kind"), "kafka");
   EXPECT_EQ(event.Header("newswire-source"), "wire");
   EXPECT_EQ(event.Header("newswire-source-uri"), "");
+  EXPECT_EQ(event.Header("newswire-input-location"), "kafka://news.raw/2/1234");
   EXPECT_EQ(event.Header("newswire-topic"), "news.raw");
   EXPECT_EQ(event.Header("newswire-partition"), "2");
   EXPECT_EQ(event.Header("newswire-offset"), "1234");
@@ -147,6 +151,14 @@ TEST(DeadLetterEncoderTest, StdinOriginKeysBySourceName) {
   EXPECT_EQ(event.key, "stdin");
   EXPECT_EQ(event.Header("newswire-origin"), "stdin");
   EXPECT_EQ(event.Header("newswire-origin-kind"), "stdin");
+  EXPECT_EQ(event.Header("newswire-input-location"), "");
+}
+
+// The input location of a file: a file:// URI that tools decode back to the path exactly.
+TEST(DeadLetterEncoderTest, FileUrisPercentEncodeAllButPlainCharacters) {
+  EXPECT_EQ(FileUri("/var/inbox/failed/a-b_c.1~.txt"), "file:///var/inbox/failed/a-b_c.1~.txt");
+  EXPECT_EQ(FileUri("/in box/world%2Fa?#.txt"), "file:///in%20box/world%252Fa%3F%23.txt");
+  EXPECT_EQ(FileUri("/caf\xC3\xA9\n"), "file:///caf%C3%A9%0A");
 }
 
 TEST(DeadLetterEncoderTest, TimeIsRfc3339UtcWithMilliseconds) {

@@ -9,9 +9,11 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using std::chrono::milliseconds;
+
+// The kernel stamps modification times from a clock that ticks in jiffies (up to 10 ms): a file
+// can look that much older than the write that just returned.
+constexpr milliseconds kTimestampGranularity{20};
 
 std::string ReadAll(const fs::path& path) {
   std::ifstream file(path, std::ios::binary);
@@ -57,6 +63,8 @@ class DirectorySourceTest : public ::testing::Test {
     config_.processing_dir = (feed_ / "processing").string();
     config_.done_dir = (feed_ / "done").string();
     config_.failed_dir = (feed_ / "failed").string();
+    // Files written just before Start() are taken at once; the settle tests set their own.
+    config_.settle_ms = 0;
   }
   void TearDown() override {
     source_.reset();
@@ -72,9 +80,9 @@ class DirectorySourceTest : public ::testing::Test {
     ASSERT_TRUE(started) << started.error().Describe();
   }
 
-  // Runs the event loop until `done` holds or two seconds passed.
-  bool RunUntil(const std::function<bool()>& done) {
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  // Runs the event loop until `done` holds or `timeout` passed.
+  bool RunUntil(const std::function<bool()>& done, milliseconds timeout = milliseconds(2000)) {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!done()) {
       if (std::chrono::steady_clock::now() > deadline) return false;
       io_.restart();
@@ -132,6 +140,108 @@ TEST_F(DirectorySourceTest, FollowsCloseAfterWriteAndRenamesIntoPlace) {
   EXPECT_TRUE(fs::exists(feed_ / ".hidden.txt"));
 }
 
+// A file found by the start-up scan while its writer still has it open (no rename into place)
+// is not taken half-written: it settles, and its close-after-write takes it, complete, at once.
+TEST_F(DirectorySourceTest, AWriterStillWritingAtStartIsTakenWhenItClosesTheFile) {
+  config_.settle_ms = 60000;
+  const int fd = open((feed_ / "slow.txt").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  std::string written = "Slow story\n";
+  ASSERT_EQ(write(fd, written.data(), written.size()), static_cast<ssize_t>(written.size()));
+  Start();
+  EXPECT_EQ(source_->pending_files(), 1u);
+  for (int chunk = 0; chunk < 5; ++chunk) {
+    io_.restart();
+    io_.run_for(milliseconds(20));
+    EXPECT_TRUE(items_.empty());
+    const std::string line = "line " + std::to_string(chunk) + " of the body\n";
+    ASSERT_EQ(write(fd, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+    written += line;
+  }
+  EXPECT_TRUE(fs::exists(feed_ / "slow.txt"));
+  close(fd);
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 1; }));
+  EXPECT_EQ(items_[0].raw.bytes, written);
+  EXPECT_EQ(source_->stats().seen, 1u);
+  EXPECT_EQ(source_->pending_files(), 0u);
+}
+
+// A writer that never closes the file while newswire watches (or whose close came before the
+// watch): the file is taken once its size and modification time stood still for settle_ms.
+TEST_F(DirectorySourceTest, AFileLeftOpenIsTakenOnceItSettled) {
+  config_.settle_ms = 3000;
+  const int fd = open((feed_ / "open.txt").c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  ASSERT_GE(fd, 0) << std::strerror(errno);
+  std::string written = "Open story\n";
+  ASSERT_EQ(write(fd, written.data(), written.size()), static_cast<ssize_t>(written.size()));
+  Start();
+  auto last_write = std::chrono::steady_clock::now();
+  for (int chunk = 0; chunk < 10; ++chunk) {
+    io_.restart();
+    io_.run_for(milliseconds(30));
+    EXPECT_TRUE(items_.empty()) << "taken while still being written";
+    const std::string line = "line " + std::to_string(chunk) + " of the body\n";
+    ASSERT_EQ(write(fd, line.data(), line.size()), static_cast<ssize_t>(line.size()));
+    last_write = std::chrono::steady_clock::now();
+    written += line;
+  }
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 1; }, milliseconds(20000)));
+  EXPECT_GE(std::chrono::steady_clock::now() - last_write,
+            milliseconds(3000) - kTimestampGranularity);
+  close(fd);
+  EXPECT_EQ(items_[0].raw.bytes, written);
+  EXPECT_EQ(items_[0].raw.origin.path, (feed_ / "open.txt").string());
+  EXPECT_EQ(source_->stats().seen, 1u);
+}
+
+// A hard link into the feed directory raises IN_CREATE and never a close-after-write: it is
+// taken while newswire runs, once it settled.
+TEST_F(DirectorySourceTest, AHardLinkIsTakenWithoutARestartOnceItSettled) {
+  config_.settle_ms = 500;
+  const auto written_at = std::chrono::steady_clock::now();
+  WriteFile(root_ / "outside.txt", "Linked\nstory\n");
+  Start();
+  ASSERT_EQ(link((root_ / "outside.txt").c_str(), (feed_ / "linked.txt").c_str()), 0)
+      << std::strerror(errno);
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 1; }, milliseconds(20000)));
+  EXPECT_GE(std::chrono::steady_clock::now() - written_at,
+            milliseconds(500) - kTimestampGranularity);
+  EXPECT_EQ(items_[0].raw.bytes, "Linked\nstory\n");
+  EXPECT_EQ(items_[0].raw.origin.path, (feed_ / "linked.txt").string());
+  source_->Acknowledge(items_[0].ticket);
+  EXPECT_EQ(Names(feed_ / "done"), (std::vector<std::string>{"linked.txt"}));
+}
+
+// Not modified for longer than settle_ms (a link to an old file, a backlog found at start):
+// nothing to wait for.
+TEST_F(DirectorySourceTest, FilesUnchangedForTheSettleTimeAreTakenAtOnce) {
+  config_.settle_ms = 60000;
+  const timespec an_hour_ago{time(nullptr) - 3600, 0};
+  const timespec times[2] = {an_hour_ago, an_hour_ago};
+  WriteFile(feed_ / "backlog.txt", "Backlog\nstory\n");
+  ASSERT_EQ(utimensat(AT_FDCWD, (feed_ / "backlog.txt").c_str(), times, 0), 0);
+  WriteFile(root_ / "old.txt", "Old\nstory\n");
+  ASSERT_EQ(utimensat(AT_FDCWD, (root_ / "old.txt").c_str(), times, 0), 0);
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 1; }));
+  ASSERT_EQ(link((root_ / "old.txt").c_str(), (feed_ / "old.txt").c_str()), 0)
+      << std::strerror(errno);
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 2; }));
+  EXPECT_EQ(items_[0].raw.bytes, "Backlog\nstory\n");
+  EXPECT_EQ(items_[1].raw.bytes, "Old\nstory\n");
+}
+
+// settle_ms 0: files a scan finds are taken at once, and so is a hard link; a writer's new file
+// still waits for its close-after-write.
+TEST_F(DirectorySourceTest, WithoutSettlingAHardLinkIsTakenAtOnce) {
+  WriteFile(root_ / "outside.txt", "Linked\nstory\n");
+  Start();
+  ASSERT_EQ(link((root_ / "outside.txt").c_str(), (feed_ / "linked.txt").c_str()), 0)
+      << std::strerror(errno);
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 1; }));
+  EXPECT_EQ(items_[0].raw.bytes, "Linked\nstory\n");
+}
+
 TEST_F(DirectorySourceTest, RejectMovesToFailedWithAnErrorNote) {
   WriteFile(feed_ / "bad.txt", "\xff\xfe");
   Start();
@@ -143,7 +253,68 @@ TEST_F(DirectorySourceTest, RejectMovesToFailedWithAnErrorNote) {
   EXPECT_NE(note.find("stage: decode"), std::string::npos) << note;
   EXPECT_NE(note.find("error: invalid_utf8"), std::string::npos) << note;
   EXPECT_NE(note.find((feed_ / "bad.txt").string()), std::string::npos) << note;
+  EXPECT_NE(note.find("location: file://" + (feed_ / "failed" / "bad.txt").string()),
+            std::string::npos)
+      << note;
   EXPECT_EQ(source_->in_flight(), 0u);
+}
+
+// The failed/ name is decided when a file is handed out, so its dead letter can name it: a name
+// free in failed/ (an older file there, or its note, keeps its name) and not promised to another
+// file in flight. The rejected file ends up exactly there.
+TEST_F(DirectorySourceTest, TheLocationNamesTheFailedPathTheFileWillHave) {
+  fs::create_directories(feed_ / "failed");
+  WriteFile(feed_ / "failed" / "a.txt", "an older failure\n");
+  WriteFile(feed_ / "failed" / "c.txt.error", "a note whose file was removed\n");
+  WriteFile(feed_ / "a.1.txt", "First\nbody\n");
+  WriteFile(feed_ / "a.txt", "Second\nbody\n");
+  WriteFile(feed_ / "c.txt", "Third\nbody\n");
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 3; }));
+  const auto failed = [&](const std::string& name) {
+    return "file://" + (feed_ / "failed" / name).string();
+  };
+  std::map<std::string, const SourceItem*> by_name;
+  for (const auto& item : items_) by_name[fs::path(item.raw.origin.path).filename()] = &item;
+  // Names are claimed in sorted order: a.1.txt takes its own name, so a.txt (whose own name an
+  // older file has) cannot take a.1.txt and gets a.2.txt.
+  EXPECT_EQ(by_name["a.1.txt"]->raw.origin.location, failed("a.1.txt"));
+  EXPECT_EQ(by_name["a.txt"]->raw.origin.location, failed("a.2.txt"));
+  EXPECT_EQ(by_name["c.txt"]->raw.origin.location, failed("c.1.txt"));
+  const Error error{Stage::kDecode, ErrorCode::kEmptyInput, "no article"};
+  for (const auto& item : items_) source_->Reject(item.ticket, error);
+  EXPECT_EQ(ReadAll(feed_ / "failed" / "a.txt"), "an older failure\n");
+  EXPECT_EQ(ReadAll(feed_ / "failed" / "a.1.txt"), "First\nbody\n");
+  EXPECT_EQ(ReadAll(feed_ / "failed" / "a.2.txt"), "Second\nbody\n");
+  EXPECT_EQ(ReadAll(feed_ / "failed" / "c.1.txt"), "Third\nbody\n");
+  const std::string note = ReadAll(feed_ / "failed" / "a.2.txt.error");
+  EXPECT_NE(note.find("location: " + failed("a.2.txt") + "\n"), std::string::npos) << note;
+}
+
+TEST_F(DirectorySourceTest, ALocationIsAnAbsolutePercentEncodedFileUri) {
+  config_.recursive = true;
+  fs::create_directories(feed_ / "world");
+  WriteFile(feed_ / "world" / "big story.txt", "Big\nstory\n");
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 1; }));
+  EXPECT_EQ(items_[0].raw.origin.location,
+            "file://" + (feed_ / "failed").string() + "/world%252Fbig%20story.txt");
+}
+
+// Something outside newswire takes the promised name meanwhile: nothing is overwritten, the file
+// goes under another name and its note says where it is.
+TEST_F(DirectorySourceTest, APromisedFailedNameTakenMeanwhileIsNeverOverwritten) {
+  WriteFile(feed_ / "a.txt", "Title\nbody\n");
+  Start();
+  ASSERT_TRUE(RunUntil([&] { return items_.size() == 1; }));
+  WriteFile(feed_ / "failed" / "a.txt", "put there by hand\n");
+  source_->Reject(items_[0].ticket, Error{Stage::kDecode, ErrorCode::kEmptyInput, "no article"});
+  EXPECT_EQ(ReadAll(feed_ / "failed" / "a.txt"), "put there by hand\n");
+  EXPECT_EQ(ReadAll(feed_ / "failed" / "a.1.txt"), "Title\nbody\n");
+  const std::string note = ReadAll(feed_ / "failed" / "a.1.txt.error");
+  EXPECT_NE(note.find("location: file://" + (feed_ / "failed" / "a.1.txt").string()),
+            std::string::npos)
+      << note;
 }
 
 TEST_F(DirectorySourceTest, ReleaseHandsTheFileOutAgainAfterTheBackoff) {
