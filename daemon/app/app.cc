@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <rapidjson/document.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -29,6 +28,7 @@
 #include <vector>
 
 #include "daemon/app/classifier_loader.h"
+#include "daemon/app/event_digest.h"
 #include "daemon/app/file_writer.h"
 #include "daemon/app/logging.h"
 #include "daemon/app/operator_endpoint.h"
@@ -37,7 +37,7 @@
 #include "daemon/kafka/embedded_broker.h"
 #include "daemon/metrics/registry.h"
 #include "daemon/pipeline/classify/classifier.h"
-#include "daemon/pipeline/normalize/identity.h"
+#include "daemon/pipeline/encode/forward_encoder.h"
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/sinks/dead_letter/dead_letter_encoder.h"
 #include "daemon/sinks/kafka/kafka_sink.h"
@@ -63,6 +63,9 @@ std::string DescribeClassifier(const pipeline::Classifier& classifier,
 }
 
 using Clock = std::chrono::steady_clock;
+
+// The per-event log line (log.events) shows this many topics and entities of each type.
+constexpr std::size_t kLoggedListItems = 5;
 
 // Counters the status line reports; written by worker, delivery and io threads.
 struct Counters {
@@ -147,31 +150,13 @@ std::string HostName() {
   return name.data();
 }
 
-// "Title" of an encoded event, for the demo's per-event log line (log.events).
-std::string EventTitle(const std::string& value) {
-  rapidjson::Document document;
-  document.Parse(value.data(), value.size());
-  if (document.HasParseError() || !document.IsObject()) return "";
-  // HasMember, not FindMember: comparing RapidJSON 1.1 member iterators is ambiguous in C++20.
-  if (!document.HasMember("title") || !document["title"].IsString()) return "";
-  return document["title"].GetString();
-}
-
-// A raw item as a forwarding source (pipeline: forward) publishes it: the bytes as they came,
-// keyed by their hash (the same bytes land in the same partition), with where they came from.
-// The instances that consume the topic decode, classify and publish it.
-OutboundEvent ForwardedItem(RawArticle raw, const std::string& topic,
-                            const std::string& source_uri) {
-  OutboundEvent event;
-  event.channel = Channel::kForward;
-  event.topic = topic;
-  event.key = pipeline::Hash128Hex(raw.bytes);
-  AppendOriginHeaders(raw.origin, event.headers);
-  event.headers.emplace_back("newswire-source-uri", source_uri);
-  if (!raw.content_type.empty()) event.headers.emplace_back("content-type", raw.content_type);
-  event.value = std::move(raw.bytes);
-  return event;
-}
+// Why the daemon could not start: the exit code for that cause (docs/operations.md, "Exit
+// codes"), the cause in a few words for the log line, and the error.
+struct StartFailure {
+  int exit_code = kExitSoftware;
+  std::string_view cause;
+  Error error;
+};
 
 // What a record is, for what to do when Kafka refuses it as too large: an event or a dead letter
 // with its payload is replaced by a dead letter without payload; that one is small and final.
@@ -179,12 +164,13 @@ enum class RecordKind { kEvent, kDeadLetter, kBareDeadLetter };
 
 class App {
  public:
-  App(const config::Config& config, const DaemonOptions& options)
+  App(const config::Config& config, PreparedStart prepared, const DaemonOptions& options)
       : config_(config),
         options_(options),
         live_config_(config),
         log_each_item_(LogIsTerminal()),
         log_events_(config.log.events),
+        classifier_(std::move(prepared.classifier)),
         budget_(config.limits.max_in_flight_files, config.limits.max_in_flight_bytes),
         signals_(io_, SIGINT, SIGTERM),
         reload_signals_(io_, SIGHUP),
@@ -197,7 +183,7 @@ class App {
   int Run();
 
  private:
-  Result<void> Build();
+  tl::expected<void, StartFailure> Build();
   void WaitForBroker();
   void StartSources();
   void OnItem(sources::Source& source, sources::SourceItem item);
@@ -205,8 +191,11 @@ class App {
   // `delivered` (a dead letter's stage and reason) counts the record once Kafka confirmed it.
   void SendTracked(const std::shared_ptr<ItemTracker>& tracker, OutboundEvent event,
                    RecordKind kind, metrics::Counter* delivered = nullptr);
+  // `item_completed`: the item itself is published (some of its articles were), so a file ends
+  // in done/, not in the failed/ place its origin's location names; the record names none.
   void SendDeadLetter(const std::shared_ptr<ItemTracker>& tracker, const Error& error,
-                      const RawArticle& raw, std::size_t original_size);
+                      const RawArticle& raw, std::size_t original_size,
+                      bool item_completed = false);
   void ReplaceTooLargeRecord(const std::shared_ptr<ItemTracker>& tracker, const Error& error);
   // Any thread: one record of the item (or its sending phase, for FinishSending) has its final
   // outcome; the last one hands the item to the io thread for completion.
@@ -259,14 +248,15 @@ class App {
   std::atomic<bool> log_events_;  // log.events; read by the senders
   std::string source_uri_;
 
-  // Declared first, destroyed last: everything below may hold handlers or post into it.
+  // The classifier every pipeline uses (io thread); a reload replaces it.
+  std::shared_ptr<const pipeline::Classifier> classifier_;
+  // Declared first but for the classifier, destroyed last: everything below may hold handlers or
+  // post into it.
   asio::io_context io_;
   std::unique_ptr<kafka::EmbeddedBroker> broker_;
   std::unique_ptr<sinks::KafkaSink> sink_;
   // Shared by every pipeline; outlives the workers (declared before them).
   std::shared_ptr<state::ArticleStore> article_store_;
-  // The classifier every pipeline uses (io thread); a reload replaces it.
-  std::shared_ptr<const pipeline::Classifier> classifier_;
   // One per source, by source name: each feed directory has its own JSON field mapping. Sources
   // with `pipeline: forward` have their topic in forward_topics_ instead. Workers look them up
   // per item; the io thread adds and replaces entries when a reload changes the feed directories,
@@ -321,6 +311,7 @@ class App {
   asio::steady_timer broker_probe_timer_;
   bool broker_probe_running_ = false;
   Clock::time_point last_broker_ok_ = Clock::now();
+  std::string last_broker_error_;  // why Kafka did not answer the last time; "" when it did
   Clock::time_point last_completion_ = Clock::now();
   Clock::time_point busy_since_ = Clock::now();  // when items were last handed out to an idle app
   bool idle_ = true;  // nothing was in flight after the last completion (io thread)
@@ -336,7 +327,7 @@ class App {
   Clock::time_point broker_wait_started_;
 };
 
-Result<void> App::Build() {
+tl::expected<void, StartFailure> App::Build() {
   source_uri_ =
       config_.daemon.source_uri.empty() ? "newswire://" + HostName() : config_.daemon.source_uri;
   std::string bootstrap_servers = config_.kafka.brokers;
@@ -363,7 +354,10 @@ Result<void> App::Build() {
                     [](const auto& left, const auto& right) { return left.name == right.name; }),
         topics.end());
     auto broker = kafka::EmbeddedBroker::Start(1, topics);
-    if (!broker) return tl::unexpected(broker.error());
+    if (!broker) {
+      return tl::unexpected(StartFailure{
+          kExitUnavailable, "the embedded Kafka broker did not start", broker.error()});
+    }
     broker_ = std::move(*broker);
     bootstrap_servers = broker_->bootstrap_servers();
     spdlog::warn(
@@ -375,24 +369,20 @@ Result<void> App::Build() {
   if (!config_.kafka.broker_file.empty()) {
     if (auto written = WriteFileAtomically(config_.kafka.broker_file, bootstrap_servers + "\n");
         !written) {
-      return written;
+      return tl::unexpected(
+          StartFailure{kExitCannotCreate, "cannot write kafka.broker_file", written.error()});
     }
     spdlog::info("bootstrap servers {} written to {}", bootstrap_servers,
                  config_.kafka.broker_file);
   }
 
-  sinks::KafkaSinkOptions sink_options;
-  sink_options.bootstrap_servers = bootstrap_servers;
-  sink_options.topic = config_.kafka.topic;
-  sink_options.dead_letter_topic = config_.kafka.dead_letter_topic;
-  sink_options.compression = config_.kafka.compression;
-  sink_options.message_timeout_ms = config_.kafka.message_timeout_ms;
-  sink_options.properties = config_.kafka.properties;
-  if (config_.kafka.exactly_once) sink_options.transactional_id = config_.kafka.transactional_id;
-  auto sink = sinks::KafkaSink::Create(sink_options, [this](const Error& error) {
-    asio::post(io_, [this, error] { Fatal(error); });
-  });
-  if (!sink) return tl::unexpected(sink.error());
+  auto sink = sinks::KafkaSink::Create(
+      KafkaSinkOptionsFrom(config_, bootstrap_servers),
+      [this](const Error& error) { asio::post(io_, [this, error] { Fatal(error); }); });
+  if (!sink) {
+    return tl::unexpected(
+        StartFailure{kExitUnavailable, "the Kafka producer cannot be made", sink.error()});
+  }
   sink_ = std::move(*sink);
 
   std::size_t threads = config_.limits.pipeline_threads > 0
@@ -400,9 +390,6 @@ Result<void> App::Build() {
                             : std::max(1u, std::thread::hardware_concurrency());
   workers_ = std::make_unique<asio::thread_pool>(threads);
 
-  auto classifier = LoadClassifier(config_.classify);
-  if (!classifier) return tl::unexpected(classifier.error());
-  classifier_ = std::move(*classifier);
   spdlog::info("classifier: {} from {}", DescribeClassifier(*classifier_, config_.classify),
                config_.classify.data_dir);
 
@@ -410,7 +397,14 @@ Result<void> App::Build() {
   store_options.directory = (std::filesystem::path(config_.daemon.state_dir) / "articles").string();
   store_options.memory = MemoryOptionsFrom(config_);
   auto store = state::ArticleStore::Open(store_options);
-  if (!store) return tl::unexpected(store.error());
+  if (!store && store.error().code == ErrorCode::kInUse) {
+    return tl::unexpected(StartFailure{
+        kExitStateInUse, "daemon.state_dir is in use by another newswire", store.error()});
+  }
+  if (!store) {
+    return tl::unexpected(
+        StartFailure{kExitCannotCreate, "the article memory cannot be opened", store.error()});
+  }
   article_store_ = std::move(*store);
   spdlog::info("article memory: {} recent articles from {} (window {} articles, {} days)",
                article_store_->replayed(), store_options.directory,
@@ -422,15 +416,8 @@ Result<void> App::Build() {
   }
   for (const auto& source : config_.kafka_sources) {
     std::string brokers = source.brokers;
-    if (brokers.empty() || brokers == "embedded") {
-      if (brokers == "embedded" && !broker_) {
-        return MakeError(Stage::kConfig, ErrorCode::kInvalidArgument,
-                         fmt::format("{}: source {}: brokers 'embedded' needs kafka.brokers: "
-                                     "embedded (there is no embedded broker otherwise)",
-                                     source.location, source.name));
-      }
-      brokers = bootstrap_servers;
-    }
+    // The loader refuses 'embedded' here unless kafka.brokers is 'embedded' too.
+    if (brokers.empty() || brokers == "embedded") brokers = bootstrap_servers;
     AddPipeline(source.name, source.json_fields);
     auto kafka_source = std::make_unique<sources::KafkaSource>(
         io_, source, std::move(brokers), budget_, config_.daemon.retry_backoff_ms,
@@ -478,13 +465,15 @@ std::unique_ptr<sources::DirectorySource> App::MakeDirectorySource(
 }
 
 int App::Run() {
-  if (auto built = Build(); !built) {
-    spdlog::critical("cannot start: {}", built.error().Describe());
-    return built.error().stage == Stage::kConfig ? kExitConfig : kExitUnavailable;
-  }
+  const auto cannot_start = [](const StartFailure& failure) {
+    spdlog::critical("cannot start (exit {}: {}): {}", failure.exit_code, failure.cause,
+                     failure.error.Describe());
+    return failure.exit_code;
+  };
+  if (auto built = Build(); !built) return cannot_start(built.error());
   if (auto started = StartOperatorEndpoint(); !started) {
-    spdlog::critical("cannot start: {}", started.error().Describe());
-    return kExitUnavailable;
+    return cannot_start(StartFailure{kExitCannotListen, "cannot listen on http.address:http.port",
+                                     started.error()});
   }
   signals_.async_wait([this](const asio::error_code& error, int signal_number) {
     if (error) return;
@@ -523,16 +512,21 @@ void App::WaitForBroker() {
       if (!error) WaitForBroker();
     });
   };
-  // Blocks the io thread for up to a second per attempt; nothing else runs before READY.
+  // Blocks the io thread for up to a second per attempt; nothing else runs before READY. An
+  // unreachable cluster is waited for without end: it is the cluster's to come back, and
+  // STATUS, /ready and /health say what newswire waits for meanwhile.
   if (auto connected = sink_->CheckConnection(1000); !connected) {
     auto waited =
         std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - broker_wait_started_);
-    spdlog::warn("waiting for Kafka ({}s so far): {}", waited.count(), connected.error().message);
-    notifier_.Status("waiting for Kafka");
+    last_broker_error_ = connected.error().message;
+    spdlog::warn("waiting for Kafka ({}s so far): {}", waited.count(), last_broker_error_);
+    notifier_.Status(fmt::format("waiting for Kafka at {} ({} s so far): {}", bootstrap_servers_,
+                                 waited.count(), last_broker_error_));
     try_again_in_a_second();
     return;
   }
   last_broker_ok_ = Clock::now();
+  last_broker_error_.clear();
   if (coordinator_ && !transactions_initialized_) {
     // Blocks the io thread like the check above; fences an older instance with the same id.
     if (auto initialized = sink_->InitTransactions(5000); !initialized) {
@@ -555,7 +549,9 @@ void App::WaitForBroker() {
 void App::StartSources() {
   for (auto& source : sources_) {
     if (!StartSource(*source)) {
-      exit_code_ = kExitConfig;
+      spdlog::critical("cannot start (exit {}: a source failed to start): source {}",
+                       kExitSourceFailed, source->name());
+      exit_code_ = kExitSourceFailed;
       Shutdown("start-up failure");
       return;
     }
@@ -629,7 +625,7 @@ void App::ProcessItem(sources::Source& source, sources::SourceItem item,
     }
   }
   if (!forward_topic.empty()) {
-    SendTracked(tracker, ForwardedItem(std::move(item.raw), forward_topic, source_uri_),
+    SendTracked(tracker, pipeline::EncodeForwarded(std::move(item.raw), forward_topic, source_uri_),
                 RecordKind::kEvent);
     FinishSending(tracker);
     return;
@@ -651,11 +647,11 @@ void App::ProcessItem(sources::Source& source, sources::SourceItem item,
     FinishSending(tracker);
     return;
   }
-  std::size_t events = 0;
+  const auto events = static_cast<std::size_t>(std::count_if(
+      processed->begin(), processed->end(), [](const auto& result) { return result.has_value(); }));
   std::optional<Error> first_article_error;
   for (auto& result : *processed) {
     if (result) {
-      ++events;
       SendTracked(tracker, std::move(*result), RecordKind::kEvent);
     } else {
       // One bad article among several: dead-lettered, the others go on.
@@ -663,7 +659,8 @@ void App::ProcessItem(sources::Source& source, sources::SourceItem item,
       spdlog::error("rejected an article in {}: {}", item.raw.origin.Describe(),
                     result.error().Describe());
       if (!first_article_error) first_article_error = result.error();
-      SendDeadLetter(tracker, result.error(), item.raw, item.original_size);
+      SendDeadLetter(tracker, result.error(), item.raw, item.original_size,
+                     /*item_completed=*/events > 0);
     }
   }
   // Nothing publishable in it: the item itself failed (failed/, not done/).
@@ -685,8 +682,10 @@ void App::SendTracked(const std::shared_ptr<ItemTracker>& tracker, OutboundEvent
   const bool dead_letter = kind != RecordKind::kEvent;
   std::string description;
   if (log_events_.load(std::memory_order_relaxed) && !dead_letter) {
-    description = fmt::format("key={} subject={} title=\"{}\"", event.key,
-                              event.Header("ce_subject"), EventTitle(event.value));
+    // What newswire understood, for the demo: parsed back from the value, once per event.
+    const auto digest = DigestEvent(event.value, kLoggedListItems);
+    description = fmt::format("key={} subject={} {}", event.key, event.Header("ce_subject"),
+                              digest ? DigestLine(*digest) : "(value is not JSON)");
   }
   const std::size_t record_bytes = event.key.size() + event.value.size();
   auto sent = sink_->Send(std::move(event), [this, tracker, kind, dead_letter, delivered,
@@ -733,10 +732,11 @@ void App::SendTracked(const std::shared_ptr<ItemTracker>& tracker, OutboundEvent
 }
 
 void App::SendDeadLetter(const std::shared_ptr<ItemTracker>& tracker, const Error& error,
-                         const RawArticle& raw, std::size_t original_size) {
+                         const RawArticle& raw, std::size_t original_size, bool item_completed) {
   sinks::DeadLetter record{error,         raw.origin,         raw.bytes,
                            original_size, !raw.bytes.empty(), std::chrono::system_clock::now(),
                            source_uri_};
+  if (item_completed && raw.origin.kind == Origin::Kind::kFile) record.origin.location.clear();
   SendTracked(tracker,
               sinks::EncodeDeadLetter(
                   record, static_cast<std::size_t>(config_.kafka.max_dead_letter_payload_bytes)),
@@ -873,31 +873,35 @@ void App::Reload() {
   asio::post(workers_->get_executor(), [this] {
     const auto started = Clock::now();
     auto loaded = config::LoadConfig(config_.file);
-    Result<std::shared_ptr<const pipeline::Classifier>> classifier =
-        MakeError(Stage::kConfig, ErrorCode::kInvalidArgument, "the config is invalid");
-    if (loaded) classifier = LoadClassifier(loaded->classify);
+    // What check-config checks, so that a reload refuses what it refuses.
+    tl::expected<PreparedStart, std::vector<std::string>> prepared;
+    if (loaded) prepared = PrepareStart(*loaded);
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
-    asio::post(io_, [this, loaded = std::move(loaded), classifier = std::move(classifier),
-                     elapsed]() mutable {
-      reloading_ = false;
-      if (stopping_) return;
-      notifier_.Ready();
-      if (!loaded) {
-        for (const auto& error : loaded.error()) spdlog::error("reload: {}", error.Describe());
-        spdlog::error("reload failed: {} error(s) in {}; the running configuration stays",
-                      loaded.error().size(), config_.file);
-        ++counters_.reload_failures;
-        return;
-      }
-      if (!classifier) {
-        spdlog::error("reload failed, the running configuration and classifier stay: {}",
-                      classifier.error().Describe());
-        ++counters_.reload_failures;
-        return;
-      }
-      ApplyReload(std::move(*loaded), std::move(*classifier), elapsed);
-    });
+    asio::post(
+        io_, [this, loaded = std::move(loaded), prepared = std::move(prepared), elapsed]() mutable {
+          reloading_ = false;
+          if (stopping_) return;
+          notifier_.Ready();
+          if (!loaded) {
+            for (const auto& error : loaded.error()) spdlog::error("reload: {}", error.Describe());
+            spdlog::error("reload failed: {} error(s) in {}; the running configuration stays",
+                          loaded.error().size(), config_.file);
+            ++counters_.reload_failures;
+            return;
+          }
+          if (!prepared) {
+            for (const std::string& problem : prepared.error())
+              spdlog::error("reload: {}", problem);
+            spdlog::error(
+                "reload failed, the running configuration and classifier stay: {} problem(s) with "
+                "{} or the files it names",
+                prepared.error().size(), config_.file);
+            ++counters_.reload_failures;
+            return;
+          }
+          ApplyReload(std::move(*loaded), std::move(prepared->classifier), elapsed);
+        });
   });
 }
 
@@ -1391,10 +1395,11 @@ void App::ProbeBroker() {
     if (!broker_probe_running_) {
       broker_probe_running_ = true;
       asio::post(*workers_, [this] {
-        const bool reachable = sink_->CheckConnection(1000).has_value();
-        asio::post(io_, [this, reachable] {
+        auto reachable = sink_->CheckConnection(1000);
+        asio::post(io_, [this, error = reachable ? std::string() : reachable.error().message] {
           broker_probe_running_ = false;
-          if (reachable) last_broker_ok_ = Clock::now();
+          if (error.empty()) last_broker_ok_ = Clock::now();
+          last_broker_error_ = error;
         });
       });
     }
@@ -1415,8 +1420,9 @@ std::vector<std::string> App::HealthProblems() const {
     problems.push_back("stopping");
   }
   if (now - last_broker_ok_ > limit) {
-    problems.push_back(fmt::format("Kafka at {} unreachable for {} s", bootstrap_servers_,
-                                   seconds(last_broker_ok_)));
+    problems.push_back(fmt::format("Kafka at {} unreachable for {} s{}{}", bootstrap_servers_,
+                                   seconds(last_broker_ok_), last_broker_error_.empty() ? "" : ": ",
+                                   last_broker_error_));
   }
   const Clock::time_point stalled_since = std::max(last_completion_, busy_since_);
   if (const std::size_t in_flight = InFlight(); in_flight > 0 && now - stalled_since > limit) {
@@ -1504,8 +1510,8 @@ void App::ScheduleWatchdog(std::chrono::microseconds interval) {
 
 }  // namespace
 
-int RunDaemon(const config::Config& config, const DaemonOptions& options) {
-  App app(config, options);
+int RunDaemon(const config::Config& config, PreparedStart prepared, const DaemonOptions& options) {
+  App app(config, std::move(prepared), options);
   return app.Run();
 }
 

@@ -62,30 +62,29 @@ Result<std::shared_ptr<const pipeline::Classifier>> LoadClassifier(
     const config::ClassifyConfig& classify) {
   const fs::path root(classify.data_dir);
   pipeline::ClassifierSources sources;
-  auto taxonomy = ReadSource(root / "taxonomy" / "iptc-mediatopics.tsv");
-  if (!taxonomy) return tl::unexpected<Error>(std::move(taxonomy.error()));
-  sources.taxonomy = std::move(*taxonomy);
-
-  auto rules = ReadYamlFiles(root / "rules" / "topics", "topic rules");
-  if (!rules) return tl::unexpected<Error>(std::move(rules.error()));
-  sources.topic_rules = std::move(*rules);
-
-  auto iso_3166 = ReadSource(kIso3166Path);
-  if (!iso_3166) {
-    return MakeError(Stage::kConfig, ErrorCode::kIo,
-                     fmt::format("{}; the country names come from Debian's iso-codes package: "
-                                 "install it (apt-get install iso-codes, deploy/install-deps.sh)",
-                                 iso_3166.error().message));
+  // Every file that cannot be read is listed, not just the first.
+  std::vector<std::string> unreadable;
+  const auto keep = [&unreadable](auto read, auto& into) {
+    if (read) {
+      into = std::move(*read);
+    } else {
+      unreadable.push_back(read.error().message);
+    }
+  };
+  keep(ReadSource(root / "taxonomy" / "iptc-mediatopics.tsv"), sources.taxonomy);
+  keep(ReadYamlFiles(root / "rules" / "topics", "topic rules"), sources.topic_rules);
+  if (auto iso_3166 = ReadSource(kIso3166Path); iso_3166) {
+    sources.iso_3166 = std::move(*iso_3166);
+  } else {
+    unreadable.push_back(
+        fmt::format("{}; the country names come from Debian's iso-codes package: install it "
+                    "(apt-get install iso-codes, deploy/install-deps.sh)",
+                    iso_3166.error().message));
   }
-  sources.iso_3166 = std::move(*iso_3166);
-  auto gazetteers = ReadYamlFiles(root / "gazetteers", "entity gazetteers");
-  if (!gazetteers) return tl::unexpected<Error>(std::move(gazetteers.error()));
-  sources.gazetteers = std::move(*gazetteers);
-  if (!classify.routes_file.empty()) {
-    auto routes = ReadSource(classify.routes_file);
-    if (!routes) return tl::unexpected<Error>(std::move(routes.error()));
-    sources.routes = std::move(*routes);
-  }
+  keep(ReadYamlFiles(root / "gazetteers", "entity gazetteers"), sources.gazetteers);
+  if (!classify.routes_file.empty()) keep(ReadSource(classify.routes_file), sources.routes);
+  if (unreadable.size() == 1) return MakeError(Stage::kConfig, ErrorCode::kIo, unreadable.front());
+  if (!unreadable.empty()) return MakeProblemListError("the classifier's data", unreadable);
   sources.model_file = classify.model_file;
   return pipeline::Classifier::Build(sources);
 }

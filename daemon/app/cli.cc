@@ -1,6 +1,7 @@
 #include "daemon/app/cli.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <librdkafka/rdkafka.h>
 #include <spdlog/spdlog.h>
 #include <unicode/uversion.h>
@@ -30,6 +31,7 @@
 #include "daemon/app/train_command.h"
 #include "daemon/config/config.h"
 #include "daemon/pipeline/encode/event_encoder.h"
+#include "daemon/pipeline/encode/forward_encoder.h"
 #include "daemon/pipeline/pipeline.h"
 #include "daemon/sources/directory/file_lifecycle.h"
 
@@ -54,22 +56,37 @@ Kafka. A file leaves its feed directory only after Kafka confirmed every event m
 
 Usage:
   newswire run [-c FILE] [--log-format text|json] [--log-level LEVEL]
-      Run the daemon until SIGTERM or SIGINT, then stop intake, drain, flush and exit 0.
-      SIGHUP re-reads the config: rules, gazetteers, routes, the topic model, the log level and
-      the feed directories change live, without dropping work in flight; keys that need a
-      restart are listed in the log and left alone. With `kafka.brokers: embedded` it starts a
-      development Kafka broker in-process and writes its address to `kafka.broker_file`.
-  newswire check-config [-c FILE]
-      Validate the config. Prints the effective config (defaults filled in) and exits 0, or lists
-      every error as file:line:col and exits 78.
-  newswire process [-c FILE] [--quiet] [FILE|DIR...]
+      Run the daemon until SIGTERM or SIGINT, then stop intake, drain, flush and exit 0. First
+      it checks what check-config checks (exit 78 with every problem). While Kafka cannot be
+      reached at start it waits and keeps trying, without end: the log, systemd's STATUS and
+      /health say why. SIGHUP re-reads the config: the taxonomy, rules, gazetteers, routes, the
+      topic model, log.level, log.events, log.stats_interval_ms and the feed directories change
+      live, without dropping work in flight; keys that need a restart are listed in the log and
+      left alone; a reload refuses what check-config refuses and keeps the running set. With `kafka.brokers: embedded`
+      it starts a development Kafka broker in-process (in memory, lost at exit) and writes its
+      address to `kafka.broker_file`.
+  newswire check-config [-c FILE] [--quiet]
+      Validate the config and build what run builds from it before it connects: the classifier's
+      data (taxonomy, rules, gazetteers, routes, model), the librdkafka settings of the producer
+      and of each Kafka source, and the directories and files newswire writes (state, feed
+      directories, broker and address files), which must be writable or creatable. Creates
+      nothing and connects nowhere. Prints the effective config (defaults filled in; --quiet
+      leaves it out) and exits 0, or lists every problem as file:line:col and exits 78.
+  newswire process [-c FILE [--source NAME]] [--quiet] [FILE|DIR...]
       Run the pipeline once on the files, or on standard input when none is given or FILE is
-      "-", and print each event as one JSON line {"key", "headers", "value"}. A directory stands
-      for the regular files under it, recursively, sorted by path, without the names a feed
-      directory ignores (dotfiles, *.tmp, *.part, *.swp, *~). No Kafka involved: the way to see
-      what newswire makes of an article. With more than one input, progress goes to stderr: a
-      bar with rate and ETA on a terminal, else a line every 5 s, then a summary; --quiet leaves
-      it out. Exits 65 if any input was rejected.
+      "-", and print each event as one JSON line {"channel", "key", "headers", "value"}, routed
+      copies too ("channel":"route", with "route_topic"). A directory stands for the regular
+      files under it, recursively, sorted by path, without the names a feed directory ignores
+      (dotfiles, *.tmp, *.part, *.swp, *~). No Kafka involved: the way to see what newswire
+      makes of an article. --source NAME applies that feed directory's or Kafka source's
+      settings as the daemon does: its name, JSON field names, size limit (max_file_bytes,
+      max_record_bytes), a Kafka source's format, a directory's include and exclude globs (to
+      the files found in a DIR argument), and `pipeline: forward` (the record forwarded as it
+      is). With -c but without --source, one line on stderr says which defaults stand in (and
+      names the config's sources). With more than one
+      input, progress goes to stderr: a bar with rate and ETA on a terminal, else a line every
+      5 s, then a summary; --quiet leaves out that and the defaults line. Exits 65 if any input
+      was rejected.
   newswire tail [-c FILE] [--topic TOPIC | --dead-letters] [--from-beginning]
                 [--max-events N] [--timeout-ms N] [--json]
       Print the events on kafka.topic as they arrive, a few lines each: time, title, topic
@@ -87,7 +104,8 @@ Usage:
       config/labels/masakhanews.yaml. --model (default classify.model_file) adds a topic model
       from `newswire train`; --classifier picks the rules, the model or both fused (the default
       is both when there is a model, else rules); --model-weight (0 to 1, default 0.2) is the
-      model's weight in the fusion. Exits 1 when macro-F1 is below --min-macro-f1.
+      model's weight in the fusion. Exits 1 when macro-F1 is below --min-macro-f1, 66 when the
+      input cannot be read, 78 on invalid labels or classifier data.
   newswire train --input FILE [--labels FILE] --output FILE [-c FILE] [--epochs N]
                  [--learning-rate X] [--word-ngrams N] [--dimensions N] [--min-count N]
                  [--pretrained-vectors FILE]
@@ -111,11 +129,15 @@ Options:
   --log-level LEVEL     trace, debug, info, warn or error. Overrides log.level.
   -h, --help            print this text
 
-Exit codes:
+Exit codes (one cause each; docs/operations.md):
   0 success, 1 macro-F1 below the minimum (evaluate), 64 wrong usage, 65 input rejected
-  (process), 66 input unreadable (evaluate, train), 69 Kafka fatal error (fenced, in
-  exactly-once mode) or unreachable at start (run, tail), 70 internal error, 74 a source failed
-  while running (feed directory removed, fatal consumer error), 78 invalid configuration.
+  (process), 66 input unreadable (evaluate, train), 69 Kafka: a fatal producer error, fenced by
+  another instance (exactly-once), the embedded broker did not start (run), or unreachable
+  (tail), 70 internal error or failed training, 71 cannot listen on http.address:http.port
+  (run), 73 cannot open the article memory in daemon.state_dir or write kafka.broker_file (run),
+  74 a source failed to start or while running (feed directory removed, fatal consumer error),
+  75 daemon.state_dir in use by another newswire (run; temporary, systemd retries), 78 invalid
+  configuration, or classifier data, Kafka settings or directories it names unusable.
 
 Documentation: docs/cli.md, docs/operations.md, docs/configuration.md, docs/events.md
 )";
@@ -126,7 +148,8 @@ struct Arguments {
   std::optional<std::string> log_format;
   std::optional<std::string> log_level;
   std::vector<std::string> files;
-  bool quiet = false;  // process: no progress
+  bool quiet = false;  // process: no progress; check-config: no rendered config
+  std::string source;  // process: the configured source whose settings apply
   TailOptions tail;
   // evaluate and train
   std::string input;
@@ -218,10 +241,13 @@ tl::expected<Arguments, std::string> Parse(int argc, char** argv) {
       if (!stored) return tl::unexpected(stored.error());
       continue;
     }
-    if (word == "-c" || word == "--config" || word == "--log-format" || word == "--log-level") {
+    if (word == "-c" || word == "--config" || word == "--log-format" || word == "--log-level" ||
+        word == "--source") {
       auto given = value(word);
       if (!given) return tl::unexpected(given.error());
-      if (word == "--log-format") {
+      if (word == "--source") {
+        arguments.source = *given;
+      } else if (word == "--log-format") {
         arguments.log_format = *given;
       } else if (word == "--log-level") {
         arguments.log_level = *given;
@@ -308,6 +334,15 @@ tl::expected<Arguments, std::string> Parse(int argc, char** argv) {
   if (arguments.command == "train" && arguments.output.empty()) {
     return tl::unexpected(std::string("train needs --output FILE"));
   }
+  if (!arguments.source.empty() && arguments.command != "process") {
+    return tl::unexpected(std::string("--source is an option of process"));
+  }
+  if (!arguments.source.empty() && arguments.config_path.empty()) {
+    return tl::unexpected(std::string("--source NAME needs -c FILE, the config that names it"));
+  }
+  if (arguments.quiet && arguments.command != "process" && arguments.command != "check-config") {
+    return tl::unexpected(std::string("--quiet is an option of process and check-config"));
+  }
   if (arguments.command == "tail" && !arguments.tail.topic.empty() && arguments.tail.dead_letters) {
     return tl::unexpected(std::string("tail takes --topic or --dead-letters, not both"));
   }
@@ -323,25 +358,42 @@ std::optional<config::Config> LoadOrReport(const std::string& path) {
   return std::nullopt;
 }
 
+// The config at `path` and what `run` builds from it before it connects, or nothing when either
+// has problems: then every one is on stderr, as `file:line:col: message`, the loader's and
+// PrepareStart's alike.
+std::optional<std::pair<config::Config, PreparedStart>> LoadAndPrepare(const std::string& path) {
+  auto config = LoadOrReport(path);
+  if (!config) return std::nullopt;
+  auto prepared = PrepareStart(*config);
+  if (prepared) return std::pair(std::move(*config), std::move(*prepared));
+  for (const std::string& problem : prepared.error()) std::cerr << problem << "\n";
+  std::cerr << fmt::format(
+      "{}: {} error(s) in the config or the files it names; newswire did not "
+      "start\n",
+      path, prepared.error().size());
+  return std::nullopt;
+}
+
 int CheckConfig(const Arguments& arguments) {
-  auto config = LoadOrReport(arguments.config_path);
-  if (!config) return kExitConfig;
-  std::cout << config::RenderConfig(*config);
+  auto loaded = LoadAndPrepare(arguments.config_path);
+  if (!loaded) return kExitConfig;
+  if (!arguments.quiet) std::cout << config::RenderConfig(loaded->first);
   std::cerr << arguments.config_path << ": valid\n";
   return kExitOk;
 }
 
 int Run(const Arguments& arguments) {
-  auto config = LoadOrReport(arguments.config_path);
-  if (!config) return kExitConfig;
-  LoggingOptions logging{arguments.log_level.value_or(config->log.level),
-                         arguments.log_format.value_or(config->log.format)};
+  auto loaded = LoadAndPrepare(arguments.config_path);
+  if (!loaded) return kExitConfig;
+  auto& [config, prepared] = *loaded;
+  LoggingOptions logging{arguments.log_level.value_or(config.log.level),
+                         arguments.log_format.value_or(config.log.format)};
   if (auto set_up = SetupLogging(logging); !set_up) {
     std::cerr << set_up.error().message << "\n";
     return kExitUsage;
   }
-  spdlog::info("newswire {} starting with {}", NEWSWIRE_VERSION, config->file);
-  return RunDaemon(*config,
+  spdlog::info("newswire {} starting with {}", NEWSWIRE_VERSION, config.file);
+  return RunDaemon(config, std::move(prepared),
                    DaemonOptions{.log_level_from_command_line = arguments.log_level.has_value()});
 }
 
@@ -360,10 +412,26 @@ Result<std::string> ReadInput(const std::string& name) {
   return buffer.str();
 }
 
+// What `process` applies of one configured source (--source), as the daemon applies it to what
+// that source hands out; the defaults without --source.
+struct SourceSettings {
+  std::string name = "process";
+  // A feed directory's max_file_bytes or a Kafka source's max_record_bytes, by its key; larger
+  // inputs are refused unread, as the source refuses them.
+  std::optional<std::int64_t> max_bytes;
+  std::string_view max_bytes_key;
+  std::string content_type;  // a Kafka source's `format` unless auto: what the decoder is told
+  // A feed directory's globs on file names, for the files found in a directory argument.
+  std::vector<std::string> include = {"*"};
+  std::vector<std::string> exclude;
+  std::string forward_topic;  // `pipeline: forward`: the bytes go there as they are
+};
+
 // Adds the regular files under `directory` to `files`, leaving out the names a feed directory
-// ignores (in subdirectory names too) and symlinks, as the directory source does by default.
+// ignores (in subdirectory names too), symlinks, and the names `settings` does not include.
 // Returns false when some directory could not be listed (said on stderr).
-bool CollectFiles(const fs::path& directory, std::vector<std::string>& files) {
+bool CollectFiles(const fs::path& directory, const SourceSettings& settings,
+                  std::vector<std::string>& files) {
   bool complete = true;
   std::error_code error;
   fs::directory_iterator entry(directory, error);
@@ -373,8 +441,10 @@ bool CollectFiles(const fs::path& directory, std::vector<std::string>& files) {
     std::error_code status_error;
     const fs::file_type type = entry->symlink_status(status_error).type();
     if (type == fs::file_type::directory) {
-      complete = CollectFiles(path, files) && complete;
-    } else if (type == fs::file_type::regular) {
+      complete = CollectFiles(path, settings, files) && complete;
+    } else if (type == fs::file_type::regular &&
+               sources::IsWantedName(path.filename().string(), settings.include,
+                                     settings.exclude)) {
       files.push_back(path.string());
     }
   }
@@ -387,7 +457,8 @@ bool CollectFiles(const fs::path& directory, std::vector<std::string>& files) {
 
 // The inputs of `process` in order: each argument as given ("-" is stdin), a directory replaced
 // by the files under it, sorted by path. Returns false when a directory could not be listed.
-bool ExpandInputs(const std::vector<std::string>& arguments, std::vector<std::string>& inputs) {
+bool ExpandInputs(const std::vector<std::string>& arguments, const SourceSettings& settings,
+                  std::vector<std::string>& inputs) {
   bool complete = true;
   for (const auto& argument : arguments) {
     std::error_code error;
@@ -396,12 +467,48 @@ bool ExpandInputs(const std::vector<std::string>& arguments, std::vector<std::st
       continue;
     }
     std::vector<std::string> files;
-    complete = CollectFiles(argument, files) && complete;
+    complete = CollectFiles(argument, settings, files) && complete;
     if (files.empty()) std::cerr << fmt::format("{}: no files to process\n", argument);
     std::sort(files.begin(), files.end());
     inputs.insert(inputs.end(), files.begin(), files.end());
   }
   return complete;
+}
+
+// The settings of the source named `name` in `config`, and its JSON field names in `options`;
+// the usage error when there is no such source.
+tl::expected<SourceSettings, std::string> SettingsOfSource(const config::Config& config,
+                                                           const std::string& name,
+                                                           pipeline::PipelineOptions& options) {
+  SourceSettings settings;
+  settings.name = name;
+  const auto use_fields = [&options](const config::JsonFieldNames& fields) {
+    options.json_fields = {fields.title,  fields.body,      fields.url,
+                           fields.author, fields.published, fields.language};
+  };
+  for (const config::DirectorySourceConfig& directory : config.directories) {
+    if (directory.name != name) continue;
+    use_fields(directory.json_fields);
+    settings.max_bytes = directory.max_file_bytes;
+    settings.max_bytes_key = "max_file_bytes";
+    settings.include = directory.include;
+    settings.exclude = directory.exclude;
+    if (directory.pipeline == "forward") settings.forward_topic = directory.forward_topic;
+    return settings;
+  }
+  for (const config::KafkaSourceConfig& source : config.kafka_sources) {
+    if (source.name != name) continue;
+    use_fields(source.json_fields);
+    settings.max_bytes = source.max_record_bytes;
+    settings.max_bytes_key = "max_record_bytes";
+    if (source.format != "auto") settings.content_type = source.format;
+    return settings;
+  }
+  std::vector<std::string> names;
+  for (const auto& directory : config.directories) names.push_back(directory.name);
+  for (const auto& source : config.kafka_sources) names.push_back(source.name);
+  return tl::unexpected(fmt::format("{} has no source named '{}'; its sources: {}", config.file,
+                                    name, fmt::join(names, ", ")));
 }
 
 int Process(const Arguments& arguments) {
@@ -410,6 +517,8 @@ int Process(const Arguments& arguments) {
   config::ClassifyConfig classify;
   classify.data_dir = config::DefaultDataDirectory();
   pipeline::MemoryOptions memory_options;
+  SourceSettings settings;
+  std::vector<std::string> source_names;
   if (!arguments.config_path.empty()) {
     auto config = LoadOrReport(arguments.config_path);
     if (!config) return kExitConfig;
@@ -417,6 +526,26 @@ int Process(const Arguments& arguments) {
     classify = config->classify;
     memory_options = MemoryOptionsFrom(*config);
     options.max_articles_per_item = static_cast<std::size_t>(config->limits.max_articles_per_item);
+    if (!arguments.source.empty()) {
+      auto chosen = SettingsOfSource(*config, arguments.source, options);
+      if (!chosen) {
+        std::cerr << "newswire: " << chosen.error() << "\n";
+        return kExitUsage;
+      }
+      settings = std::move(*chosen);
+    }
+    for (const auto& directory : config->directories) source_names.push_back(directory.name);
+    for (const auto& source : config->kafka_sources) source_names.push_back(source.name);
+  }
+  if (arguments.source.empty() && !arguments.config_path.empty() && !arguments.quiet) {
+    // The config's sources may read JSON, limit sizes or pick files differently from the
+    // defaults; say which settings stand in, and how to pick a source's.
+    std::cerr << fmt::format(
+        "process: no --source, so the defaults of a source: JSON fields title|headline, "
+        "body|text|content|articleBody, url, author, published|datePublished, language; "
+        "format sniffed; no size limit; every file name; source name 'process' (--source "
+        "NAME applies one of {}: {})\n",
+        arguments.config_path, fmt::join(source_names, ", "));
   }
   auto classifier = LoadClassifier(classify);
   if (!classifier) {
@@ -428,7 +557,7 @@ int Process(const Arguments& arguments) {
   options.memory = std::make_shared<pipeline::InMemoryArticleMemory>(memory_options);
   pipeline::Pipeline pipeline(options);
   std::vector<std::string> inputs;
-  int exit_code = ExpandInputs(arguments.files, inputs) ? kExitOk : kExitDataError;
+  int exit_code = ExpandInputs(arguments.files, settings, inputs) ? kExitOk : kExitDataError;
   if (arguments.files.empty()) inputs.emplace_back("-");
 
   // One input keeps stderr as it always was: errors only.
@@ -449,10 +578,25 @@ int Process(const Arguments& arguments) {
     std::size_t articles = 0;
     RawArticle raw;
     raw.origin.kind = input == "-" ? Origin::Kind::kStdin : Origin::Kind::kFile;
-    raw.origin.source_name = "process";
+    raw.origin.source_name = settings.name;
     raw.origin.path = input == "-" ? "" : input;
+    raw.content_type = settings.content_type;
     auto bytes = ReadInput(input);
-    if (bytes) {
+    if (bytes && settings.max_bytes &&
+        static_cast<std::int64_t>(bytes->size()) > *settings.max_bytes) {
+      // The source would refuse it unread, with this dead letter.
+      report(input, Error{Stage::kSource, ErrorCode::kTooLarge,
+                          fmt::format("is {} bytes, over {} ({}); not read", bytes->size(),
+                                      settings.max_bytes_key, *settings.max_bytes)});
+      failed = true;
+    } else if (bytes && !settings.forward_topic.empty()) {
+      raw.bytes = std::move(*bytes);
+      if (events_on_terminal) progress->Interrupt();
+      std::cout << pipeline::EventToJsonLine(pipeline::EncodeForwarded(
+                       std::move(raw), settings.forward_topic, options.source_uri))
+                << "\n";
+      ++articles;
+    } else if (bytes) {
       raw.bytes = std::move(*bytes);
       auto processed = pipeline.Process(raw, std::chrono::system_clock::now());
       if (processed) {

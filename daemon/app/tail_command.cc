@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
-#include <rapidjson/document.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -19,6 +18,7 @@
 #include <thread>
 
 #include "daemon/app/app.h"
+#include "daemon/app/event_digest.h"
 #include "daemon/kafka/kafka_handles.h"
 
 namespace newswire::app {
@@ -91,13 +91,6 @@ std::string RecordTime(const TailRecord& record, std::string_view time_header) {
   return "-";
 }
 
-std::string_view StringMember(const rapidjson::Value& object, const char* name) {
-  if (!object.IsObject()) return {};
-  auto member = object.FindMember(name);
-  if (member == object.MemberEnd() || !member->value.IsString()) return {};
-  return {member->value.GetString(), member->value.GetStringLength()};
-}
-
 // "  countries     Russia (RU); Venezuela (VE)\n", wrapped at kLineColumns under the values,
 // nothing when `items` is empty.
 void AppendField(std::string& out, std::string_view name, const std::vector<std::string>& items,
@@ -150,78 +143,36 @@ std::string FormatDeadLetter(const TailRecord& record) {
 }
 
 std::string FormatEvent(const TailRecord& record) {
-  rapidjson::Document event;
-  event.Parse(record.value.data(), record.value.size());
-  if (event.HasParseError() || !event.IsObject()) {
+  const std::optional<EventDigest> digest = DigestEvent(record.value, kMaxListItems);
+  if (!digest) {
     return fmt::format("{}  (not a newswire event: {} bytes of other data)\n  {:<{}}{}  {}\n\n",
                        RecordTime(record, "ce_time"), record.value.size(), "key", kFieldColumns - 2,
                        record.key, Coordinates(record));
   }
-  std::string_view title = StringMember(event, "title");
-  std::string out = fmt::format("{}  {}\n", RecordTime(record, "ce_time"),
-                                title.empty() ? std::string_view("(no title)") : title);
-  AppendField(out, "published", StringMember(event, "published_time"));
-
-  std::vector<std::string> topics;
-  std::size_t topic_count = 0;
-  if (event.HasMember("topics") && event["topics"].IsArray()) {
-    for (const auto& topic : event["topics"].GetArray()) {
-      ++topic_count;
-      if (topics.size() >= kMaxListItems) continue;
-      std::string_view label = StringMember(topic, "label");
-      std::string text(label.empty() ? StringMember(topic, "code") : label);
-      if (topic.HasMember("score") && topic["score"].IsNumber()) {
-        text += fmt::format(" ({:.2f})", topic["score"].GetDouble());
-      }
-      topics.push_back(std::move(text));
-    }
-  }
-  if (topics.empty()) {
+  std::string out =
+      fmt::format("{}  {}\n", RecordTime(record, "ce_time"),
+                  digest->title.empty() ? std::string_view("(no title)") : digest->title);
+  AppendField(out, "published", digest->published_time);
+  if (digest->topics.count == 0) {
     AppendField(out, "topics", "none");
   } else {
-    AppendField(out, "topics", topics, topic_count);
+    AppendField(out, "topics", digest->topics.items, digest->topics.count);
   }
-
   // Entities come most salient first; each type gets its own line.
-  std::map<std::string_view, std::pair<std::vector<std::string>, std::size_t>> entities;
-  if (event.HasMember("entities") && event["entities"].IsArray()) {
-    for (const auto& entity : event["entities"].GetArray()) {
-      auto& [names, count] = entities[StringMember(entity, "type")];
-      ++count;
-      if (names.size() >= kMaxListItems) continue;
-      std::string name(StringMember(entity, "name"));
-      std::string_view identifier = StringMember(entity, "identifier");
-      if (StringMember(entity, "type") == "country" && !identifier.empty()) {
-        name += fmt::format(" ({})", identifier);
-      }
-      names.push_back(std::move(name));
-    }
+  for (const EventDigest::EntityList& entities : digest->entities) {
+    AppendField(out, entities.plural, entities.names.items, entities.names.count);
   }
-  for (auto [type, name] : {std::pair<std::string_view, std::string_view>{"country", "countries"},
-                            {"person", "people"},
-                            {"organization", "organizations"}}) {
-    if (auto found = entities.find(type); found != entities.end()) {
-      AppendField(out, name, found->second.first, found->second.second);
-    }
+  if (!digest->story_id.empty()) {
+    AppendField(out, "story",
+                digest->story_first ? fmt::format("{} (its first article)", digest->story_id)
+                                    : digest->story_id);
   }
-
-  if (event.HasMember("fingerprints") && event["fingerprints"].IsObject()) {
-    const rapidjson::Value& fingerprints = event["fingerprints"];
-    std::string_view story = StringMember(fingerprints, "story_id");
-    if (!story.empty()) {
-      AppendField(out, "story",
-                  story == StringMember(event, "id") ? fmt::format("{} (its first article)", story)
-                                                     : std::string(story));
+  if (!digest->duplicate_of.empty()) {
+    std::string text = digest->duplicate_of;
+    if (digest->duplicate_distance) {
+      text += fmt::format(" (distance {})", *digest->duplicate_distance);
     }
-    std::string_view duplicate_of = StringMember(fingerprints, "duplicate_of");
-    if (!duplicate_of.empty()) {
-      std::string text(duplicate_of);
-      if (fingerprints.HasMember("duplicate_distance") &&
-          fingerprints["duplicate_distance"].IsUint()) {
-        text += fmt::format(" (distance {})", fingerprints["duplicate_distance"].GetUint());
-      }
-      AppendField(out, "duplicate of", text);
-    }
+    AppendField(out, "duplicate of", text);
   }
   AppendField(out, "key", fmt::format("{}  {}", record.key, Coordinates(record)));
   return out + "\n";

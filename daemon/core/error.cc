@@ -52,6 +52,8 @@ std::string_view ErrorCodeName(ErrorCode code) {
       return "fatal";
     case ErrorCode::kInternal:
       return "internal";
+    case ErrorCode::kInUse:
+      return "in_use";
   }
   return "unknown";
 }

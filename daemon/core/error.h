@@ -35,6 +35,7 @@ enum class ErrorCode {
   kDeliveryFailed,
   kFatal,
   kInternal,
+  kInUse,  // start-up only: another process holds what newswire needs (the state directory)
 };
 
 std::string_view StageName(Stage stage);

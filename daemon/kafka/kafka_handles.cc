@@ -59,6 +59,26 @@ Result<ConfHandle> MakeConf(const std::map<std::string, std::string>& properties
   return conf;
 }
 
+std::vector<ConfProblem> CheckClientConf(rd_kafka_type_t type,
+                                         const std::map<std::string, std::string>& properties) {
+  std::vector<ConfProblem> problems;
+  ConfHandle conf(rd_kafka_conf_new());
+  for (const auto& [name, value] : properties) {
+    if (name == "bootstrap.servers") continue;
+    std::array<char, kErrorBufferBytes> reason{};
+    if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), reason.data(), reason.size()) !=
+        RD_KAFKA_CONF_OK) {
+      problems.push_back({name, reason.data()});
+    }
+  }
+  if (!problems.empty()) return problems;
+  // Without brokers the client has nobody to connect to, and says so in a log line: dropped.
+  rd_kafka_conf_set_log_cb(conf.get(), [](const rd_kafka_t*, int, const char*, const char*) {});
+  auto client = MakeClient(type, std::move(conf));
+  if (!client) problems.push_back({"", client.error().message});
+  return problems;
+}
+
 Result<KafkaHandle> MakeClient(rd_kafka_type_t type, ConfHandle conf) {
   std::array<char, kErrorBufferBytes> reason{};
   // rd_kafka_new takes ownership of the configuration only when it succeeds.

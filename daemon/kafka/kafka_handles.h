@@ -85,6 +85,21 @@ Result<ConfHandle> MakeConf(const std::map<std::string, std::string>& properties
 Result<void> SetConfProperty(rd_kafka_conf_t* conf, const std::string& name,
                              const std::string& value);
 
+// One thing librdkafka refused in a configuration: the property ("" when the refusal concerns the
+// whole configuration) and librdkafka's reason, which never quotes the value.
+struct ConfProblem {
+  std::string property;
+  std::string reason;
+};
+
+// Checks a client configuration as creating the client would, without opening a connection:
+// every property is set (each refusal listed), then, when all were accepted, a client of `type`
+// is made without bootstrap servers, so that it knows no broker to contact, and destroyed at once
+// (librdkafka checks the settings that depend on each other there: TLS files, SASL mechanisms,
+// idempotence and transactions). Any thread; its log lines are dropped.
+std::vector<ConfProblem> CheckClientConf(rd_kafka_type_t type,
+                                         const std::map<std::string, std::string>& properties);
+
 // Creates a client of `type` from `conf` (consumed whether or not creation succeeds).
 Result<KafkaHandle> MakeClient(rd_kafka_type_t type, ConfHandle conf);
 

@@ -177,11 +177,19 @@ Result<std::unique_ptr<ArticleStore>> ArticleStore::Open(const ArticleStoreOptio
   const std::string lock_path =
       (std::filesystem::path(options.directory) / "newswire.lock").string();
   environment->lock_fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0640);
-  if (environment->lock_fd < 0 || flock(environment->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+  if (environment->lock_fd < 0) {
     return MakeError(Stage::kConfig, ErrorCode::kIo,
-                     fmt::format("the article store {} is in use by another newswire, or its lock "
-                                 "file cannot be opened: {}",
-                                 options.directory, std::strerror(errno)));
+                     fmt::format("cannot open the article store's lock file {}: {}", lock_path,
+                                 std::strerror(errno)));
+  }
+  if (flock(environment->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    const int error = errno;
+    return MakeError(Stage::kConfig, error == EWOULDBLOCK ? ErrorCode::kInUse : ErrorCode::kIo,
+                     error == EWOULDBLOCK
+                         ? fmt::format("the article store {} is in use by another newswire (it "
+                                       "holds {})",
+                                       options.directory, lock_path)
+                         : fmt::format("cannot lock {}: {}", lock_path, std::strerror(error)));
   }
   if (const int code = mdb_env_create(&environment->env); code != MDB_SUCCESS) {
     return tl::unexpected(LmdbError(Stage::kConfig, "mdb_env_create", options.directory, code));

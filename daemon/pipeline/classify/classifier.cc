@@ -192,29 +192,32 @@ Result<std::shared_ptr<const Classifier>> Classifier::Build(const ClassifierSour
   if (!sources.iso_3166.name.empty() || !sources.gazetteers.empty()) {
     entity_recognizer = EntityRecognizer::Build(sources.iso_3166, sources.gazetteers);
   }
-  // Both sets of problems at once, so one start shows everything to fix.
-  if (!topic_rules && !entity_recognizer) {
-    return MakeError(Stage::kConfig, ErrorCode::kInvalidArgument,
-                     topic_rules.error().message + "\n" + entity_recognizer.error().message);
-  }
-  if (!topic_rules) return tl::unexpected<Error>(std::move(topic_rules.error()));
-  if (!entity_recognizer) return tl::unexpected<Error>(std::move(entity_recognizer.error()));
-  Routes routes;
+  Result<Routes> routes = Routes();
   if (!sources.routes.name.empty()) {
-    auto parsed = Routes::Parse(sources.routes.text, sources.routes.name, *taxonomy);
-    if (!parsed) return tl::unexpected<Error>(std::move(parsed.error()));
-    routes = std::move(*parsed);
+    routes = Routes::Parse(sources.routes.text, sources.routes.name, *taxonomy);
   }
-  std::shared_ptr<const TopicModel> model;
-  if (!sources.model_file.empty()) {
-    auto loaded = TopicModel::Load(sources.model_file, *taxonomy);
-    if (!loaded) return tl::unexpected<Error>(std::move(loaded.error()));
-    model = std::move(*loaded);
+  Result<std::shared_ptr<const TopicModel>> model = nullptr;
+  if (!sources.model_file.empty()) model = TopicModel::Load(sources.model_file, *taxonomy);
+  // Every set of problems at once, so one start (or check-config) shows everything to fix.
+  std::vector<const Error*> failures;
+  for (const Error* error :
+       {topic_rules ? nullptr : &topic_rules.error(),
+        entity_recognizer ? nullptr : &entity_recognizer.error(),
+        routes ? nullptr : &routes.error(), model ? nullptr : &model.error()}) {
+    if (error != nullptr) failures.push_back(error);
+  }
+  if (failures.size() == 1) return tl::unexpected<Error>(*failures.front());
+  if (!failures.empty()) {
+    std::string problems;
+    for (const Error* error : failures) {
+      problems += (problems.empty() ? "" : "\n") + error->message;
+    }
+    return MakeError(Stage::kConfig, ErrorCode::kInvalidArgument, std::move(problems));
   }
   auto classifier = std::shared_ptr<Classifier>(
       new Classifier(std::move(*taxonomy), std::move(*topic_rules), std::move(*entity_recognizer)));
-  classifier->routes_ = std::move(routes);
-  classifier->model_ = std::move(model);
+  classifier->routes_ = std::move(*routes);
+  classifier->model_ = std::move(*model);
   return std::shared_ptr<const Classifier>(std::move(classifier));
 }
 

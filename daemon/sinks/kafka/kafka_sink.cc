@@ -238,6 +238,25 @@ Result<DeliveryReport> JudgeDelivery(std::string_view topic, std::int32_t partit
       fmt::format("delivery to Kafka topic '{}' failed: {}", topic, rd_kafka_err2str(error)));
 }
 
+std::map<std::string, std::string> ProducerProperties(const KafkaSinkOptions& options) {
+  std::map<std::string, std::string> properties = {
+      {"bootstrap.servers", options.bootstrap_servers},
+      {"enable.idempotence", "true"},
+      {"acks", "all"},
+      {"compression.type", options.compression},
+      {"message.timeout.ms", std::to_string(options.message_timeout_ms)},
+      {"linger.ms", "5"},
+      {"statistics.interval.ms", std::to_string(options.statistics_interval_ms)},
+  };
+  if (!options.transactional_id.empty()) {
+    properties["transactional.id"] = options.transactional_id;
+    properties["transaction.timeout.ms"] =
+        std::to_string(std::max(kDefaultTransactionTimeoutMs, options.message_timeout_ms));
+  }
+  for (const auto& [name, value] : options.properties) properties[name] = value;
+  return properties;
+}
+
 KafkaSink::KafkaSink(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 KafkaSink::~KafkaSink() = default;
@@ -256,31 +275,8 @@ Result<std::unique_ptr<KafkaSink>> KafkaSink::Create(const KafkaSinkOptions& opt
   impl->events_topic_name = options.topic;
   impl->on_fatal = std::move(on_fatal);
 
-  auto conf = kafka::MakeConf({
-      {"bootstrap.servers", options.bootstrap_servers},
-      {"enable.idempotence", "true"},
-      {"acks", "all"},
-      {"compression.type", options.compression},
-      {"message.timeout.ms", std::to_string(options.message_timeout_ms)},
-      {"linger.ms", "5"},
-      {"statistics.interval.ms", std::to_string(options.statistics_interval_ms)},
-  });
+  auto conf = kafka::MakeConf(ProducerProperties(options));
   if (!conf) return tl::unexpected(std::move(conf.error()));
-  if (!options.transactional_id.empty()) {
-    for (const auto& [name, value] : std::map<std::string, std::string>{
-             {"transactional.id", options.transactional_id},
-             {"transaction.timeout.ms", std::to_string(std::max(kDefaultTransactionTimeoutMs,
-                                                                options.message_timeout_ms))}}) {
-      if (auto set = kafka::SetConfProperty(conf->get(), name, value); !set) {
-        return tl::unexpected(std::move(set.error()));
-      }
-    }
-  }
-  for (const auto& [name, value] : options.properties) {
-    if (auto set = kafka::SetConfProperty(conf->get(), name, value); !set) {
-      return tl::unexpected(std::move(set.error()));
-    }
-  }
   rd_kafka_conf_set_opaque(conf->get(), impl.get());
   rd_kafka_conf_set_dr_msg_cb(conf->get(), &Impl::OnDelivery);
   rd_kafka_conf_set_error_cb(conf->get(), &Impl::OnError);

@@ -34,6 +34,11 @@ struct KafkaSinkOptions {
   std::map<std::string, std::string> properties;
 };
 
+// Every librdkafka property the sink's producer is made with: newswire's own (idempotence,
+// acks=all, compression, timeouts), the transactional ones when `transactional_id` is set, then
+// `properties`, which win. `newswire check-config` checks the same set.
+std::map<std::string, std::string> ProducerProperties(const KafkaSinkOptions& options);
+
 // Counters, read from any thread.
 struct KafkaSinkStats {
   std::uint64_t sent = 0;

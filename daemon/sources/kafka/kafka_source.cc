@@ -110,41 +110,51 @@ KafkaSource::~KafkaSource() {
   }
 }
 
+bool IsOverriddenConsumerProperty(std::string_view name, bool exactly_once) {
+  // At-least-once rests on storing offsets only after delivery; that one is not negotiable.
+  return name == "enable.auto.offset.store" || (exactly_once && name == "enable.auto.commit");
+}
+
+std::map<std::string, std::string> ConsumerProperties(const config::KafkaSourceConfig& config,
+                                                      const std::string& brokers,
+                                                      bool exactly_once) {
+  std::map<std::string, std::string> properties = {
+      {"bootstrap.servers", brokers},
+      {"group.id", config.group_id},
+      {"client.id", "newswire-" + config.name},
+      // Offsets are stored by the source once a record is done, and committed from there.
+      {"enable.auto.offset.store", "false"},
+      // Exactly-once: offsets are committed in the producer's transaction, never by the consumer.
+      {"enable.auto.commit", exactly_once ? "false" : "true"},
+      {"auto.commit.interval.ms", std::to_string(config.commit_interval_ms)},
+      {"auto.offset.reset", config.auto_offset_reset},
+      {"session.timeout.ms", std::to_string(config.session_timeout_ms)},
+      // Half of max_prefetch_bytes in librdkafka's queue, the other half in held_.
+      {"queued.max.messages.kbytes",
+       std::to_string(
+           std::clamp<std::int64_t>(config.max_prefetch_bytes / 2 / 1024, 1, kMaxQueuedKilobytes))},
+      {"enable.partition.eof", "false"},
+      // librdkafka refuses a poll interval shorter than the session timeout.
+      {"max.poll.interval.ms", std::to_string(std::max<std::int64_t>(kDefaultMaxPollIntervalMs,
+                                                                     config.session_timeout_ms))},
+  };
+  for (const auto& [name, value] : config.properties) {
+    if (!IsOverriddenConsumerProperty(name, exactly_once)) properties[name] = value;
+  }
+  return properties;
+}
+
 Result<void> KafkaSource::CreateConsumer() {
   const auto fail = [this](ErrorCode code, const std::string& message) {
     return MakeError(Stage::kSource, code, fmt::format("source {}: {}", config_.name, message));
   };
-  std::map<std::string, std::string> properties = {
-      {"bootstrap.servers", brokers_},
-      {"group.id", config_.group_id},
-      {"client.id", "newswire-" + config_.name},
-      // Offsets are stored by this class once a record is done, and committed from there.
-      {"enable.auto.offset.store", "false"},
-      // Exactly-once: offsets are committed in the producer's transaction, never by the consumer.
-      {"enable.auto.commit", exactly_once_ ? "false" : "true"},
-      {"auto.commit.interval.ms", std::to_string(config_.commit_interval_ms)},
-      {"auto.offset.reset", config_.auto_offset_reset},
-      {"session.timeout.ms", std::to_string(config_.session_timeout_ms)},
-      // Half of max_prefetch_bytes in librdkafka's queue, the other half in held_.
-      {"queued.max.messages.kbytes",
-       std::to_string(std::clamp<std::int64_t>(config_.max_prefetch_bytes / 2 / 1024, 1,
-                                               kMaxQueuedKilobytes))},
-      {"enable.partition.eof", "false"},
-      // librdkafka refuses a poll interval shorter than the session timeout.
-      {"max.poll.interval.ms", std::to_string(std::max<std::int64_t>(kDefaultMaxPollIntervalMs,
-                                                                     config_.session_timeout_ms))},
-  };
   for (const auto& [name, value] : config_.properties) {
-    // At-least-once rests on storing offsets only after delivery; that one is not negotiable.
-    if (name == "enable.auto.offset.store" || (exactly_once_ && name == "enable.auto.commit")) {
-      spdlog::warn("source {}: properties.{} is ignored: offsets are {}", config_.name, name,
-                   exactly_once_ ? "committed in the producer's transaction (kafka.exactly_once)"
-                                 : "stored only after delivery");
-      continue;
-    }
-    properties[name] = value;
+    if (!IsOverriddenConsumerProperty(name, exactly_once_)) continue;
+    spdlog::warn("source {}: properties.{} is ignored: offsets are {}", config_.name, name,
+                 exactly_once_ ? "committed in the producer's transaction (kafka.exactly_once)"
+                               : "stored only after delivery");
   }
-  auto conf = kafka::MakeConf(properties);
+  auto conf = kafka::MakeConf(ConsumerProperties(config_, brokers_, exactly_once_));
   if (!conf) return fail(conf.error().code, conf.error().message);
   kafka::RouteLogsToSpdlog(conf->get());
   rd_kafka_conf_set_rebalance_cb(conf->get(), RebalanceCallback);
@@ -308,6 +318,7 @@ SourceItem KafkaSource::MakeItem(std::uint64_t ticket, const rd_kafka_message_t&
   origin.topic = rd_kafka_topic_name(message.rkt);
   origin.partition = message.partition;
   origin.offset = message.offset;
+  origin.location = KafkaRecordUri(origin.topic, origin.partition, origin.offset);
   // Create time or log-append time, whichever the topic keeps: either is when the record came
   // into being as far as newswire can tell.
   rd_kafka_timestamp_type_t timestamp_type = RD_KAFKA_TIMESTAMP_NOT_AVAILABLE;

@@ -54,6 +54,18 @@ struct KafkaSourceStats {
 // Ownership: the app owns the source; it holds the consumer and closes it (committing stored
 // offsets and leaving the group) when destroyed, which must happen on the io thread or after
 // the io loop stopped.
+// Whether the consumer leaves out `name` from a source's `properties` (and says so in the log):
+// offsets are stored only after delivery, and committed in the producer's transaction in
+// exactly-once mode.
+bool IsOverriddenConsumerProperty(std::string_view name, bool exactly_once);
+
+// Every librdkafka property the source's consumer is made with: newswire's own (group, offsets,
+// prefetch), then the source's `properties` but for the overridden ones. `brokers` is the
+// resolved bootstrap list. `newswire check-config` checks the same set.
+std::map<std::string, std::string> ConsumerProperties(const config::KafkaSourceConfig& config,
+                                                      const std::string& brokers,
+                                                      bool exactly_once);
+
 class KafkaSource final : public Source {
  public:
   // `brokers` is the resolved bootstrap list (config.brokers, or kafka.brokers when that is

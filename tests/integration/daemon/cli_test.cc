@@ -268,6 +268,106 @@ TEST(CliTest, ProcessCountsRejectedFilesOfADirectoryAndExits65) {
       << result.output;
 }
 
+// A config with a feed directory and a Kafka source that read differently from the defaults.
+fs::path SourcesConfig(const fs::path& root) {
+  const fs::path config = root / "newswire.yaml";
+  WriteFile(config,
+            "kafka:\n"
+            "  brokers: embedded\n"
+            "sources:\n"
+            "  directories:\n"
+            "    - path: " +
+                (root / "inbox").string() +
+                "\n"
+                "      name: partner\n"
+                "      include: [\"*.json\"]\n"
+                "      max_file_bytes: 1KiB\n"
+                "      json_fields: {title: [headline2], body: [content2]}\n"
+                "    - path: " +
+                (root / "edge").string() +
+                "\n"
+                "      name: edge\n"
+                "      pipeline: forward\n"
+                "  kafka:\n"
+                "    - topics: [news.raw.html]\n"
+                "      name: pages\n"
+                "      format: html\n");
+  return config;
+}
+
+// --source shows what the daemon would publish for that source: its JSON fields, its include
+// globs on a directory's files, its size limit (refused unread, as the source refuses it), and
+// its name in the event.
+TEST(CliTest, ProcessWithASourceAppliesThatFeedDirectorysSettings) {
+  TempDir temp;
+  const fs::path config = SourcesConfig(temp.path());
+  const fs::path files = temp.path() / "files";
+  fs::create_directories(files);
+  WriteFile(files / "a.json",
+            R"({"headline2": "Partner headline", "content2": "Partner body text."})");
+  WriteFile(files / "b.txt", "Not included\nBody.\n");
+  const std::string too_big =
+      R"({"headline2": "Too big", "content2": ")" + std::string(2000, 'x') + "\"}";
+  WriteFile(files / "c.json", too_big);
+  const CommandResult result =
+      RunNewswire({"process", "-c", config.string(), "--source", "partner", files.string()});
+  EXPECT_EQ(result.exit_code, 65) << result.output;
+  const auto lines = JsonLines(result.output);
+  ASSERT_EQ(lines.size(), 1U) << result.output;
+  EXPECT_EQ(TitleOf(lines[0]), "Partner headline");
+  rapidjson::Document event;
+  event.Parse(lines[0].data(), lines[0].size());
+  EXPECT_EQ(std::string(event["value"]["source"]["name"].GetString()), "partner");
+  EXPECT_NE(result.output.find((files / "c.json").string() + ": source/too_large: is " +
+                               std::to_string(too_big.size()) +
+                               " bytes, over max_file_bytes (1024); not read"),
+            std::string::npos)
+      << result.output;
+  EXPECT_EQ(result.output.find("Not included"), std::string::npos) << result.output;
+  EXPECT_EQ(result.output.find("no --source"), std::string::npos) << result.output;
+
+  // Without --source: the defaults, said so; the JSON file's custom fields are not found.
+  const CommandResult defaults =
+      RunNewswire({"process", "-c", config.string(), (files / "a.json").string()});
+  EXPECT_NE(defaults.output.find("process: no --source, so the defaults of a source"),
+            std::string::npos)
+      << defaults.output;
+  EXPECT_NE(defaults.output.find("(--source NAME applies one of " + config.string() +
+                                 ": partner, edge, pages)"),
+            std::string::npos)
+      << defaults.output;
+}
+
+TEST(CliTest, ProcessWithAKafkaSourceUsesItsFormatAndAForwardSourceForwards) {
+  TempDir temp;
+  const fs::path config = SourcesConfig(temp.path());
+  // HTML without a doctype or <html>, which the sniffer would not take for a page.
+  const fs::path page = temp.path() / "page.txt";
+  WriteFile(page,
+            "<h1>Page headline</h1><p>The first paragraph of the page body, long enough "
+            "to be kept as the article text by the extractor.</p>");
+  const CommandResult html =
+      RunNewswire({"process", "-c", config.string(), "--source", "pages", page.string()});
+  ASSERT_EQ(html.exit_code, 0) << html.output;
+  const auto lines = JsonLines(html.output);
+  ASSERT_EQ(lines.size(), 1U) << html.output;
+  EXPECT_EQ(TitleOf(lines[0]), "Page headline");
+
+  const CommandResult forwarded =
+      RunNewswire({"process", "-c", config.string(), "--source", "edge", page.string()});
+  ASSERT_EQ(forwarded.exit_code, 0) << forwarded.output;
+  EXPECT_NE(forwarded.output.find(R"("channel":"forward")"), std::string::npos) << forwarded.output;
+  EXPECT_NE(forwarded.output.find("news.articles.raw"), std::string::npos) << forwarded.output;
+
+  const CommandResult unknown =
+      RunNewswire({"process", "-c", config.string(), "--source", "nope", page.string()});
+  EXPECT_EQ(unknown.exit_code, 64) << unknown.output;
+  EXPECT_NE(unknown.output.find("has no source named 'nope'; its sources: partner, edge, pages"),
+            std::string::npos)
+      << unknown.output;
+  EXPECT_EQ(RunNewswire({"process", "--source", "pages", page.string()}).exit_code, 64);
+}
+
 TEST(CliTest, ProcessOfAnEmptyDirectorySaysSo) {
   TempDir temp;
   auto result = RunNewswire({"process", temp.path().string()});

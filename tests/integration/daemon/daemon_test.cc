@@ -191,8 +191,11 @@ TEST_F(DaemonTest, JsonLinesUseTheDirectorysFieldMappingAndABadLineIsDeadLettere
   ASSERT_EQ(rejected.size(), 1u) << daemon_->Log();
   EXPECT_NE(rejected[0].Header("newswire-error").find("line 2"), std::string::npos)
       << rejected[0].Header("newswire-error");
+  // The file is published, so it goes to done/: no failed/ location to replay from.
+  EXPECT_EQ(rejected[0].Header("newswire-input-location"), "");
   ASSERT_TRUE(WaitFor([&] { return ListNames(feed_ / "done").size() == 1; }, 15s))
       << daemon_->Log();
+  EXPECT_EQ(rejected[0].value, ReadFile(feed_ / "done" / "wire.jsonl"));
   EXPECT_TRUE(ListNames(feed_ / "failed").empty());
   StopDaemonCleanly();
 }
@@ -786,7 +789,9 @@ TEST(EmbeddedBrokerTest, DaemonHostsTheBrokerAndWritesItsAddress) {
   TempDir temp;
   fs::path feed = temp.path() / "inbox";
   fs::path broker_file = temp.path() / "var" / "broker";
-  WriteFile(temp.path() / "newswire.yaml", DaemonConfig("embedded", feed, broker_file));
+  // log.events, as the demo has it: each event's line says what newswire understood.
+  WriteFile(temp.path() / "newswire.yaml",
+            DaemonConfig("embedded", feed, broker_file, "", "", "", "  events: true\n"));
   DaemonProcess daemon(temp.path() / "newswire.yaml", temp.path() / "newswire.log");
   ASSERT_TRUE(daemon.WaitForLog("newswire ready", 20s)) << daemon.Log();
   EXPECT_NE(daemon.Log().find("DEVELOPMENT BROKER"), std::string::npos);
@@ -801,6 +806,17 @@ TEST(EmbeddedBrokerTest, DaemonHostsTheBrokerAndWritesItsAddress) {
   auto records = (*consumer)->ReadAtLeast(1, 15s);
   ASSERT_EQ(records.size(), 1u) << daemon.Log();
   EXPECT_EQ(records[0].Header("ce_subject"), "a.txt");
+  DropFile(feed, "b.txt",
+           "Putin meets Maduro in Moscow\nVladimir Putin received Nicolás Maduro of Venezuela "
+           "for talks on oil and military cooperation with Russia.\n");
+  ASSERT_TRUE(daemon.WaitForLog("subject=b.txt", 15s)) << daemon.Log();
+  const std::string log = daemon.Log();
+  const std::string line = log.substr(log.find("subject=b.txt"));
+  const std::string event_line = line.substr(0, line.find('\n'));
+  for (const char* part : {"title=\"Putin meets Maduro in Moscow\"", " topics=", " countries=",
+                           "Venezuela (VE)", " people=", "Vladimir Putin", " story="}) {
+    EXPECT_NE(event_line.find(part), std::string::npos) << part << " in\n" << event_line;
+  }
   daemon.Signal(SIGTERM);
   EXPECT_EQ(daemon.Wait(30s), 0) << daemon.Log();
 }
