@@ -234,7 +234,7 @@ class App {
   std::vector<const sources::DirectorySource*> DirectorySources() const;
   std::size_t PendingFiles() const;
   void RegisterMetrics();
-  Result<void> StartOperatorEndpoint();
+  tl::expected<void, StartFailure> StartOperatorEndpoint();
   void ProbeBroker();
   std::vector<std::string> HealthProblems() const;
 
@@ -330,6 +330,26 @@ class App {
 tl::expected<void, StartFailure> App::Build() {
   source_uri_ =
       config_.daemon.source_uri.empty() ? "newswire://" + HostName() : config_.daemon.source_uri;
+  // First: a second newswire on the same state directory stops here (exit 75), before it starts
+  // a broker or writes kafka.broker_file over the first one's.
+  state::ArticleStoreOptions store_options;
+  store_options.directory = (std::filesystem::path(config_.daemon.state_dir) / "articles").string();
+  store_options.memory = MemoryOptionsFrom(config_);
+  auto store = state::ArticleStore::Open(store_options);
+  if (!store && store.error().code == ErrorCode::kInUse) {
+    return tl::unexpected(StartFailure{
+        kExitStateInUse, "daemon.state_dir is in use by another newswire", store.error()});
+  }
+  if (!store) {
+    return tl::unexpected(
+        StartFailure{kExitCannotCreate, "the article memory cannot be opened", store.error()});
+  }
+  article_store_ = std::move(*store);
+  spdlog::info("article memory: {} recent articles from {} (window {} articles, {} days)",
+               article_store_->replayed(), store_options.directory,
+               config_.duplicates.window_articles,
+               config_.duplicates.window_ms / (24 * 3600 * 1000));
+
   std::string bootstrap_servers = config_.kafka.brokers;
   if (config_.kafka.brokers == "embedded") {
     int partitions = static_cast<int>(config_.kafka.embedded_partitions);
@@ -393,24 +413,6 @@ tl::expected<void, StartFailure> App::Build() {
   spdlog::info("classifier: {} from {}", DescribeClassifier(*classifier_, config_.classify),
                config_.classify.data_dir);
 
-  state::ArticleStoreOptions store_options;
-  store_options.directory = (std::filesystem::path(config_.daemon.state_dir) / "articles").string();
-  store_options.memory = MemoryOptionsFrom(config_);
-  auto store = state::ArticleStore::Open(store_options);
-  if (!store && store.error().code == ErrorCode::kInUse) {
-    return tl::unexpected(StartFailure{
-        kExitStateInUse, "daemon.state_dir is in use by another newswire", store.error()});
-  }
-  if (!store) {
-    return tl::unexpected(
-        StartFailure{kExitCannotCreate, "the article memory cannot be opened", store.error()});
-  }
-  article_store_ = std::move(*store);
-  spdlog::info("article memory: {} recent articles from {} (window {} articles, {} days)",
-               article_store_->replayed(), store_options.directory,
-               config_.duplicates.window_articles,
-               config_.duplicates.window_ms / (24 * 3600 * 1000));
-
   for (const auto& directory : config_.directories) {
     sources_.push_back(MakeDirectorySource(directory));
   }
@@ -471,10 +473,7 @@ int App::Run() {
     return failure.exit_code;
   };
   if (auto built = Build(); !built) return cannot_start(built.error());
-  if (auto started = StartOperatorEndpoint(); !started) {
-    return cannot_start(StartFailure{kExitCannotListen, "cannot listen on http.address:http.port",
-                                     started.error()});
-  }
+  if (auto started = StartOperatorEndpoint(); !started) return cannot_start(started.error());
   signals_.async_wait([this](const asio::error_code& error, int signal_number) {
     if (error) return;
     Shutdown(signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
@@ -522,6 +521,9 @@ void App::WaitForBroker() {
     spdlog::warn("waiting for Kafka ({}s so far): {}", waited.count(), last_broker_error_);
     notifier_.Status(fmt::format("waiting for Kafka at {} ({} s so far): {}", bootstrap_servers_,
                                  waited.count(), last_broker_error_));
+    // Waiting is progress: without this, systemd would kill the start after TimeoutStartSec and
+    // restart it, over and over, while the cluster is away.
+    notifier_.ExtendTimeout(std::chrono::seconds(30));
     try_again_in_a_second();
     return;
   }
@@ -682,10 +684,17 @@ void App::SendTracked(const std::shared_ptr<ItemTracker>& tracker, OutboundEvent
   const bool dead_letter = kind != RecordKind::kEvent;
   std::string description;
   if (log_events_.load(std::memory_order_relaxed) && !dead_letter) {
-    // What newswire understood, for the demo: parsed back from the value, once per event.
-    const auto digest = DigestEvent(event.value, kLoggedListItems);
-    description = fmt::format("key={} subject={} {}", event.key, event.Header("ce_subject"),
-                              digest ? DigestLine(*digest) : "(value is not JSON)");
+    if (event.channel == Channel::kEvents) {
+      // What newswire understood, for the demo: parsed back from the value, once per event.
+      const auto digest = DigestEvent(event.value, kLoggedListItems);
+      description = fmt::format("key={} subject={} {}", event.key, event.Header("ce_subject"),
+                                digest ? DigestLine(*digest) : "(value is not JSON)");
+    } else if (event.channel == Channel::kRoute) {
+      description = fmt::format("key={} (routed copy of the event)", event.key);
+    } else {
+      description =
+          fmt::format("key={} (forwarded as it came, {} bytes)", event.key, event.value.size());
+    }
   }
   const std::size_t record_bytes = event.key.size() + event.value.size();
   auto sent = sink_->Send(std::move(event), [this, tracker, kind, dead_letter, delivered,
@@ -868,40 +877,50 @@ void App::Reload() {
     return;
   }
   reloading_ = true;
-  notifier_.Reloading();
+  // Before READY (still waiting for Kafka) systemd is starting the unit: RELOADING=1 and the
+  // READY=1 after it would end the start early.
+  const bool tell_systemd = ready_;
+  if (tell_systemd) notifier_.Reloading();
   spdlog::info("SIGHUP: reloading {}", config_.file);
-  asio::post(workers_->get_executor(), [this] {
+  asio::post(workers_->get_executor(), [this, tell_systemd] {
     const auto started = Clock::now();
-    auto loaded = config::LoadConfig(config_.file);
+    config::ConfigResult loaded = tl::unexpected(std::vector<config::ConfigError>{});
     // What check-config checks, so that a reload refuses what it refuses.
     tl::expected<PreparedStart, std::vector<std::string>> prepared;
-    if (loaded) prepared = PrepareStart(*loaded);
+    try {
+      loaded = config::LoadConfig(config_.file);
+      if (loaded) prepared = PrepareStart(*loaded);
+    } catch (const std::exception& error) {
+      // Neither should throw; if one does, the reload fails and the daemon runs on (an exception
+      // leaving a worker would end the process).
+      loaded = tl::unexpected(std::vector<config::ConfigError>{
+          {.file = config_.file, .message = fmt::format("internal error: {}", error.what())}});
+    }
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
-    asio::post(
-        io_, [this, loaded = std::move(loaded), prepared = std::move(prepared), elapsed]() mutable {
-          reloading_ = false;
-          if (stopping_) return;
-          notifier_.Ready();
-          if (!loaded) {
-            for (const auto& error : loaded.error()) spdlog::error("reload: {}", error.Describe());
-            spdlog::error("reload failed: {} error(s) in {}; the running configuration stays",
-                          loaded.error().size(), config_.file);
-            ++counters_.reload_failures;
-            return;
-          }
-          if (!prepared) {
-            for (const std::string& problem : prepared.error())
-              spdlog::error("reload: {}", problem);
-            spdlog::error(
-                "reload failed, the running configuration and classifier stay: {} problem(s) with "
-                "{} or the files it names",
-                prepared.error().size(), config_.file);
-            ++counters_.reload_failures;
-            return;
-          }
-          ApplyReload(std::move(*loaded), std::move(prepared->classifier), elapsed);
-        });
+    asio::post(io_, [this, loaded = std::move(loaded), prepared = std::move(prepared), elapsed,
+                     tell_systemd]() mutable {
+      reloading_ = false;
+      if (stopping_) return;
+      if (tell_systemd) notifier_.Ready();
+      if (!loaded) {
+        for (const auto& error : loaded.error()) spdlog::error("reload: {}", error.Describe());
+        spdlog::error("reload failed: {} error(s) in {}; the running configuration stays",
+                      loaded.error().size(), config_.file);
+        ++counters_.reload_failures;
+        return;
+      }
+      if (!prepared) {
+        for (const std::string& problem : prepared.error()) spdlog::error("reload: {}", problem);
+        spdlog::error(
+            "reload failed, the running configuration and classifier stay: {} problem(s) with "
+            "{} or the files it names",
+            prepared.error().size(), config_.file);
+        ++counters_.reload_failures;
+        return;
+      }
+      ApplyReload(std::move(*loaded), std::move(prepared->classifier), elapsed);
+    });
   });
 }
 
@@ -1375,13 +1394,20 @@ void App::RegisterMetrics() {
       });
 }
 
-Result<void> App::StartOperatorEndpoint() {
+tl::expected<void, StartFailure> App::StartOperatorEndpoint() {
   if (!config_.http.enabled) return {};
   endpoint_ = std::make_unique<OperatorEndpoint>(
       io_, config_.http, registry_,
       OperatorEndpoint::Probes{.ready = [this] { return ready_ && !stopping_; },
                                .health_problems = [this] { return HealthProblems(); }});
-  if (auto started = endpoint_->Start(); !started) return started;
+  if (auto started = endpoint_->Start(); !started) {
+    return tl::unexpected(StartFailure{kExitCannotListen, "cannot listen on http.address:http.port",
+                                       started.error()});
+  }
+  if (auto written = endpoint_->WriteAddressFile(); !written) {
+    return tl::unexpected(
+        StartFailure{kExitCannotCreate, "cannot write http.address_file", written.error()});
+  }
   ProbeBroker();
   return {};
 }
@@ -1471,7 +1497,8 @@ void App::ScheduleStatus() {
     if (error) return;
     std::string line = StatusLine();
     if (!log_each_item_) spdlog::info("status: {}", line);
-    notifier_.Status(SystemdStatus());
+    // Until READY, STATUS says what the start waits for (WaitForBroker).
+    if (ready_) notifier_.Status(SystemdStatus());
     ScheduleStatus();
   });
 }

@@ -11,10 +11,11 @@ inline constexpr int kExitOk = 0;
 inline constexpr int kExitUsage = 64;
 inline constexpr int kExitDataError = 65;
 inline constexpr int kExitUnavailable = 69;  // Kafka: a fatal producer error, fenced, or the
-                                             // embedded broker could not start
+                                             // embedded broker or the producer could not start
 inline constexpr int kExitSoftware = 70;
 inline constexpr int kExitCannotListen = 71;  // EX_OSERR: http.address:http.port cannot be bound
-inline constexpr int kExitCannotCreate = 73;  // EX_CANTCREAT: state or a file newswire writes
+inline constexpr int kExitCannotCreate = 73;  // EX_CANTCREAT: the state, or a file newswire writes
+                                              // (broker_file, address_file)
 inline constexpr int kExitSourceFailed = 74;  // EX_IOERR: a source failed to start or while running
 inline constexpr int kExitStateInUse = 75;    // EX_TEMPFAIL: another newswire holds the state
 inline constexpr int kExitConfig = 78;

@@ -80,9 +80,9 @@ Usage:
       (dotfiles, *.tmp, *.part, *.swp, *~). No Kafka involved: the way to see what newswire
       makes of an article. --source NAME applies that feed directory's or Kafka source's
       settings as the daemon does: its name, JSON field names, size limit (max_file_bytes,
-      max_record_bytes), a Kafka source's format, a directory's include and exclude globs (to
-      the files found in a DIR argument), and `pipeline: forward` (the record forwarded as it
-      is). With -c but without --source, one line on stderr says which defaults stand in (and
+      max_record_bytes), a Kafka source's format, a directory's include and exclude globs,
+      recursive and follow_symlinks (to the files found in a DIR argument), and `pipeline:
+      forward` (the record forwarded as it is). With -c but without --source, one line on stderr says which defaults stand in (and
       names the config's sources). With more than one
       input, progress goes to stderr: a bar with rate and ETA on a terminal, else a line every
       5 s, then a summary; --quiet leaves out that and the defaults line. Exits 65 if any input
@@ -132,9 +132,10 @@ Options:
 Exit codes (one cause each; docs/operations.md):
   0 success, 1 macro-F1 below the minimum (evaluate), 64 wrong usage, 65 input rejected
   (process), 66 input unreadable (evaluate, train), 69 Kafka: a fatal producer error, fenced by
-  another instance (exactly-once), the embedded broker did not start (run), or unreachable
-  (tail), 70 internal error or failed training, 71 cannot listen on http.address:http.port
-  (run), 73 cannot open the article memory in daemon.state_dir or write kafka.broker_file (run),
+  another instance (exactly-once), the embedded broker or the producer did not start (run), or
+  unreachable (tail), 70 internal error or failed training, 71 cannot listen on
+  http.address:http.port (run), 73 cannot open the article memory in daemon.state_dir or write
+  kafka.broker_file or http.address_file (run),
   74 a source failed to start or while running (feed directory removed, fatal consumer error),
   75 daemon.state_dir in use by another newswire (run; temporary, systemd retries), 78 invalid
   configuration, or classifier data, Kafka settings or directories it names unusable.
@@ -421,14 +422,18 @@ struct SourceSettings {
   std::optional<std::int64_t> max_bytes;
   std::string_view max_bytes_key;
   std::string content_type;  // a Kafka source's `format` unless auto: what the decoder is told
-  // A feed directory's globs on file names, for the files found in a directory argument.
+  // A feed directory's globs on file names, whether it takes files from subdirectories and
+  // symbolic links, for the files found in a directory argument.
   std::vector<std::string> include = {"*"};
   std::vector<std::string> exclude;
+  bool recursive = true;
+  bool follow_symlinks = false;
   std::string forward_topic;  // `pipeline: forward`: the bytes go there as they are
 };
 
 // Adds the regular files under `directory` to `files`, leaving out the names a feed directory
-// ignores (in subdirectory names too), symlinks, and the names `settings` does not include.
+// ignores (in subdirectory names too), the names `settings` does not include, symbolic links
+// unless it follows them, and subdirectories unless it is recursive.
 // Returns false when some directory could not be listed (said on stderr).
 bool CollectFiles(const fs::path& directory, const SourceSettings& settings,
                   std::vector<std::string>& files) {
@@ -439,9 +444,13 @@ bool CollectFiles(const fs::path& directory, const SourceSettings& settings,
     const fs::path& path = entry->path();
     if (sources::IsIgnoredName(path.filename().string())) continue;
     std::error_code status_error;
-    const fs::file_type type = entry->symlink_status(status_error).type();
+    fs::file_type type = entry->symlink_status(status_error).type();
+    if (type == fs::file_type::symlink && settings.follow_symlinks) {
+      type = entry->status(status_error).type();
+      if (type != fs::file_type::regular) continue;  // the source follows links to files only
+    }
     if (type == fs::file_type::directory) {
-      complete = CollectFiles(path, settings, files) && complete;
+      if (settings.recursive) complete = CollectFiles(path, settings, files) && complete;
     } else if (type == fs::file_type::regular &&
                sources::IsWantedName(path.filename().string(), settings.include,
                                      settings.exclude)) {
@@ -493,6 +502,8 @@ tl::expected<SourceSettings, std::string> SettingsOfSource(const config::Config&
     settings.max_bytes_key = "max_file_bytes";
     settings.include = directory.include;
     settings.exclude = directory.exclude;
+    settings.recursive = directory.recursive;
+    settings.follow_symlinks = directory.follow_symlinks;
     if (directory.pipeline == "forward") settings.forward_topic = directory.forward_topic;
     return settings;
   }

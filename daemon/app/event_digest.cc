@@ -64,6 +64,8 @@ std::optional<EventDigest> DigestEvent(std::string_view value, std::size_t max_i
   };
   if (event.HasMember("topics") && event["topics"].IsArray()) {
     for (const auto& topic : event["topics"].GetArray()) {
+      // A value that is not a newswire event may hold anything here.
+      if (!topic.IsObject()) continue;
       std::string label = StringMember(topic, "label");
       std::string text = label.empty() ? StringMember(topic, "code") : std::move(label);
       if (topic.HasMember("score") && topic["score"].IsNumber()) {
@@ -74,6 +76,7 @@ std::optional<EventDigest> DigestEvent(std::string_view value, std::size_t max_i
   }
   if (event.HasMember("entities") && event["entities"].IsArray()) {
     for (const auto& entity : event["entities"].GetArray()) {
+      if (!entity.IsObject()) continue;
       const std::string type = StringMember(entity, "type");
       auto list = std::find_if(digest.entities.begin(), digest.entities.end(),
                                [&type](const auto& entry) { return entry.type == type; });

@@ -64,13 +64,13 @@ Result<void> OperatorEndpoint::Start() {
       !listening) {
     return listening;
   }
-  if (!config_.address_file.empty()) {
-    if (auto written = WriteFileAtomically(config_.address_file, address() + "\n"); !written) {
-      return written;
-    }
-  }
   spdlog::info("operator endpoint on http://{}/ (metrics, health, ready)", address());
   return {};
+}
+
+Result<void> OperatorEndpoint::WriteAddressFile() const {
+  if (config_.address_file.empty()) return {};
+  return WriteFileAtomically(config_.address_file, address() + "\n");
 }
 
 void OperatorEndpoint::Stop() { server_.Stop(); }

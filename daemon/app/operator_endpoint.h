@@ -29,8 +29,10 @@ class OperatorEndpoint {
   OperatorEndpoint(asio::io_context& io, const config::HttpConfig& config,
                    const metrics::Registry& registry, Probes probes);
 
-  // Listens and writes http.address_file. An error is a start-up failure.
+  // Listens. An error is a start-up failure.
   Result<void> Start();
+  // Writes "address:port" to http.address_file, when one is set. An error is a start-up failure.
+  Result<void> WriteAddressFile() const;
   void Stop();
   // "127.0.0.1:9681", once started.
   std::string address() const;

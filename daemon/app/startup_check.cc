@@ -1,11 +1,14 @@
 #include "daemon/app/startup_check.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -21,54 +24,111 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Collects problems as "location: key: message".
+// Collects problems: those at a key of the config as "file:line:col: key: message", sorted by
+// where the key is written (as the loader sorts its errors), then those inside the classifier's
+// data files, which locate themselves, in the order found.
 class Problems {
  public:
   explicit Problems(const config::Config& config) : config_(config) {}
 
   void Add(std::string_view key, std::string_view message) {
-    lines_.push_back(fmt::format("{}: {}: {}", config::Locate(config_, key), key, message));
+    const std::string location = config::Locate(config_, key);
+    at_keys_.push_back(
+        {Position(location), fmt::format("{}: {}: {}", location, key, TrimEnd(message))});
   }
-  // Lines that locate themselves (inside a data file).
+  // A multi-line message from the classifier's loader: a line each, without the "N problems in
+  // ...:" headings (not problems themselves).
   void AddLines(const std::string& text) {
     std::istringstream stream(text);
-    for (std::string line; std::getline(stream, line);) lines_.push_back(std::move(line));
+    for (std::string line; std::getline(stream, line);) {
+      const bool heading = !line.empty() && line.front() >= '0' && line.front() <= '9' &&
+                           line.ends_with(':') && line.find(" problem") != std::string::npos;
+      if (!heading && !line.empty()) in_files_.push_back(std::move(line));
+    }
   }
-  bool empty() const { return lines_.empty(); }
-  std::vector<std::string> Take() { return std::move(lines_); }
+  bool empty() const { return at_keys_.empty() && in_files_.empty(); }
+  std::vector<std::string> Take() {
+    std::stable_sort(at_keys_.begin(), at_keys_.end(),
+                     [](const auto& left, const auto& right) { return left.first < right.first; });
+    std::vector<std::string> lines;
+    for (auto& [position, line] : at_keys_) lines.push_back(std::move(line));
+    for (auto& line : in_files_) lines.push_back(std::move(line));
+    return lines;
+  }
 
  private:
+  // (line, column) of a "file:line:col" location; (0, 0) for the file alone.
+  static std::pair<int, int> Position(std::string_view location) {
+    const std::size_t column_colon = location.rfind(':');
+    const std::size_t line_colon = column_colon == std::string_view::npos
+                                       ? column_colon
+                                       : location.rfind(':', column_colon - 1);
+    if (line_colon == std::string_view::npos) return {0, 0};
+    int line = 0;
+    int column = 0;
+    const std::string_view line_text =
+        location.substr(line_colon + 1, column_colon - line_colon - 1);
+    const std::string_view column_text = location.substr(column_colon + 1);
+    if (std::from_chars(line_text.data(), line_text.data() + line_text.size(), line).ec !=
+            std::errc() ||
+        std::from_chars(column_text.data(), column_text.data() + column_text.size(), column).ec !=
+            std::errc()) {
+      return {0, 0};
+    }
+    return {line, column};
+  }
+  // librdkafka ends some messages with a newline.
+  static std::string_view TrimEnd(std::string_view text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+    return text;
+  }
+
   const config::Config& config_;
-  std::vector<std::string> lines_;
+  std::vector<std::pair<std::pair<int, int>, std::string>> at_keys_;
+  std::vector<std::string> in_files_;
 };
 
 std::string ThisUser() { return fmt::format("this user (uid {})", geteuid()); }
 
-// Why newswire could not create files in `path`, or make it and then create files in it; "" when
-// it can: `path` is a directory this user may write to, or it does not exist yet and its nearest
-// existing ancestor is one (newswire creates what is missing).
-std::string DirectoryProblem(const fs::path& path) {
-  fs::path existing = path;
+// The nearest of `path` and its ancestors that exists, with its status; or why none can be
+// found (a search permission missing on the way).
+struct Existing {
+  fs::path path;
   struct stat status {};
-  while (stat(existing.c_str(), &status) != 0) {
+};
+tl::expected<Existing, std::string> NearestExisting(const fs::path& path) {
+  Existing existing{path, {}};
+  while (stat(existing.path.c_str(), &existing.status) != 0) {
     const int error = errno;
     // ENOTDIR: a file stands where a directory on the way should be; its parent says which.
-    if ((error != ENOENT && error != ENOTDIR) || !existing.has_relative_path()) {
-      return fmt::format("cannot use {}: {}", existing.string(), std::strerror(error));
+    if ((error != ENOENT && error != ENOTDIR) || !existing.path.has_relative_path()) {
+      return tl::unexpected(
+          fmt::format("cannot use {}: {}", existing.path.string(), std::strerror(error)));
     }
-    existing = existing.parent_path();
+    existing.path = existing.path.parent_path();
   }
-  if (!S_ISDIR(status.st_mode)) {
-    return existing == path ? fmt::format("{} is not a directory", path.string())
-                            : fmt::format("cannot create {}: {} is not a directory", path.string(),
-                                          existing.string());
+  return existing;
+}
+
+// Why newswire could not use `path` as a directory it lists and creates files in, or make it and
+// then do so; "" when it can: `path` is a directory this user (its effective ids) may read,
+// write and search, or it does not exist yet and its nearest existing ancestor is one (newswire
+// creates what is missing).
+std::string DirectoryProblem(const fs::path& path) {
+  const auto existing = NearestExisting(path);
+  if (!existing) return existing.error();
+  const fs::path& found = existing->path;
+  if (!S_ISDIR(existing->status.st_mode)) {
+    return found == path ? fmt::format("{} is not a directory", path.string())
+                         : fmt::format("cannot create {}: {} is not a directory", path.string(),
+                                       found.string());
   }
-  if (access(existing.c_str(), W_OK | X_OK) != 0) {
+  if (faccessat(AT_FDCWD, found.c_str(), R_OK | W_OK | X_OK, AT_EACCESS) != 0) {
     const std::string reason = std::strerror(errno);
-    return existing == path
-               ? fmt::format("{} is not writable by {}: {}", path.string(), ThisUser(), reason)
-               : fmt::format("cannot create {}: {} is not writable by {}: {}", path.string(),
-                             existing.string(), ThisUser(), reason);
+    return found == path ? fmt::format("{} is not readable and writable by {}: {}", path.string(),
+                                       ThisUser(), reason)
+                         : fmt::format("cannot create {}: {} is not writable by {}: {}",
+                                       path.string(), found.string(), ThisUser(), reason);
   }
   return "";
 }
@@ -77,7 +137,8 @@ std::string DirectoryProblem(const fs::path& path) {
 void CheckFileTarget(Problems& problems, std::string_view key, const std::string& path) {
   if (path.empty()) return;
   const fs::path target(path);
-  if (fs::is_directory(target)) {
+  struct stat status {};
+  if (stat(path.c_str(), &status) == 0 && S_ISDIR(status.st_mode)) {
     problems.Add(key, fmt::format("{} is a directory; name a file", path));
     return;
   }
@@ -101,7 +162,8 @@ void CheckStateDirectory(Problems& problems, const config::Config& config) {
   // The article memory's files, when they are there already, are opened for writing.
   for (const char* name : {"data.mdb", "lock.mdb", "newswire.lock"}) {
     const fs::path file = articles / name;
-    if (access(file.c_str(), F_OK) == 0 && access(file.c_str(), R_OK | W_OK) != 0) {
+    if (faccessat(AT_FDCWD, file.c_str(), F_OK, AT_EACCESS) == 0 &&
+        faccessat(AT_FDCWD, file.c_str(), R_OK | W_OK, AT_EACCESS) != 0) {
       problems.Add("daemon.state_dir", fmt::format("{} is not writable by {}: {}", file.string(),
                                                    ThisUser(), std::strerror(errno)));
     }
@@ -117,11 +179,11 @@ void CheckFeedDirectories(Problems& problems, const config::Config& config) {
                                      {"done_dir", &directory.done_dir},
                                      {"failed_dir", &directory.failed_dir}}) {
       CheckDirectory(problems, fmt::format("{}.{}", entry, leaf), *path);
-      // Claiming and completing are renames: they only work within one filesystem.
-      struct stat feed {};
-      struct stat work {};
-      if (stat(directory.path.c_str(), &feed) == 0 && stat(path->c_str(), &work) == 0 &&
-          feed.st_dev != work.st_dev) {
+      // Claiming and completing are renames: they only work within one filesystem. What does
+      // not exist yet is made inside its nearest existing ancestor, on that one's filesystem.
+      const auto feed = NearestExisting(directory.path);
+      const auto work = NearestExisting(*path);
+      if (feed && work && feed->status.st_dev != work->status.st_dev) {
         problems.Add(fmt::format("{}.{}", entry, leaf),
                      fmt::format("{} is on another filesystem than the feed directory {}; files "
                                  "are claimed and completed by atomic rename",
@@ -147,15 +209,28 @@ void CheckClient(Problems& problems, rd_kafka_type_t type, const std::string& pr
                  const std::map<std::string, std::string>& properties,
                  const std::map<std::string, std::string>& effective) {
   const std::string_view client = type == RD_KAFKA_PRODUCER ? "producer" : "consumer";
+  // librdkafka's reasons may quote a value ("Invalid value \"...\""): never a secret's.
+  const auto redacted = [&](std::string reason) {
+    for (const auto& [name, value] : effective) {
+      if (value.empty() || (!secret_files.contains(name) && !config::IsSecretProperty(name))) {
+        continue;
+      }
+      for (std::size_t at = reason.find(value); at != std::string::npos;
+           at = reason.find(value, at)) {
+        reason.replace(at, value.size(), "<redacted>");
+      }
+    }
+    return reason;
+  };
   for (const kafka::ConfProblem& problem : kafka::CheckClientConf(type, effective)) {
     if (problem.property.empty()) {
       problems.Add(prefix + ".properties",
                    fmt::format("librdkafka cannot make the {} from these settings: {}", client,
-                               problem.reason));
+                               redacted(problem.reason)));
     } else {
       problems.Add(PropertyKey(prefix, secret_files, properties, problem.property),
                    fmt::format("librdkafka refuses {} for the {}: {}", problem.property, client,
-                               problem.reason));
+                               redacted(problem.reason)));
     }
   }
 }
@@ -197,7 +272,7 @@ tl::expected<PreparedStart, std::vector<std::string>> PrepareStart(const config:
   CheckFeedDirectories(problems, config);
   // The files the classifier is built from, located at their keys when they are missing.
   bool classifier_files = true;
-  if (!fs::is_directory(config.classify.data_dir)) {
+  if (std::error_code error; !fs::is_directory(config.classify.data_dir, error)) {
     problems.Add("classify.data_dir",
                  fmt::format("{} is not a directory holding taxonomy/, rules/ and gazetteers/",
                              config.classify.data_dir));
@@ -205,7 +280,7 @@ tl::expected<PreparedStart, std::vector<std::string>> PrepareStart(const config:
   }
   for (const auto& [key, path] : {std::pair{"classify.routes_file", &config.classify.routes_file},
                                   {"classify.model_file", &config.classify.model_file}}) {
-    if (path->empty() || access(path->c_str(), R_OK) == 0) continue;
+    if (path->empty() || faccessat(AT_FDCWD, path->c_str(), R_OK, AT_EACCESS) == 0) continue;
     problems.Add(key, fmt::format("cannot read {}: {}", *path, std::strerror(errno)));
     classifier_files = false;
   }

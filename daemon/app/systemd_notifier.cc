@@ -15,6 +15,11 @@ void SystemdNotifier::Status(const std::string& status) {
   sd_notify(0, message.c_str());
 }
 
+void SystemdNotifier::ExtendTimeout(std::chrono::microseconds from_now) {
+  const std::string message = "EXTEND_TIMEOUT_USEC=" + std::to_string(from_now.count());
+  sd_notify(0, message.c_str());
+}
+
 void SystemdNotifier::Watchdog() { sd_notify(0, "WATCHDOG=1"); }
 
 std::optional<std::chrono::microseconds> SystemdNotifier::WatchdogInterval() {

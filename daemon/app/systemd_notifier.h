@@ -16,6 +16,10 @@ class SystemdNotifier {
   // RELOADING=1, then Ready() when the reload is done (ExecReload in the unit sends SIGHUP).
   void Reloading();
   void Status(const std::string& status);
+  // EXTEND_TIMEOUT_USEC: the start is still making progress (waiting for Kafka); systemd's start
+  // timeout (TimeoutStartSec) is moved to `from_now` from now, so a start that waits for the
+  // cluster is not killed and restarted while it waits.
+  void ExtendTimeout(std::chrono::microseconds from_now);
   void Watchdog();
 
   // How often to send WATCHDOG=1 (half of WatchdogSec), or nothing when the watchdog is off.

@@ -981,8 +981,8 @@ void Loader::ValidateExactlyOnce() {
   for (std::size_t index = 0; index < config_.kafka_sources.size(); ++index) {
     const std::string brokers_key = EntryOptionKey(list, index, "brokers");
     const std::string& brokers = config_.kafka_sources[index].brokers;
-    if (!IsMapEntry(list, index) || !IsValid(brokers_key) || brokers.empty() ||
-        brokers == config_.kafka.brokers) {
+    if (!IsMapEntry(list, index) || !IsValid(brokers_key) || !IsValid("kafka.brokers") ||
+        brokers.empty() || brokers == config_.kafka.brokers) {
       continue;
     }
     AddErrorAt(brokers_key,

@@ -86,7 +86,7 @@ Result<void> SetConfProperty(rd_kafka_conf_t* conf, const std::string& name,
                              const std::string& value);
 
 // One thing librdkafka refused in a configuration: the property ("" when the refusal concerns the
-// whole configuration) and librdkafka's reason, which never quotes the value.
+// whole configuration) and librdkafka's reason, which may quote the value.
 struct ConfProblem {
   std::string property;
   std::string reason;
@@ -96,7 +96,8 @@ struct ConfProblem {
 // every property is set (each refusal listed), then, when all were accepted, a client of `type`
 // is made without bootstrap servers, so that it knows no broker to contact, and destroyed at once
 // (librdkafka checks the settings that depend on each other there: TLS files, SASL mechanisms,
-// idempotence and transactions). Any thread; its log lines are dropped.
+// idempotence and transactions; with SASL GSSAPI, kinit is not run). Any thread; its log lines
+// are dropped.
 std::vector<ConfProblem> CheckClientConf(rd_kafka_type_t type,
                                          const std::map<std::string, std::string>& properties);
 

@@ -98,6 +98,11 @@ struct KafkaSink::Impl {
   std::string bootstrap_servers;
   std::string events_topic_name;
   FatalHandler on_fatal;
+  // What the client's error callback last said (connection refused, name resolution, TLS, SASL),
+  // for CheckConnection's message: a metadata request that fails only says it timed out. Written
+  // on librdkafka's thread, read by CheckConnection's caller.
+  std::mutex last_client_error_mutex;
+  std::string last_client_error;  // guarded by last_client_error_mutex
 
   kafka::KafkaHandle client;
   kafka::TopicHandle events_topic;
@@ -159,6 +164,10 @@ void KafkaSink::Impl::OnError(rd_kafka_t* client, int error, const char* reason,
   }
   spdlog::warn("kafka producer error {}: {}",
                rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(error)), reason);
+  // "1/1 brokers are down" follows the error that says why; that one is kept.
+  if (error == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) return;
+  std::lock_guard lock(impl->last_client_error_mutex);
+  impl->last_client_error = reason;
 }
 
 int KafkaSink::Impl::OnStatistics(rd_kafka_t*, char* json, std::size_t json_bytes, void* opaque) {
@@ -408,9 +417,19 @@ Result<void> KafkaSink::CheckConnection(std::int64_t timeout_ms) {
       rd_kafka_metadata(impl_->client.get(), /*all_topics=*/0, impl_->events_topic.get(),
                         &raw_metadata, static_cast<int>(timeout_ms));
   if (fetched != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    std::string cause;
+    {
+      std::lock_guard lock(impl_->last_client_error_mutex);
+      cause = impl_->last_client_error;
+    }
     return MakeError(Stage::kSink, ErrorCode::kIo,
-                     fmt::format("cannot reach Kafka at {} within {} ms: {}",
-                                 impl_->bootstrap_servers, timeout_ms, rd_kafka_err2str(fetched)));
+                     fmt::format("cannot reach Kafka at {} within {} ms: {}{}{}",
+                                 impl_->bootstrap_servers, timeout_ms, rd_kafka_err2str(fetched),
+                                 cause.empty() ? "" : "; last client error: ", cause));
+  }
+  {
+    std::lock_guard lock(impl_->last_client_error_mutex);
+    impl_->last_client_error.clear();
   }
   const kafka::MetadataHandle metadata(raw_metadata);
   for (int index = 0; index < metadata->topic_cnt; ++index) {

@@ -9,11 +9,16 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <cstring>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "tests/integration/daemon/daemon_harness.h"
 #include "tests/support/http_client.h"
@@ -242,7 +247,8 @@ TEST(StartTest, UnwritableStateDirectoryIsRefusedAtTheKey) {
 // No cluster answers at start: newswire waits without end, and says why where an operator looks
 // (the log, /health); SIGTERM still stops it cleanly.
 TEST(StartTest, UnreachableClusterAtStartIsWaitedForAndHealthSaysWhy) {
-  // A port nobody listens on: bound, then closed.
+  // A port nobody listens on: bound (so no other test takes it) but not listening, so a
+  // connection is refused, until the test ends.
   const int probe = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -250,14 +256,47 @@ TEST(StartTest, UnreachableClusterAtStartIsWaitedForAndHealthSaysWhy) {
   ASSERT_EQ(bind(probe, reinterpret_cast<sockaddr*>(&address), sizeof(address)), 0);
   socklen_t length = sizeof(address);
   ASSERT_EQ(getsockname(probe, reinterpret_cast<sockaddr*>(&address), &length), 0);
-  close(probe);
   const std::string brokers = "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
 
   TempDir temp;
+  // systemd's side of the notify protocol: what the daemon tells it while it waits.
+  const fs::path socket_path = temp.path() / "notify.sock";
+  const int notify_socket = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  ASSERT_GE(notify_socket, 0);
+  sockaddr_un notify_address{};
+  notify_address.sun_family = AF_UNIX;
+  std::strncpy(notify_address.sun_path, socket_path.c_str(), sizeof(notify_address.sun_path) - 1);
+  ASSERT_EQ(
+      bind(notify_socket, reinterpret_cast<sockaddr*>(&notify_address), sizeof(notify_address)), 0);
+  timeval receive_timeout{0, 200000};
+  setsockopt(notify_socket, SOL_SOCKET, SO_RCVTIMEO, &receive_timeout, sizeof(receive_timeout));
+  std::vector<std::string> messages;
+  const auto received = [&](const std::string& wanted) {
+    return WaitFor(
+        [&] {
+          std::array<char, 4096> buffer{};
+          const ssize_t length = recv(notify_socket, buffer.data(), buffer.size(), 0);
+          if (length > 0) messages.emplace_back(buffer.data(), static_cast<std::size_t>(length));
+          return std::any_of(messages.begin(), messages.end(), [&](const std::string& message) {
+            return message.find(wanted) != std::string::npos;
+          });
+        },
+        20s);
+  };
+
   const fs::path config = temp.path() / "newswire.yaml";
   WriteFile(config, DaemonConfig(brokers, temp.path() / "inbox", temp.path() / "broker"));
-  DaemonProcess daemon(config, temp.path() / "newswire.log");
+  DaemonOptions options;
+  options.environment = {{"NOTIFY_SOCKET", socket_path.string()}};
+  DaemonProcess daemon(config, temp.path() / "newswire.log", options);
   ASSERT_TRUE(daemon.WaitForLog("waiting for Kafka", 60s)) << daemon.Log();
+  // STATUS says why, and each attempt moves systemd's start timeout on, so a unit that waits
+  // for its cluster is not killed and restarted meanwhile.
+  EXPECT_TRUE(received("STATUS=waiting for Kafka at " + brokers));
+  EXPECT_TRUE(received("EXTEND_TIMEOUT_USEC=30000000"));
+  // A reload while starting does not tell systemd the start is over.
+  daemon.Signal(SIGHUP);
+  ASSERT_TRUE(daemon.WaitForLog("reloaded in", 30s)) << daemon.Log();
   std::string address_text;
   ASSERT_TRUE(WaitFor(
       [&] {
@@ -276,9 +315,17 @@ TEST(StartTest, UnreachableClusterAtStartIsWaitedForAndHealthSaysWhy) {
       << health.status << " " << health.body;
   EXPECT_TRUE(Contains(health.body, "Kafka at " + brokers + " unreachable for")) << health.body;
   EXPECT_EQ(HttpGet(address_text, "/ready").status, 503);
+  EXPECT_TRUE(Contains(health.body, "Connection refused")) << health.body;
   EXPECT_TRUE(daemon.running());
   daemon.Signal(SIGTERM);
   EXPECT_EQ(daemon.Wait(60s), std::optional<int>(0)) << daemon.Log();
+  received("STOPPING=1");
+  for (const std::string& message : messages) {
+    EXPECT_EQ(message.find("READY=1"), std::string::npos) << message;
+    EXPECT_EQ(message.find("RELOADING=1"), std::string::npos) << message;
+  }
+  close(notify_socket);
+  close(probe);
 }
 
 }  // namespace

@@ -17,6 +17,7 @@ namespace fs = std::filesystem;
 using ::testing::Contains;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 using ::testing::SizeIs;
 
 const fs::path kShippedData = fs::path(NEWSWIRE_SOURCE_DIR) / "config";
@@ -131,14 +132,29 @@ TEST(StartupCheckTest, LibrdkafkaSettingsAreCheckedWithoutAConnection) {
   ASSERT_TRUE(config.has_value()) << config.error().front().Describe();
   const auto problems = ProblemsOf(*config);
   ASSERT_THAT(problems, SizeIs(3)) << ::testing::PrintToString(problems);
-  EXPECT_THAT(problems[0], HasSubstr("test.yaml:5:16: kafka.properties.linger.ms: librdkafka "
-                                     "refuses linger.ms for the producer"));
-  EXPECT_THAT(problems[1], HasSubstr("test.yaml:4:23: kafka.properties.no.such.property: "
+  // In the order they are written, as the loader's errors are.
+  EXPECT_THAT(problems[0], HasSubstr("test.yaml:4:23: kafka.properties.no.such.property: "
                                      "librdkafka refuses no.such.property for the producer: No "
                                      "such configuration property"));
+  EXPECT_THAT(problems[1], HasSubstr("test.yaml:5:16: kafka.properties.linger.ms: librdkafka "
+                                     "refuses linger.ms for the producer"));
   EXPECT_THAT(problems[2], HasSubstr("test.yaml:10:9: sources.kafka[0].properties: librdkafka "
                                      "cannot make the consumer from these settings"));
   EXPECT_THAT(problems[2], HasSubstr("ssl.ca.location"));
+}
+
+// librdkafka quotes a refused value in its reason; a secret's never reaches the output.
+TEST(StartupCheckTest, ARefusedSecretValueIsNotQuoted) {
+  const Scratch scratch;
+  const fs::path secret = scratch.Write("secret", "hunter2\n");
+  const auto problems = ProblemsOf(
+      ConfigWith(scratch, "kafka:\n  brokers: embedded\n  secret_files:\n    compression.type: " +
+                              secret.string() + "\n"));
+  ASSERT_THAT(problems, SizeIs(1)) << ::testing::PrintToString(problems);
+  EXPECT_THAT(problems[0], HasSubstr("test.yaml:4:23: kafka.secret_files.compression.type: "
+                                     "librdkafka refuses compression.type for the producer"));
+  EXPECT_THAT(problems[0], HasSubstr("<redacted>"));
+  EXPECT_THAT(problems[0], Not(HasSubstr("hunter2")));
 }
 
 TEST(StartupCheckTest, DirectoriesThatCannotBeCreatedAreErrorsAtTheirKeys) {
