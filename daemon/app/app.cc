@@ -445,8 +445,7 @@ void App::AddPipeline(const std::string& name, const config::JsonFieldNames& fie
   pipeline_options.memory = article_store_;
   pipeline_options.max_articles_per_item =
       static_cast<std::size_t>(config_.limits.max_articles_per_item);
-  pipeline_options.json_fields = {fields.title,  fields.body,      fields.url,
-                                  fields.author, fields.published, fields.language};
+  pipeline_options.json_fields = JsonFieldMappingFrom(fields);
   auto made = std::make_shared<pipeline::Pipeline>(pipeline_options);
   std::lock_guard lock(pipelines_mutex_);
   forward_topics_.erase(name);

@@ -95,6 +95,10 @@ Result<std::shared_ptr<const pipeline::Classifier>> LoadClassifier(const std::st
   return LoadClassifier(classify);
 }
 
+pipeline::JsonFieldMapping JsonFieldMappingFrom(const config::JsonFieldNames& fields) {
+  return {fields.title, fields.body, fields.url, fields.author, fields.published, fields.language};
+}
+
 pipeline::MemoryOptions MemoryOptionsFrom(const config::Config& config) {
   pipeline::MemoryOptions options;
   options.max_articles = static_cast<std::size_t>(config.duplicates.window_articles);

@@ -7,6 +7,7 @@
 #include "daemon/core/error.h"
 #include "daemon/pipeline/classify/article_memory.h"
 #include "daemon/pipeline/classify/classifier.h"
+#include "daemon/pipeline/decode/json_decoder.h"
 
 namespace newswire {
 
@@ -24,5 +25,8 @@ Result<std::shared_ptr<const pipeline::Classifier>> LoadClassifier(const std::st
 
 // The duplicate and story windows the config asks for (duplicates.*, stories.*).
 pipeline::MemoryOptions MemoryOptionsFrom(const config::Config& config);
+
+// A source's json_fields as the pipeline takes them; the daemon and `process --source` alike.
+pipeline::JsonFieldMapping JsonFieldMappingFrom(const config::JsonFieldNames& fields);
 
 }  // namespace newswire

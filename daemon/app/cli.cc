@@ -62,9 +62,9 @@ Usage:
       /health say why. SIGHUP re-reads the config: the taxonomy, rules, gazetteers, routes, the
       topic model, log.level, log.events, log.stats_interval_ms and the feed directories change
       live, without dropping work in flight; keys that need a restart are listed in the log and
-      left alone; a reload refuses what check-config refuses and keeps the running set. With `kafka.brokers: embedded`
-      it starts a development Kafka broker in-process (in memory, lost at exit) and writes its
-      address to `kafka.broker_file`.
+      left alone; a reload refuses what check-config refuses and keeps the running set. With
+      `kafka.brokers: embedded` it starts a development Kafka broker in-process (in memory, lost
+      at exit) and writes its address to `kafka.broker_file`.
   newswire check-config [-c FILE] [--quiet]
       Validate the config and build what run builds from it before it connects: the classifier's
       data (taxonomy, rules, gazetteers, routes, model), the librdkafka settings of the producer
@@ -82,8 +82,8 @@ Usage:
       settings as the daemon does: its name, JSON field names, size limit (max_file_bytes,
       max_record_bytes), a Kafka source's format, a directory's include and exclude globs,
       recursive and follow_symlinks (to the files found in a DIR argument), and `pipeline:
-      forward` (the record forwarded as it is). With -c but without --source, one line on stderr says which defaults stand in (and
-      names the config's sources). With more than one
+      forward` (the record forwarded as it is). With -c but without --source, one line on
+      stderr says which defaults stand in (and names the config's sources). With more than one
       input, progress goes to stderr: a bar with rate and ETA on a terminal, else a line every
       5 s, then a summary; --quiet leaves out that and the defaults line. Exits 65 if any input
       was rejected.
@@ -135,10 +135,10 @@ Exit codes (one cause each; docs/operations.md):
   another instance (exactly-once), the embedded broker or the producer did not start (run), or
   unreachable (tail), 70 internal error or failed training, 71 cannot listen on
   http.address:http.port (run), 73 cannot open the article memory in daemon.state_dir or write
-  kafka.broker_file or http.address_file (run),
-  74 a source failed to start or while running (feed directory removed, fatal consumer error),
-  75 daemon.state_dir in use by another newswire (run; temporary, systemd retries), 78 invalid
-  configuration, or classifier data, Kafka settings or directories it names unusable.
+  kafka.broker_file or http.address_file (run), 74 a source failed to start or while running
+  (feed directory removed, fatal consumer error), 75 daemon.state_dir in use by another newswire
+  (run), 78 invalid configuration, or classifier data, Kafka settings or directories it names
+  unusable.
 
 Documentation: docs/cli.md, docs/operations.md, docs/configuration.md, docs/events.md
 )";
@@ -369,9 +369,8 @@ std::optional<std::pair<config::Config, PreparedStart>> LoadAndPrepare(const std
   if (prepared) return std::pair(std::move(*config), std::move(*prepared));
   for (const std::string& problem : prepared.error()) std::cerr << problem << "\n";
   std::cerr << fmt::format(
-      "{}: {} error(s) in the config or the files it names; newswire did not "
-      "start\n",
-      path, prepared.error().size());
+      "{}: {} error(s) in the config or the files it names; newswire did not start\n", path,
+      prepared.error().size());
   return std::nullopt;
 }
 
@@ -484,6 +483,14 @@ bool ExpandInputs(const std::vector<std::string>& arguments, const SourceSetting
   return complete;
 }
 
+// The names of the config's sources, feed directories first, in config order.
+std::vector<std::string> SourceNames(const config::Config& config) {
+  std::vector<std::string> names;
+  for (const auto& directory : config.directories) names.push_back(directory.name);
+  for (const auto& source : config.kafka_sources) names.push_back(source.name);
+  return names;
+}
+
 // The settings of the source named `name` in `config`, and its JSON field names in `options`;
 // the usage error when there is no such source.
 tl::expected<SourceSettings, std::string> SettingsOfSource(const config::Config& config,
@@ -491,13 +498,9 @@ tl::expected<SourceSettings, std::string> SettingsOfSource(const config::Config&
                                                            pipeline::PipelineOptions& options) {
   SourceSettings settings;
   settings.name = name;
-  const auto use_fields = [&options](const config::JsonFieldNames& fields) {
-    options.json_fields = {fields.title,  fields.body,      fields.url,
-                           fields.author, fields.published, fields.language};
-  };
   for (const config::DirectorySourceConfig& directory : config.directories) {
     if (directory.name != name) continue;
-    use_fields(directory.json_fields);
+    options.json_fields = JsonFieldMappingFrom(directory.json_fields);
     settings.max_bytes = directory.max_file_bytes;
     settings.max_bytes_key = "max_file_bytes";
     settings.include = directory.include;
@@ -509,17 +512,14 @@ tl::expected<SourceSettings, std::string> SettingsOfSource(const config::Config&
   }
   for (const config::KafkaSourceConfig& source : config.kafka_sources) {
     if (source.name != name) continue;
-    use_fields(source.json_fields);
+    options.json_fields = JsonFieldMappingFrom(source.json_fields);
     settings.max_bytes = source.max_record_bytes;
     settings.max_bytes_key = "max_record_bytes";
     if (source.format != "auto") settings.content_type = source.format;
     return settings;
   }
-  std::vector<std::string> names;
-  for (const auto& directory : config.directories) names.push_back(directory.name);
-  for (const auto& source : config.kafka_sources) names.push_back(source.name);
   return tl::unexpected(fmt::format("{} has no source named '{}'; its sources: {}", config.file,
-                                    name, fmt::join(names, ", ")));
+                                    name, fmt::join(SourceNames(config), ", ")));
 }
 
 int Process(const Arguments& arguments) {
@@ -545,8 +545,7 @@ int Process(const Arguments& arguments) {
       }
       settings = std::move(*chosen);
     }
-    for (const auto& directory : config->directories) source_names.push_back(directory.name);
-    for (const auto& source : config->kafka_sources) source_names.push_back(source.name);
+    source_names = SourceNames(*config);
   }
   if (arguments.source.empty() && !arguments.config_path.empty() && !arguments.quiet) {
     // The config's sources may read JSON, limit sizes or pick files differently from the

@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -32,9 +31,9 @@ class Problems {
   explicit Problems(const config::Config& config) : config_(config) {}
 
   void Add(std::string_view key, std::string_view message) {
-    const std::string location = config::Locate(config_, key);
     at_keys_.push_back(
-        {Position(location), fmt::format("{}: {}: {}", location, key, TrimEnd(message))});
+        {config::PositionOf(config_, key),
+         fmt::format("{}: {}: {}", config::Locate(config_, key), key, TrimEnd(message))});
   }
   // A multi-line message from the classifier's loader: a line each, without the "N problems in
   // ...:" headings (not problems themselves).
@@ -57,26 +56,6 @@ class Problems {
   }
 
  private:
-  // (line, column) of a "file:line:col" location; (0, 0) for the file alone.
-  static std::pair<int, int> Position(std::string_view location) {
-    const std::size_t column_colon = location.rfind(':');
-    const std::size_t line_colon = column_colon == std::string_view::npos
-                                       ? column_colon
-                                       : location.rfind(':', column_colon - 1);
-    if (line_colon == std::string_view::npos) return {0, 0};
-    int line = 0;
-    int column = 0;
-    const std::string_view line_text =
-        location.substr(line_colon + 1, column_colon - line_colon - 1);
-    const std::string_view column_text = location.substr(column_colon + 1);
-    if (std::from_chars(line_text.data(), line_text.data() + line_text.size(), line).ec !=
-            std::errc() ||
-        std::from_chars(column_text.data(), column_text.data() + column_text.size(), column).ec !=
-            std::errc()) {
-      return {0, 0};
-    }
-    return {line, column};
-  }
   // librdkafka ends some messages with a newline.
   static std::string_view TrimEnd(std::string_view text) {
     while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
@@ -84,7 +63,7 @@ class Problems {
   }
 
   const config::Config& config_;
-  std::vector<std::pair<std::pair<int, int>, std::string>> at_keys_;
+  std::vector<std::pair<config::KeyPosition, std::string>> at_keys_;
   std::vector<std::string> in_files_;
 };
 

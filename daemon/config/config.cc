@@ -829,7 +829,7 @@ void Loader::ValidateKafkaSources() {
   }
 }
 
-constexpr std::string_view kCredentialsVariable = "CREDENTIALS_DIRECTORY";
+constexpr char kCredentialsVariable[] = "CREDENTIALS_DIRECTORY";
 
 // `path` with ${CREDENTIALS_DIRECTORY} replaced by that environment variable, where systemd puts
 // the credentials of LoadCredential= (readable by the service's user, DynamicUser= included), or
@@ -838,7 +838,7 @@ tl::expected<std::string, std::string> ExpandCredentialsDirectory(const std::str
   const std::string placeholder = fmt::format("${{{}}}", kCredentialsVariable);
   const std::size_t at = path.find(placeholder);
   if (at == std::string::npos) return path;
-  const char* directory = std::getenv(std::string(kCredentialsVariable).c_str());
+  const char* directory = std::getenv(kCredentialsVariable);
   if (directory == nullptr || *directory == '\0') {
     return tl::unexpected(fmt::format(
         "'{}' names {} but it is not set: systemd sets it for a unit with LoadCredential= "
@@ -1027,9 +1027,8 @@ YAML::Mark Loader::NearestMark(const std::string& key) const {
 ConfigResult Loader::Finish() {
   if (errors_.empty()) {
     for (const auto& [key, mark] : marks_) {
-      if (mark.is_null()) continue;
-      config_.locations.emplace(
-          key, fmt::format("{}:{}:{}", file_name_, mark.line + 1, mark.column + 1));
+      if (!mark.is_null())
+        config_.positions.emplace(key, KeyPosition{mark.line + 1, mark.column + 1});
     }
     return std::move(config_);
   }
@@ -1237,9 +1236,15 @@ void Redact(std::map<std::string, std::string>& properties,
 
 }  // namespace
 
+KeyPosition PositionOf(const Config& config, std::string_view key) {
+  const KeyPosition* position = FindNearest(config.positions, key);
+  return position != nullptr ? *position : KeyPosition{};
+}
+
 std::string Locate(const Config& config, std::string_view key) {
-  const std::string* location = FindNearest(config.locations, key);
-  return location != nullptr ? *location : config.file;
+  const KeyPosition position = PositionOf(config, key);
+  if (position.line == 0) return config.file;
+  return fmt::format("{}:{}:{}", config.file, position.line, position.column);
 }
 
 std::string RenderConfig(const Config& config) {

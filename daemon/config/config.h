@@ -1,5 +1,6 @@
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -159,11 +160,19 @@ struct ClassifyConfig {
 // else /usr/share/newswire.
 std::string DefaultDataDirectory();
 
+// A line and column in the config file, 1-based; {0, 0} for none.
+struct KeyPosition {
+  int line = 0;
+  int column = 0;
+
+  auto operator<=>(const KeyPosition&) const = default;
+};
+
 struct Config {
   std::string file;  // the file it was loaded from
-  // "file:line:col" of every key written in the file, by concrete key ("kafka.properties.acks",
+  // Where every key written in the file is, by concrete key ("kafka.properties.acks",
   // "sources.directories[1].path"), for errors found after loading (see Locate).
-  std::map<std::string, std::string> locations;
+  std::map<std::string, KeyPosition> positions;
   KafkaConfig kafka;
   ClassifyConfig classify;
   DuplicatesConfig duplicates;
@@ -195,9 +204,12 @@ ConfigResult LoadConfig(const std::string& path);
 // Same, from text; `file_name` is used in error messages only.
 ConfigResult ParseConfig(std::string_view yaml_text, const std::string& file_name);
 
-// Where `key` or, when it was not written, the nearest key holding it was written, as
-// "file:line:col"; the file alone when none was. For errors found after loading: "run" and
-// "check-config" report them in the same form as the loader's.
+// Where `key` or, when it was not written, the nearest key holding it was written; {0, 0} when
+// none was.
+KeyPosition PositionOf(const Config& config, std::string_view key);
+
+// PositionOf as "file:line:col", the file alone when nothing was written. For errors found after
+// loading: "run" and "check-config" report them in the same form as the loader's.
 std::string Locate(const Config& config, std::string_view key);
 
 // The effective configuration (defaults filled in) as YAML, for `newswire check-config`. The

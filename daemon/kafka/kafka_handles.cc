@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <thread>
 
 namespace newswire::kafka {
@@ -35,16 +36,24 @@ void LogToSpdlog(const rd_kafka_t* client, int level, const char* facility, cons
   spdlog::log(SpdlogLevel(level), "kafka {} {}: {}", rd_kafka_name(client), facility, message);
 }
 
+// Sets one property; librdkafka's reason when it refuses it.
+std::optional<std::string> RefusalToSet(rd_kafka_conf_t* conf, const std::string& name,
+                                        const std::string& value) {
+  std::array<char, kErrorBufferBytes> reason{};
+  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), reason.data(), reason.size()) ==
+      RD_KAFKA_CONF_OK) {
+    return std::nullopt;
+  }
+  return std::string(reason.data());
+}
+
 }  // namespace
 
 Result<void> SetConfProperty(rd_kafka_conf_t* conf, const std::string& name,
                              const std::string& value) {
-  std::array<char, kErrorBufferBytes> reason{};
-  if (rd_kafka_conf_set(conf, name.c_str(), value.c_str(), reason.data(), reason.size()) !=
-      RD_KAFKA_CONF_OK) {
-    return MakeError(
-        Stage::kSink, ErrorCode::kInvalidArgument,
-        fmt::format("Kafka property '{}' = '{}' rejected: {}", name, value, reason.data()));
+  if (auto refused = RefusalToSet(conf, name, value)) {
+    return MakeError(Stage::kSink, ErrorCode::kInvalidArgument,
+                     fmt::format("Kafka property '{}' = '{}' rejected: {}", name, value, *refused));
   }
   return {};
 }
@@ -65,11 +74,7 @@ std::vector<ConfProblem> CheckClientConf(rd_kafka_type_t type,
   ConfHandle conf(rd_kafka_conf_new());
   for (const auto& [name, value] : properties) {
     if (name == "bootstrap.servers") continue;
-    std::array<char, kErrorBufferBytes> reason{};
-    if (rd_kafka_conf_set(conf.get(), name.c_str(), value.c_str(), reason.data(), reason.size()) !=
-        RD_KAFKA_CONF_OK) {
-      problems.push_back({name, reason.data()});
-    }
+    if (auto refused = RefusalToSet(conf.get(), name, value)) problems.push_back({name, *refused});
   }
   if (!problems.empty()) return problems;
   // Without brokers the client has nobody to connect to, and says so in a log line: dropped.
@@ -77,9 +82,7 @@ std::vector<ConfProblem> CheckClientConf(rd_kafka_type_t type,
   // With SASL GSSAPI a client runs sasl.kerberos.kinit.cmd as soon as it is made (a KDC
   // request, a ticket cache written); 0 turns that refresh off for this client. Unknown to a
   // librdkafka built without Cyrus SASL, where there is nothing to turn off.
-  std::array<char, kErrorBufferBytes> ignored{};
-  rd_kafka_conf_set(conf.get(), "sasl.kerberos.min.time.before.relogin", "0", ignored.data(),
-                    ignored.size());
+  static_cast<void>(RefusalToSet(conf.get(), "sasl.kerberos.min.time.before.relogin", "0"));
   auto client = MakeClient(type, std::move(conf));
   if (!client) problems.push_back({"", client.error().message});
   return problems;

@@ -20,21 +20,12 @@ namespace {
 constexpr std::size_t kMaxHtmlBytes = 16U << 20U;
 
 // A byline the markup does not mark ("<p>By Jane Smith</p>", "By Ann Lee and Bo Li, Reuters"):
-// one of the first two paragraphs of `body` or its last one, by the text dumps' rule
-// (ParseByline), which refuses sentences ("By Tuesday the river had risen") and lines with words
-// that cannot be names. Such a paragraph leaves `body` (at least one paragraph stays) and its
-// people are returned, head byline first. A "By ..." paragraph in the middle of the text is
-// article text and stays.
-std::vector<Person> TakeBylineParagraphs(std::string& body) {
-  constexpr std::string_view kSeparator = "\n\n";
-  std::vector<std::string_view> paragraphs;
-  for (std::size_t at = 0; at <= body.size();) {
-    const std::size_t end = std::min(body.find(kSeparator, at), body.size());
-    paragraphs.push_back(std::string_view(body).substr(at, end - at));
-    at = end + kSeparator.size();
-  }
+// one of the first two `paragraphs` or the last one, by the text dumps' rule (ParseByline), which
+// refuses sentences ("By Tuesday the river had risen") and lines with words that cannot be names.
+// Such a paragraph leaves `paragraphs` (at least one stays) and its people are returned, head
+// byline first. A "By ..." paragraph in the middle of the text is article text and stays.
+std::vector<Person> TakeBylineParagraphs(std::vector<std::string_view>& paragraphs) {
   if (paragraphs.size() < 2) return {};
-
   std::vector<Person> people;
   std::vector<bool> taken(paragraphs.size(), false);
   auto take = [&](std::size_t index) {
@@ -58,14 +49,11 @@ std::vector<Person> TakeBylineParagraphs(std::string& body) {
   if (!taken[last] && kept > 1) take(last);
   if (people.empty()) return people;
 
-  std::string kept_text;
-  kept_text.reserve(body.size());
+  std::vector<std::string_view> left;
   for (std::size_t index = 0; index < paragraphs.size(); ++index) {
-    if (taken[index]) continue;
-    if (!kept_text.empty()) kept_text.append(kSeparator);
-    kept_text.append(paragraphs[index]);
+    if (!taken[index]) left.push_back(paragraphs[index]);
   }
-  body = std::move(kept_text);
+  paragraphs = std::move(left);
   return people;
 }
 
@@ -131,12 +119,15 @@ Result<std::vector<Result<Article>>> DecodeHtml(const RawArticle& raw, std::stri
   article.stats.replaced_sequences = replaced;
   article.stats.boilerplate_characters = extraction.boilerplate_characters;
   // Furniture the markup does not mark (a "Leave a Comment" paragraph, a "Read more" line)
-  // leaves by the same line rules as in the other formats.
-  RemoveFurniture(article.body, article);
+  // leaves by the same line rules as in the other formats (RemoveFurniture, with a step of its
+  // own between splitting and joining the body).
+  std::vector<std::string_view> paragraphs = BodyLines(article.body);
+  RemoveFurnitureLines(paragraphs, article);
   // After the furniture, so that a byline above a "Share this" block counts as the last
   // paragraph. Authors the page declares (JSON-LD, <meta>) win; the paragraph leaves either way.
-  if (std::vector<Person> people = TakeBylineParagraphs(article.body);
-      !people.empty() && article.authors.empty()) {
+  std::vector<Person> people = TakeBylineParagraphs(paragraphs);
+  article.body = JoinParagraphs(paragraphs);
+  if (!people.empty() && article.authors.empty()) {
     article.authors = std::move(people);
     article.provenance["authors"] = "byline";
   }

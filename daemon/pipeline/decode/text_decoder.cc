@@ -525,25 +525,35 @@ std::string RemoveFurnitureLines(std::vector<std::string_view>& lines, Article& 
   return heuristic_publisher;
 }
 
-void RemoveFurniture(std::string& body, Article& article) {
+std::vector<std::string_view> BodyLines(std::string_view body) {
   std::vector<std::string_view> lines;
   for (std::size_t at = 0; at < body.size();) {
     std::size_t end = body.find('\n', at);
-    if (end == std::string::npos) end = body.size();
-    if (const std::string_view line = TrimSpace(std::string_view(body).substr(at, end - at));
-        !line.empty()) {
+    if (end == std::string_view::npos) end = body.size();
+    if (const std::string_view line = TrimSpace(body.substr(at, end - at)); !line.empty()) {
       lines.push_back(line);
     }
     at = end + 1;
   }
-  RemoveFurnitureLines(lines, article);
-  std::string kept;
-  kept.reserve(body.size());
-  for (const std::string_view line : lines) {
-    if (!kept.empty()) kept.append("\n\n");
-    kept.append(line);
+  return lines;
+}
+
+std::string JoinParagraphs(const std::vector<std::string_view>& paragraphs) {
+  std::size_t size = 0;
+  for (const std::string_view paragraph : paragraphs) size += paragraph.size() + 2;
+  std::string joined;
+  joined.reserve(size);
+  for (const std::string_view paragraph : paragraphs) {
+    if (!joined.empty()) joined.append("\n\n");
+    joined.append(paragraph);
   }
-  body = std::move(kept);
+  return joined;
+}
+
+void RemoveFurniture(std::string& body, Article& article) {
+  std::vector<std::string_view> lines = BodyLines(body);
+  RemoveFurnitureLines(lines, article);
+  body = JoinParagraphs(lines);
 }
 
 std::vector<std::string_view> ParseBreadcrumb(std::string_view line) {

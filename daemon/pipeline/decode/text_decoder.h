@@ -62,6 +62,12 @@ Furniture ClassifyFurniture(std::string_view line);
 // site a "Discover more from X" line names, or "".
 std::string RemoveFurnitureLines(std::vector<std::string_view>& lines, Article& article);
 
+// The lines of a body separated by '\n', trimmed, blank ones left out; views into `body`.
+std::vector<std::string_view> BodyLines(std::string_view body);
+
+// `paragraphs` joined by "\n\n", as DecodeText writes bodies.
+std::string JoinParagraphs(const std::vector<std::string_view>& paragraphs);
+
 // RemoveFurnitureLines on a body whose lines are separated by '\n'; the body keeps its other
 // lines, trimmed and joined by "\n\n" (one paragraph each, as DecodeText writes bodies).
 void RemoveFurniture(std::string& body, Article& article);
